@@ -1,0 +1,1 @@
+"""Use cases: load → ask the domain → save → publish updates after commit."""

@@ -1,0 +1,49 @@
+"""What every action needs, built once in create_app() and passed down."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+
+from roomcast.bus import Bus
+from roomcast.config import Settings
+from roomcast.domain.ratelimit import Buckets, Limit
+from roomcast.store import Store, UnitOfWork
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Context:
+    settings: Settings
+    store: Store
+    bus: Bus
+    clock: Callable[[], datetime] = utcnow
+    monotonic: Callable[[], float] = time.monotonic
+    hasher: PasswordHasher = field(default_factory=PasswordHasher)
+    auth_by_ip: Buckets = field(init=False)
+    auth_by_name: Buckets = field(init=False)
+    # verified when a username is unknown, so a wrong name costs as long as a wrong password
+    dummy_hash: str = field(init=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[UnitOfWork]:
+        """A unit of work whose queued updates are published once it has committed."""
+        async with self.store.unit_of_work() as uow:
+            yield uow
+        for channel, message in uow.outbox:  # no await in between: commit order is kept
+            self.bus.publish(channel, message)
+
+    def __post_init__(self) -> None:
+        limit = Limit(self.settings.login_burst, self.settings.login_refill_seconds)
+        self.auth_by_ip = Buckets(limit)
+        self.auth_by_name = Buckets(limit)
+        self.dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))

@@ -1,0 +1,199 @@
+"""Rooms: start, end, join and leave, the hallway, and the rules that run on a timer."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+
+from roomcast.actions.context import Context
+from roomcast.bus import HALLWAY, room_channel
+from roomcast.domain import rooms as rules
+from roomcast.domain.model import (
+    EndReason,
+    Participant,
+    PublicUser,
+    Role,
+    Room,
+    RoomId,
+    User,
+    Visibility,
+    guest_key,
+    user_key,
+)
+from roomcast.domain.stage import Action, Actor, can
+from roomcast.domain.updates import (
+    HallwayRoomChanged,
+    HallwayRoomRemoved,
+    HallwaySnapshot,
+    ParticipantJoined,
+    ParticipantLeft,
+    RoomEnded,
+    RoomSnapshot,
+    RoomSummary,
+    RoomView,
+    order,
+    order_hallway,
+)
+from roomcast.errors import NotAuthenticated, NotFound
+from roomcast.store import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+
+def new_room_id() -> RoomId:
+    return RoomId(secrets.token_urlsafe(9))  # 72 random bits: a link-only room's link is its key
+
+
+async def _load(uow: UnitOfWork, room_id: str, *, for_update: bool = False) -> Room:
+    room = await uow.rooms.get(room_id, for_update=for_update)
+    if room is None:
+        raise NotFound("No such room.", code="room_not_found")
+    return room
+
+
+async def _snapshot(uow: UnitOfWork, room: Room) -> RoomSnapshot:
+    hosts = await uow.users.public([room.host_id])
+    people = await uow.participants.participants(room.id, uow.users)
+    return RoomSnapshot(RoomView.of(room, hosts[room.host_id]), order(tuple(people)))
+
+
+def _publish_hallway(uow: UnitOfWork, room: Room, snap: RoomSnapshot | None) -> None:
+    if snap is not None and rules.is_listed(room):
+        uow.publish(HALLWAY, HallwayRoomChanged(RoomSummary.of(snap)))
+    else:
+        uow.publish(HALLWAY, HallwayRoomRemoved(room.id))
+
+
+async def create(ctx: Context, host: User, draft: rules.RoomDraft) -> RoomSnapshot:
+    room = rules.start_now(new_room_id(), host.id, draft, ctx.clock())
+    async with ctx.transaction() as uow:
+        await uow.rooms.add(room)
+        snap = await _snapshot(uow, room)
+        _publish_hallway(uow, room, snap)
+    logger.info("room %s started by user %s", room.id, host.id)
+    return snap
+
+
+async def snapshot(ctx: Context, room_id: str, viewer: User | None) -> RoomSnapshot:
+    async with ctx.transaction() as uow:
+        room = await _load(uow, room_id)
+        _check_visible(room, viewer)
+        return await _snapshot(uow, room)
+
+
+def _check_visible(room: Room, viewer: User | None) -> None:
+    if viewer is None and room.visibility is Visibility.LINK:
+        raise NotAuthenticated("Sign in to join this room.", code="sign_in_required")
+
+
+async def end(ctx: Context, actor: User, room_id: str) -> RoomSnapshot:
+    async with ctx.transaction() as uow:
+        room = await _load(uow, room_id, for_update=True)
+        role = (
+            Role.HOST
+            if actor.id == room.host_id
+            else await uow.participants.role(room.id, user_key(actor.id))
+        )
+        can(Actor(role=role, is_admin=actor.is_admin), Action.END_ROOM).check()
+        return await _end(ctx, uow, room, EndReason.HOST_ENDED)
+
+
+async def _end(ctx: Context, uow: UnitOfWork, room: Room, reason: EndReason) -> RoomSnapshot:
+    ended = rules.end(room, reason, ctx.clock())
+    await uow.rooms.save(ended)
+    await uow.participants.clear([room.id])
+    assert ended.ended_at is not None
+    uow.publish(room_channel(room.id), RoomEnded(ended.ended_at, reason))
+    _publish_hallway(uow, ended, None)
+    logger.info("room %s ended: %s", room.id, reason.value)
+    return await _snapshot(uow, ended)
+
+
+def participant_key(viewer: User | None, guest_token: str) -> str:
+    return user_key(viewer.id) if viewer is not None else guest_key(guest_token)
+
+
+async def join(
+    ctx: Context, room_id: str, viewer: User | None, guest_token: str, connection_id: str
+) -> tuple[RoomSnapshot, Participant]:
+    """Be present in a room on this connection; a newer connection replaces an older one."""
+    key = participant_key(viewer, guest_token)
+    async with ctx.transaction() as uow:
+        room = await _load(uow, room_id, for_update=True)
+        rules.check_enter(room)
+        _check_visible(room, viewer)
+        was_present, _ = await uow.participants.connection(room.id, key)
+        previous = await uow.participants.role(room.id, key)
+        role = rules.role_on_join(room, viewer.id if viewer else None, previous)
+        joined_at = await uow.participants.arrive(
+            room.id, key, viewer.id if viewer else None, role, connection_id, ctx.clock()
+        )
+        if role is Role.HOST and room.host_absent_since is not None:
+            room = rules.host_returned(room)
+            await uow.rooms.save(room)
+        snap = await _snapshot(uow, room)
+        me = Participant(key, PublicUser.of(viewer) if viewer else None, role, joined_at)
+        if not was_present:
+            uow.publish(room_channel(room.id), ParticipantJoined(me))
+            _publish_hallway(uow, room, snap)
+    return snap, me
+
+
+async def leave(ctx: Context, room_id: str, key: str, connection_id: str) -> None:
+    """This connection closed. No-op when a newer connection of the same person replaced it."""
+    async with ctx.transaction() as uow:
+        room = await uow.rooms.get(room_id, for_update=True)
+        if room is None or not room.is_live:
+            return
+        present, current = await uow.participants.connection(room.id, key)
+        if not present or current != connection_id:
+            return
+        await uow.participants.depart(room.id, key)
+        if key == user_key(room.host_id):
+            room = rules.host_left(room, ctx.clock())
+            await uow.rooms.save(room)
+        uow.publish(room_channel(room.id), ParticipantLeft(key))
+        _publish_hallway(uow, room, await _snapshot(uow, room))
+
+
+async def hallway(ctx: Context) -> HallwaySnapshot:
+    async with ctx.transaction() as uow:
+        live = [r for r in await uow.rooms.live() if rules.is_listed(r)]
+        snaps = [await _snapshot(uow, r) for r in live]
+    return HallwaySnapshot(order_hallway(tuple(RoomSummary.of(s) for s in snaps)))
+
+
+async def rooms_hosted_by(ctx: Context, user: User) -> list[Room]:
+    async with ctx.transaction() as uow:
+        return await uow.rooms.by_host(user.id)
+
+
+async def end_abandoned(ctx: Context) -> list[RoomId]:
+    """End live rooms whose host has been away longer than the grace period."""
+    grace = timedelta(seconds=ctx.settings.host_grace_seconds)
+    ended: list[RoomId] = []
+    async with ctx.transaction() as uow:
+        candidates = await uow.rooms.live_ids_host_absent()
+    for room_id in candidates:
+        async with ctx.transaction() as uow:
+            room = await _load(uow, room_id, for_update=True)
+            if rules.host_timed_out(room, ctx.clock(), grace):
+                await _end(ctx, uow, room, EndReason.HOST_LEFT)
+                ended.append(room.id)
+    return ended
+
+
+async def recover_after_restart(ctx: Context) -> list[RoomId]:
+    """At startup nobody is connected: rooms still live were left by a process that died."""
+    async with ctx.transaction() as uow:
+        live = await uow.rooms.live()
+    for room in live:
+        async with ctx.transaction() as uow:
+            await _end(ctx, uow, room, EndReason.SERVER_RESTART)
+    async with ctx.transaction() as uow:
+        await uow.participants.clear()
+        await uow.sessions.delete_expired(ctx.clock())
+    if live:
+        logger.warning("ended %d room(s) left live by a previous run", len(live))
+    return [r.id for r in live]

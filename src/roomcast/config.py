@@ -1,0 +1,122 @@
+"""Settings from the environment (prefix ROOMCAST_) and an optional .env file.
+
+Built once by the CLI or a test, then passed to create_app(); nothing reads the environment
+later. Dev mode generates a secret key once and keeps it in the data folder; outside dev mode
+a missing secret is a startup error, never a silent default.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Self
+from urllib.parse import urlsplit
+
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(Exception):
+    """A setting is missing or unsafe; the message says which and how to fix it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ROOMCAST_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    dev: bool = Field(False, description="Development mode: generated secret, relaxed cookies.")
+    data_dir: Path = Field(Path("data"), description="Database, secret and media files.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy async URL. Default: SQLite in the data folder. "
+        "PostgreSQL: postgresql+asyncpg://user:pass@host/db",
+    )
+    secret_key: SecretStr | None = Field(None, description="Signs CSRF tokens. 32+ characters.")
+    public_url: AnyHttpUrl | None = Field(
+        None,
+        description="The URL people reach the server at (behind a proxy: the https URL). "
+        "Default: http://HOST:PORT.",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    auto_migrate: bool = Field(True, description="Apply database migrations at startup.")
+
+    session_days: float = Field(30, gt=0, description="Sessions expire after this many days.")
+    host_grace_seconds: float = Field(
+        60, ge=0, description="A room ends when its host stays away this long."
+    )
+    sweep_seconds: float = Field(1.0, gt=0, description="How often timed rules are checked.")
+    login_burst: int = Field(10, ge=1, description="Login/signup attempts allowed at once.")
+    login_refill_seconds: float = Field(6, gt=0, description="One attempt back every N seconds.")
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest accepted request body.")
+    log_format: str = Field("text", pattern="^(text|json)$")
+    log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_path_query(cls, v: AnyHttpUrl | None) -> AnyHttpUrl | None:
+        if v is not None and (v.query or v.fragment):
+            raise ValueError("public_url must not have a query or fragment")
+        return v
+
+    @model_validator(mode="after")
+    def _secret_long_enough(self) -> Self:
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError(f"secret_key must be at least {MIN_SECRET_LENGTH} characters")
+        return self
+
+    # --- derived values ---------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """public_url without a trailing slash, for building absolute links."""
+        if self.public_url is None:
+            return f"http://{self.host}:{self.port}"
+        return str(self.public_url).rstrip("/")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return urlsplit(self.base_url).scheme == "https"
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'roomcast.db').resolve()}"
+
+    def with_secret(self) -> Settings:
+        """Return settings that carry a secret key, generating one in dev mode.
+
+        The generated key is written once to the data folder (mode 0600) and reused, so
+        sessions' CSRF tokens survive restarts.
+        """
+        if self.secret_key is not None:
+            return self
+        if not self.dev:
+            raise ConfigError(
+                "ROOMCAST_SECRET_KEY is not set. Outside dev mode the server needs a secret "
+                f"key of at least {MIN_SECRET_LENGTH} characters, e.g. "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`, "
+                "or run with ROOMCAST_DEV=1 on your own machine."
+            )
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / SECRET_FILE
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+                f.flush()
+                os.fsync(f.fileno())
+        key = path.read_text().strip()
+        return self.model_copy(update={"secret_key": SecretStr(key)})
+
+    @property
+    def secret(self) -> bytes:
+        if self.secret_key is None:
+            raise ConfigError("settings have no secret key: call with_secret() first")
+        return self.secret_key.get_secret_value().encode()

@@ -1,0 +1,1 @@
+"""Pure domain rules: no I/O, no asyncio, no framework imports. Callers pass the clock."""

@@ -1,0 +1,124 @@
+"""Domain values: frozen dataclasses and enums shared by every layer."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NewType
+
+UserId = NewType("UserId", int)
+RoomId = NewType("RoomId", str)
+
+
+class Topic(enum.StrEnum):
+    SPORTS = "sports"
+    MUSIC = "music"
+    CULTURE = "culture"
+    TECH = "tech"
+    NEWS = "news"
+    COMEDY = "comedy"
+    OTHER = "other"
+
+
+class Visibility(enum.StrEnum):
+    OPEN = "open"  # listed in the hallway, anyone may listen
+    LINK = "link"  # not listed; anyone holding the link may listen
+
+
+class RoomState(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ENDED = "ended"
+
+
+class EndReason(enum.StrEnum):
+    HOST_ENDED = "host_ended"
+    HOST_LEFT = "host_left"  # the host stayed away past the grace period
+    SERVER_RESTART = "server_restart"  # found live at startup: the process that ran it died
+
+
+class Role(enum.StrEnum):
+    HOST = "host"
+    SPEAKER = "speaker"
+    LISTENER = "listener"
+
+    @property
+    def on_stage(self) -> bool:
+        return self is not Role.LISTENER
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: UserId
+    username: str
+    display_name: str
+    bio: str
+    is_admin: bool
+    created_at: datetime
+
+    def __post_init__(self) -> None:
+        if not self.username:
+            raise ValueError("username is empty")
+
+
+@dataclass(frozen=True, slots=True)
+class PublicUser:
+    """What other people see of a user."""
+
+    id: UserId
+    username: str
+    display_name: str
+
+    @staticmethod
+    def of(user: User) -> PublicUser:
+        return PublicUser(user.id, user.username, user.display_name)
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    id: RoomId
+    host_id: UserId
+    title: str
+    description: str
+    topic: Topic
+    language: str
+    visibility: Visibility
+    state: RoomState
+    created_at: datetime
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_reason: EndReason | None = None
+    host_absent_since: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not self.title.strip():
+            raise ValueError("room title is empty")
+        if (self.state is RoomState.ENDED) != (self.ended_at is not None):
+            raise ValueError("ended_at is set exactly when the room has ended")
+
+    @property
+    def is_live(self) -> bool:
+        return self.state is RoomState.LIVE
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """Someone in a room. Guests (no account) have no user and a key of their own."""
+
+    key: str  # "u<user id>" or "g<guest token>": one live connection per key
+    user: PublicUser | None
+    role: Role
+    joined_at: datetime
+
+    @property
+    def is_guest(self) -> bool:
+        return self.user is None
+
+
+def user_key(user_id: UserId) -> str:
+    return f"u{user_id}"
+
+
+def guest_key(token: str) -> str:
+    return f"g{token}"

@@ -1,0 +1,90 @@
+"""Room lifecycle (scheduled → live → ended), who may enter, and the host's grace period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from roomcast.domain.model import (
+    EndReason,
+    Role,
+    Room,
+    RoomId,
+    RoomState,
+    Topic,
+    UserId,
+    Visibility,
+)
+from roomcast.errors import Conflict, Gone
+
+
+@dataclass(frozen=True, slots=True)
+class RoomDraft:
+    """What a host fills in; already validated for shape at the edge."""
+
+    title: str
+    description: str
+    topic: Topic
+    language: str
+    visibility: Visibility
+
+
+def start_now(room_id: RoomId, host_id: UserId, draft: RoomDraft, now: datetime) -> Room:
+    """A room created to go live at once."""
+    return Room(
+        id=room_id,
+        host_id=host_id,
+        title=draft.title,
+        description=draft.description,
+        topic=draft.topic,
+        language=draft.language,
+        visibility=draft.visibility,
+        state=RoomState.LIVE,
+        created_at=now,
+        started_at=now,
+    )
+
+
+def end(room: Room, reason: EndReason, now: datetime) -> Room:
+    if room.state is RoomState.ENDED:
+        raise Gone("This room has already ended.", code="room_ended")
+    return replace(
+        room, state=RoomState.ENDED, ended_at=now, end_reason=reason, host_absent_since=None
+    )
+
+
+def check_enter(room: Room) -> None:
+    """Anyone holding a live room's id may listen: open rooms are listed, link rooms are not."""
+    if room.state is RoomState.ENDED:
+        raise Gone("This room has ended.", code="room_ended")
+    if room.state is RoomState.SCHEDULED:
+        raise Conflict("This room has not started yet.", code="room_not_started")
+
+
+def role_on_join(room: Room, user_id: UserId | None, previous: Role | None) -> Role:
+    """The host is always on stage; anyone else keeps the role they had before a reconnect."""
+    if user_id is not None and user_id == room.host_id:
+        return Role.HOST
+    return previous if previous is not None else Role.LISTENER
+
+
+def host_left(room: Room, now: datetime) -> Room:
+    return replace(room, host_absent_since=now) if room.is_live else room
+
+
+def host_returned(room: Room) -> Room:
+    return replace(room, host_absent_since=None)
+
+
+def host_timed_out(room: Room, now: datetime, grace: timedelta) -> bool:
+    """True when the host has been away longer than the grace period: the room should end."""
+    return (
+        room.is_live
+        and room.host_absent_since is not None
+        and now - room.host_absent_since >= grace
+    )
+
+
+def is_listed(room: Room) -> bool:
+    """Shown in the hallway."""
+    return room.is_live and room.visibility is Visibility.OPEN

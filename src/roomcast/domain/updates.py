@@ -1,0 +1,201 @@
+"""What clients see: snapshots, and typed updates that move one snapshot to the next.
+
+The rule (tested): ``apply(old_snapshot, updates) == fresh_snapshot`` after every action.
+Every update carries a ``type`` tag so that clients and the wire codec can tell them apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal
+
+from roomcast.domain.model import (
+    EndReason,
+    Participant,
+    PublicUser,
+    Role,
+    Room,
+    RoomId,
+    RoomState,
+    Topic,
+    Visibility,
+)
+
+# --- one room -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RoomView:
+    id: RoomId
+    title: str
+    description: str
+    topic: Topic
+    language: str
+    visibility: Visibility
+    state: RoomState
+    host: PublicUser
+    started_at: datetime | None
+    ended_at: datetime | None
+    end_reason: EndReason | None
+
+    @staticmethod
+    def of(room: Room, host: PublicUser) -> RoomView:
+        return RoomView(
+            id=room.id,
+            title=room.title,
+            description=room.description,
+            topic=room.topic,
+            language=room.language,
+            visibility=room.visibility,
+            state=room.state,
+            host=host,
+            started_at=room.started_at,
+            ended_at=room.ended_at,
+            end_reason=room.end_reason,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RoomSnapshot:
+    room: RoomView
+    participants: tuple[Participant, ...]  # present now, in order of joining
+
+    def participant(self, key: str) -> Participant | None:
+        return next((p for p in self.participants if p.key == key), None)
+
+    @property
+    def stage(self) -> tuple[Participant, ...]:
+        return tuple(p for p in self.participants if p.role.on_stage)
+
+    @property
+    def audience(self) -> tuple[Participant, ...]:
+        return tuple(p for p in self.participants if not p.role.on_stage)
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantJoined:
+    participant: Participant
+    type: Literal["participant_joined"] = "participant_joined"
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantLeft:
+    key: str
+    type: Literal["participant_left"] = "participant_left"
+
+
+@dataclass(frozen=True, slots=True)
+class RoleChanged:
+    key: str
+    role: Role
+    type: Literal["role_changed"] = "role_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class RoomEnded:
+    ended_at: datetime
+    reason: EndReason
+    type: Literal["room_ended"] = "room_ended"
+
+
+RoomUpdate = ParticipantJoined | ParticipantLeft | RoleChanged | RoomEnded
+
+
+def order(participants: tuple[Participant, ...]) -> tuple[Participant, ...]:
+    return tuple(sorted(participants, key=lambda p: (p.joined_at, p.key)))
+
+
+def apply(snapshot: RoomSnapshot, update: RoomUpdate) -> RoomSnapshot:
+    match update:
+        case ParticipantJoined(participant=p):
+            others = tuple(q for q in snapshot.participants if q.key != p.key)
+            return replace(snapshot, participants=order((*others, p)))
+        case ParticipantLeft(key=key):
+            return replace(
+                snapshot, participants=tuple(p for p in snapshot.participants if p.key != key)
+            )
+        case RoleChanged(key=key, role=role):
+            return replace(
+                snapshot,
+                participants=tuple(
+                    replace(p, role=role) if p.key == key else p for p in snapshot.participants
+                ),
+            )
+        case RoomEnded(ended_at=ended_at, reason=reason):
+            room = replace(
+                snapshot.room, state=RoomState.ENDED, ended_at=ended_at, end_reason=reason
+            )
+            return RoomSnapshot(room=room, participants=())
+    raise TypeError(f"not a room update: {update!r}")  # pragma: no cover - exhaustive match
+
+
+# --- the hallway: every listed live room ------------------------------------------------------
+
+MAX_SPEAKERS_SHOWN = 6
+
+
+@dataclass(frozen=True, slots=True)
+class RoomSummary:
+    id: RoomId
+    title: str
+    topic: Topic
+    language: str
+    host: PublicUser
+    speakers: tuple[PublicUser, ...]  # on stage, host first, at most MAX_SPEAKERS_SHOWN
+    speaker_count: int
+    listener_count: int
+    started_at: datetime | None
+
+    @staticmethod
+    def of(snapshot: RoomSnapshot) -> RoomSummary:
+        stage = sorted(snapshot.stage, key=lambda p: (p.role is not Role.HOST, p.joined_at, p.key))
+        speakers = tuple(p.user for p in stage if p.user is not None)
+        room = snapshot.room
+        return RoomSummary(
+            id=room.id,
+            title=room.title,
+            topic=room.topic,
+            language=room.language,
+            host=room.host,
+            speakers=speakers[:MAX_SPEAKERS_SHOWN],
+            speaker_count=len(speakers),
+            listener_count=len(snapshot.audience),
+            started_at=room.started_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HallwaySnapshot:
+    rooms: tuple[RoomSummary, ...]  # newest first
+
+
+@dataclass(frozen=True, slots=True)
+class HallwayRoomChanged:
+    """A listed room appeared, or its stage or audience changed."""
+
+    room: RoomSummary
+    type: Literal["room_changed"] = "room_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class HallwayRoomRemoved:
+    room_id: RoomId
+    type: Literal["room_removed"] = "room_removed"
+
+
+HallwayUpdate = HallwayRoomChanged | HallwayRoomRemoved
+
+
+def order_hallway(rooms: tuple[RoomSummary, ...]) -> tuple[RoomSummary, ...]:
+    return tuple(sorted(rooms, key=lambda r: (r.started_at or datetime.min, r.id), reverse=True))
+
+
+def apply_hallway(snapshot: HallwaySnapshot, update: HallwayUpdate) -> HallwaySnapshot:
+    match update:
+        case HallwayRoomChanged(room=room):
+            others = tuple(r for r in snapshot.rooms if r.id != room.id)
+            return HallwaySnapshot(order_hallway((*others, room)))
+        case HallwayRoomRemoved(room_id=room_id):
+            return HallwaySnapshot(tuple(r for r in snapshot.rooms if r.id != room_id))
+    raise TypeError(f"not a hallway update: {update!r}")  # pragma: no cover - exhaustive match

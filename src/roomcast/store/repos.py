@@ -1,0 +1,284 @@
+"""Repositories: domain objects in, domain objects out. One small class per aggregate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roomcast.domain.model import (
+    EndReason,
+    Participant,
+    PublicUser,
+    Role,
+    Room,
+    RoomId,
+    RoomState,
+    Topic,
+    User,
+    UserId,
+    Visibility,
+)
+from roomcast.store.tables import ParticipantRow, RoomRow, SessionRow, UserRow
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        id=UserId(row.id),
+        username=row.username,
+        display_name=row.display_name,
+        bio=row.bio,
+        is_admin=row.is_admin,
+        created_at=row.created_at,
+    )
+
+
+class UserRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(
+        self, username: str, display_name: str, password_hash: str, is_admin: bool, now: datetime
+    ) -> User:
+        row = UserRow(
+            username=username,
+            display_name=display_name,
+            bio="",
+            password_hash=password_hash,
+            is_admin=is_admin,
+            created_at=now,
+        )
+        self._s.add(row)
+        await self._s.flush()
+        return _user(row)
+
+    async def get(self, user_id: UserId) -> User | None:
+        row = await self._s.get(UserRow, user_id)
+        return _user(row) if row else None
+
+    async def by_username(self, username: str) -> User | None:
+        row = await self._s.scalar(select(UserRow).where(UserRow.username == username.lower()))
+        return _user(row) if row else None
+
+    async def public(self, ids: Iterable[UserId]) -> dict[UserId, PublicUser]:
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        rows = await self._s.scalars(select(UserRow).where(UserRow.id.in_(wanted)))
+        return {UserId(r.id): PublicUser(UserId(r.id), r.username, r.display_name) for r in rows}
+
+    async def password_hash(self, user_id: UserId) -> str | None:
+        return await self._s.scalar(select(UserRow.password_hash).where(UserRow.id == user_id))
+
+    async def set_password_hash(self, user_id: UserId, password_hash: str) -> None:
+        await self._s.execute(
+            update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash)
+        )
+
+    async def set_admin(self, user_id: UserId, is_admin: bool) -> None:
+        await self._s.execute(
+            update(UserRow).where(UserRow.id == user_id).values(is_admin=is_admin)
+        )
+
+    async def update_profile(self, user_id: UserId, display_name: str, bio: str) -> User:
+        row = await self._s.get(UserRow, user_id)
+        if row is None:
+            raise LookupError(user_id)
+        row.display_name, row.bio = display_name, bio
+        await self._s.flush()
+        return _user(row)
+
+    async def all(self) -> list[User]:
+        return [_user(r) for r in await self._s.scalars(select(UserRow).order_by(UserRow.id))]
+
+
+class SessionRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, token_hash: str, user_id: UserId, now: datetime, expires: datetime) -> None:
+        self._s.add(SessionRow(id=token_hash, user_id=user_id, created_at=now, expires_at=expires))
+        await self._s.flush()
+
+    async def user(self, token_hash: str, now: datetime) -> User | None:
+        """The session's user, or None when the session is unknown or has expired."""
+        found = (
+            await self._s.execute(
+                select(SessionRow, UserRow)
+                .join(UserRow, UserRow.id == SessionRow.user_id)
+                .where(SessionRow.id == token_hash)
+            )
+        ).one_or_none()
+        if found is None or found[0].expires_at <= now:
+            return None
+        return _user(found[1])
+
+    async def delete(self, token_hash: str) -> None:
+        await self._s.execute(delete(SessionRow).where(SessionRow.id == token_hash))
+
+    async def delete_for_user(self, user_id: UserId, keep: str | None = None) -> None:
+        stmt = delete(SessionRow).where(SessionRow.user_id == user_id)
+        if keep is not None:
+            stmt = stmt.where(SessionRow.id != keep)
+        await self._s.execute(stmt)
+
+    async def delete_expired(self, now: datetime) -> None:
+        await self._s.execute(delete(SessionRow).where(SessionRow.expires_at <= now))
+
+
+def _room(row: RoomRow) -> Room:
+    return Room(
+        id=RoomId(row.id),
+        host_id=UserId(row.host_id),
+        title=row.title,
+        description=row.description,
+        topic=Topic(row.topic),
+        language=row.language,
+        visibility=Visibility(row.visibility),
+        state=RoomState(row.state),
+        created_at=row.created_at,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        end_reason=EndReason(row.end_reason) if row.end_reason else None,
+        host_absent_since=row.host_absent_since,
+    )
+
+
+def _room_values(room: Room) -> dict[str, object]:
+    return {
+        "host_id": room.host_id,
+        "title": room.title,
+        "description": room.description,
+        "topic": room.topic.value,
+        "language": room.language,
+        "visibility": room.visibility.value,
+        "state": room.state.value,
+        "created_at": room.created_at,
+        "started_at": room.started_at,
+        "ended_at": room.ended_at,
+        "end_reason": room.end_reason.value if room.end_reason else None,
+        "host_absent_since": room.host_absent_since,
+    }
+
+
+class RoomRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, room: Room) -> None:
+        self._s.add(RoomRow(id=room.id, **_room_values(room)))
+        await self._s.flush()
+
+    async def get(self, room_id: str, *, for_update: bool = False) -> Room | None:
+        stmt = select(RoomRow).where(RoomRow.id == room_id)
+        if for_update:
+            stmt = stmt.with_for_update()  # PostgreSQL row lock; SQLite serialises writers
+        row = await self._s.scalar(stmt)
+        return _room(row) if row else None
+
+    async def save(self, room: Room) -> None:
+        await self._s.execute(
+            update(RoomRow).where(RoomRow.id == room.id).values(**_room_values(room))
+        )
+
+    async def live(self) -> list[Room]:
+        rows = await self._s.scalars(
+            select(RoomRow)
+            .where(RoomRow.state == RoomState.LIVE.value)
+            .order_by(RoomRow.started_at)
+        )
+        return [_room(r) for r in rows]
+
+    async def live_ids_host_absent(self) -> list[RoomId]:
+        rows = await self._s.scalars(
+            select(RoomRow.id).where(
+                RoomRow.state == RoomState.LIVE.value, RoomRow.host_absent_since.is_not(None)
+            )
+        )
+        return [RoomId(r) for r in rows]
+
+    async def by_host(self, host_id: UserId, limit: int = 50) -> list[Room]:
+        rows = await self._s.scalars(
+            select(RoomRow)
+            .where(RoomRow.host_id == host_id)
+            .order_by(RoomRow.created_at.desc())
+            .limit(limit)
+        )
+        return [_room(r) for r in rows]
+
+
+class ParticipantRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def _row(self, room_id: RoomId, key: str) -> ParticipantRow | None:
+        return await self._s.get(ParticipantRow, (room_id, key))
+
+    async def role(self, room_id: RoomId, key: str) -> Role | None:
+        """The role someone had in this room, present or not (a reconnect keeps it)."""
+        row = await self._row(room_id, key)
+        return Role(row.role) if row else None
+
+    async def connection(self, room_id: RoomId, key: str) -> tuple[bool, str | None]:
+        row = await self._row(room_id, key)
+        return (row.present, row.connection_id) if row else (False, None)
+
+    async def arrive(
+        self,
+        room_id: RoomId,
+        key: str,
+        user_id: UserId | None,
+        role: Role,
+        connection_id: str,
+        now: datetime,
+    ) -> datetime:
+        """Mark someone present on this connection. Returns their joined_at (kept on replace)."""
+        row = await self._row(room_id, key)
+        if row is None:
+            row = ParticipantRow(room_id=room_id, key=key, user_id=user_id, joined_at=now)
+            self._s.add(row)
+        elif not row.present:
+            row.joined_at = now
+        row.role, row.present, row.connection_id = role.value, True, connection_id
+        await self._s.flush()
+        return row.joined_at
+
+    async def depart(self, room_id: RoomId, key: str) -> None:
+        await self._s.execute(
+            update(ParticipantRow)
+            .where(ParticipantRow.room_id == room_id, ParticipantRow.key == key)
+            .values(present=False, connection_id=None)
+        )
+
+    async def present(self, room_id: RoomId) -> list[tuple[str, UserId | None, Role, datetime]]:
+        rows = await self._s.scalars(
+            select(ParticipantRow).where(
+                ParticipantRow.room_id == room_id, ParticipantRow.present.is_(True)
+            )
+        )
+        return [
+            (r.key, UserId(r.user_id) if r.user_id is not None else None, Role(r.role), r.joined_at)
+            for r in rows
+        ]
+
+    async def participants(self, room_id: RoomId, users: UserRepo) -> list[Participant]:
+        rows = await self.present(room_id)
+        people = await users.public(uid for _, uid, _, _ in rows if uid is not None)
+        return [
+            Participant(
+                key=k,
+                user=people.get(uid) if uid is not None else None,
+                role=role,
+                joined_at=joined,
+            )
+            for k, uid, role, joined in rows
+        ]
+
+    async def clear(self, room_ids: Sequence[RoomId] | None = None) -> None:
+        """Nobody is present: for ended rooms, or for every room after a restart."""
+        stmt = update(ParticipantRow).values(present=False, connection_id=None)
+        if room_ids is not None:
+            stmt = stmt.where(ParticipantRow.room_id.in_(room_ids))
+        await self._s.execute(stmt.where(ParticipantRow.present.is_(True)))

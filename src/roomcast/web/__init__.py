@@ -1,0 +1,1 @@
+"""Control-plane edge: HTTP API, WebSockets and pages."""

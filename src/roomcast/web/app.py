@@ -1,0 +1,153 @@
+"""create_app(settings): wires store, bus and actions; one error handler; never a 500 body."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from importlib import resources
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from roomcast import __version__
+from roomcast.actions import rooms
+from roomcast.actions.context import Context
+from roomcast.bus import Bus
+from roomcast.config import Settings
+from roomcast.errors import RoomcastError
+from roomcast.store import Store
+from roomcast.web import avatars
+from roomcast.web.live import Connections
+from roomcast.web.live import router as live_router
+from roomcast.web.middleware import BodyLimitMiddleware, CsrfMiddleware, SecurityHeadersMiddleware
+from roomcast.web.routes import auth, health, pages, users
+from roomcast.web.routes import rooms as rooms_routes
+from roomcast.web.schemas import ErrorOut
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+Roomcast's HTTP API. Browsers and integrators use the same endpoints.
+
+**Sessions**: `POST /api/auth/login` sets an HttpOnly `rc_session` cookie.
+**CSRF**: every POST/PUT/PATCH/DELETE must carry the `rc_csrf` cookie's value in an
+`X-CSRF-Token` header; `GET /api/csrf` issues one, and sign-in/out return a fresh one.
+**Errors**: always JSON, `{"error": {"code": "...", "message": "..."}}`, with a 4xx status.
+**Live**: `GET /api/rooms/{id}/live` and `/api/hallway/live` are WebSockets that send
+`{"type": "snapshot", ...}` then `{"type": "update", "update": {...}}` messages.
+"""
+
+
+async def _sweep(ctx: Context) -> None:
+    """Owned by the lifespan: runs timed rules (hosts' grace periods) until cancelled."""
+    while True:
+        try:
+            await rooms.end_abandoned(ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("sweep failed; retrying")
+        await asyncio.sleep(ctx.settings.sweep_seconds)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    settings = settings.with_secret()
+    store = Store(settings.db_url)
+    ctx = Context(settings=settings, store=store, bus=Bus())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.auto_migrate:
+            await store.migrate()
+        await rooms.recover_after_restart(ctx)
+        sweeper = asyncio.create_task(_sweep(ctx), name="roomcast-sweep")
+        app.state.ready = True
+        logger.info("roomcast %s ready at %s", __version__, settings.base_url)
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            sweeper.cancel()
+            with suppress(asyncio.CancelledError):
+                await sweeper
+            await store.close()
+
+    app = FastAPI(
+        title="Roomcast",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses={
+            400: {"model": ErrorOut},
+            401: {"model": ErrorOut},
+            403: {"model": ErrorOut},
+            404: {"model": ErrorOut},
+            422: {"model": ErrorOut},
+            429: {"model": ErrorOut},
+        },
+    )
+    app.state.ctx = ctx
+    app.state.ready = False
+    app.state.connections = Connections()
+    web = resources.files("roomcast.web")
+    templates = Jinja2Templates(directory=str(web / "templates"))
+    templates.env.filters.update(initials=avatars.initials, hue=avatars.hue)
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=str(web / "static")), name="static")
+
+    for router in (
+        health.router,
+        auth.router,
+        users.router,
+        rooms_routes.router,
+        live_router,
+        pages.router,
+    ):
+        app.include_router(router)
+    _install_error_handlers(app)
+    # outermost last: headers on everything, then size limits, then CSRF
+    app.add_middleware(CsrfMiddleware, secret=settings.secret)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app
+
+
+def _error(status: int, code: str, message: str, **data: object) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **data}}, status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RoomcastError)
+    async def roomcast_error(request: Request, exc: RoomcastError) -> JSONResponse:
+        response = JSONResponse({"error": exc.to_dict()}, status_code=exc.http_status)
+        if "retry_after" in exc.data:
+            response.headers["Retry-After"] = str(exc.data["retry_after"])
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [
+            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        first = fields[0] if fields else {"field": "", "message": "invalid request"}
+        message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+        return _error(422, "invalid_request", message, fields=fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            exc.status_code, "http_error"
+        )
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _error(500, "internal_error", "Something went wrong on our side; it is logged.")

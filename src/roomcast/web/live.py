@@ -1,0 +1,207 @@
+"""WebSockets: a room's snapshot then its updates; the hallway's snapshot then its updates.
+
+Being connected to a room's socket is being present in the room. The handler subscribes to
+the bus before it takes the snapshot, so no update falls between the two (updates are
+idempotent, so one that is also in the snapshot does no harm).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from roomcast.actions import rooms
+from roomcast.bus import HALLWAY, Subscription, room_channel
+from roomcast.domain.updates import RoomEnded
+from roomcast.errors import RoomcastError
+from roomcast.web import wire
+from roomcast.web.deps import GUEST_COOKIE, context, viewer
+
+logger = logging.getLogger(__name__)
+router = APIRouter(tags=["live"])
+
+# Close codes (4000-4999 are the application's): clients reconnect unless told not to.
+CLOSE_REPLACED = 4409  # the same person connected again elsewhere: do not reconnect
+CLOSE_ENDED = 4410  # the room has ended: do not reconnect
+CLOSE_REFUSED = 4403  # could not join: the error message said why; do not reconnect
+CLOSE_BAD_CLIENT = 4400  # too many malformed messages
+CLOSE_BEHIND = 4408  # fell behind the updates: reconnect for a fresh snapshot
+MAX_BAD_MESSAGES = 20
+
+
+class Ping(BaseModel):
+    type: Literal["ping"]
+
+
+class Leave(BaseModel):
+    type: Literal["leave"]
+
+
+ClientMessage = TypeAdapter[Any](Annotated[Ping | Leave, Field(discriminator="type")])
+
+
+@dataclass
+class Connections:
+    """This process's room sockets, by (room, participant key): one per person per room."""
+
+    sockets: dict[tuple[str, str], tuple[str, WebSocket]] = field(default_factory=dict)
+
+    async def claim(self, room_id: str, key: str, connection_id: str, ws: WebSocket) -> None:
+        old = self.sockets.get((room_id, key))
+        self.sockets[(room_id, key)] = (connection_id, ws)
+        if old is not None and old[1] is not ws:
+            await _close(
+                old[1],
+                CLOSE_REPLACED,
+                {"type": "replaced", "message": "You joined this room from another window."},
+            )
+
+    def release(self, room_id: str, key: str, connection_id: str) -> None:
+        current = self.sockets.get((room_id, key))
+        if current is not None and current[0] == connection_id:
+            del self.sockets[(room_id, key)]
+
+
+async def _close(ws: WebSocket, code: int, final: dict[str, Any] | None = None) -> None:
+    if ws.application_state is not WebSocketState.CONNECTED:
+        return
+    try:
+        if final is not None:
+            await ws.send_json(final)
+        await ws.close(code)
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        pass  # already gone
+
+
+def same_origin(ws: WebSocket, public_url: str) -> bool:
+    """Browsers always send Origin on WebSockets: refuse other sites' pages (CSWSH)."""
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return True  # not a browser: cookies are the caller's own
+    netloc = urlsplit(origin).netloc
+    return netloc in {ws.headers.get("host", ""), urlsplit(public_url).netloc}
+
+
+async def _pump(
+    ws: WebSocket, sub: Subscription, encode: Callable[[object], dict[str, Any]]
+) -> int:
+    """Forward updates until the room ends (returns its close code) or we fall behind."""
+    async for message in sub:
+        await ws.send_json({"type": "update", "update": encode(message)})
+        if isinstance(message, RoomEnded):
+            return CLOSE_ENDED
+    return CLOSE_BEHIND
+
+
+async def _read(ws: WebSocket) -> int:
+    """Answer pings; return on leave or disconnect; close a client that only sends garbage."""
+    bad = 0
+    while True:
+        try:
+            raw = await ws.receive_text()
+        except (WebSocketDisconnect, RuntimeError):
+            return 1000
+        except KeyError:  # a binary frame: receive_text() finds no "text"
+            raw = ""
+        try:
+            msg = ClientMessage.validate_json(raw)
+        except ValidationError:
+            bad += 1
+            await ws.send_json(
+                {
+                    "type": "error",
+                    "code": "bad_message",
+                    "message": 'Expected {"type": "ping"} or {"type": "leave"}.',
+                }
+            )
+            if bad >= MAX_BAD_MESSAGES:
+                return CLOSE_BAD_CLIENT
+            continue
+        if isinstance(msg, Leave):
+            return 1000
+        await ws.send_json({"type": "pong"})
+
+
+async def _serve(
+    ws: WebSocket, sub: Subscription, encode: Callable[[object], dict[str, Any]]
+) -> None:
+    pump = asyncio.create_task(_pump(ws, sub, encode))
+    read = asyncio.create_task(_read(ws))
+    try:
+        done, _ = await asyncio.wait({pump, read}, return_when=asyncio.FIRST_COMPLETED)
+        first = done.pop()
+        code = first.result() if not first.exception() else 1011
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        code = 1000
+    finally:
+        for task in (pump, read):
+            task.cancel()
+        await asyncio.gather(pump, read, return_exceptions=True)
+    await _close(ws, code)
+
+
+@router.websocket("/api/rooms/{room_id}/live")
+async def room_live(ws: WebSocket, room_id: str) -> None:
+    ctx = context(ws)
+    if not same_origin(ws, ctx.settings.base_url):
+        await ws.close(CLOSE_REFUSED)
+        return
+    user = await viewer(ws)
+    guest = ws.cookies.get(GUEST_COOKIE) or ""
+    if not (8 <= len(guest) <= 32 and guest.replace("-", "").replace("_", "").isalnum()):
+        guest = secrets.token_urlsafe(12)
+    connection_id = secrets.token_hex(8)
+    connections: Connections = ws.app.state.connections
+    await ws.accept()
+    async with ctx.bus.subscribe(room_channel(room_id[:64])) as sub:
+        try:
+            snap, me = await rooms.join(ctx, room_id[:64], user, guest, connection_id)
+        except RoomcastError as e:
+            code = CLOSE_ENDED if e.http_status == 410 else CLOSE_REFUSED
+            await _close(ws, code, {"type": "error", **e.to_dict()})
+            return
+        try:
+            await connections.claim(room_id, me.key, connection_id, ws)
+            await ws.send_json(
+                {
+                    "type": "snapshot",
+                    "you": me.key,
+                    "snapshot": wire.dump(wire.room_snapshot, snap),
+                }
+            )
+            await _serve(ws, sub, lambda m: wire.dump(wire.room_update, m))
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            pass
+        finally:
+            connections.release(room_id, me.key, connection_id)
+            try:
+                await rooms.leave(ctx, room_id, me.key, connection_id)
+            except Exception:  # the store may be closing at shutdown; restart recovery cleans up
+                logger.exception("could not record %s leaving room %s", me.key, room_id)
+
+
+@router.websocket("/api/hallway/live")
+async def hallway_live(ws: WebSocket) -> None:
+    ctx = context(ws)
+    if not same_origin(ws, ctx.settings.base_url):
+        await ws.close(CLOSE_REFUSED)
+        return
+    await ws.accept()
+    async with ctx.bus.subscribe(HALLWAY) as sub:
+        try:
+            snap = await rooms.hallway(ctx)
+            await ws.send_json(
+                {"type": "snapshot", "snapshot": wire.dump(wire.hallway_snapshot, snap)}
+            )
+            await _serve(ws, sub, lambda m: wire.dump(wire.hallway_update, m))
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            pass

@@ -1,0 +1,25 @@
+"""Liveness for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from roomcast import __version__
+from roomcast.web.deps import context
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="200 once the server is ready and its database answers")
+async def healthz(request: Request) -> JSONResponse:
+    ctx = context(request)
+    if not getattr(request.app.state, "ready", False):
+        return JSONResponse({"status": "starting"}, status_code=503)
+    try:
+        async with ctx.store.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception:
+        return JSONResponse({"status": "database unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok", "version": __version__})

@@ -1,0 +1,110 @@
+"""Server-rendered pages. Live data arrives over WebSockets and is rendered by ES modules."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from roomcast.actions import accounts, rooms
+from roomcast.domain.model import Topic, User
+from roomcast.errors import RoomcastError
+from roomcast.web import csrf
+from roomcast.web.deps import GUEST_COOKIE, Ctx, Viewer, session_token, set_csrf
+from roomcast.web.schemas import MeOut
+
+router = APIRouter(include_in_schema=False)
+
+RoomIdPath = Annotated[str, Path(max_length=64)]
+
+
+def _render(
+    request: Request, template: str, user: User | None, status: int = 200, **data: Any
+) -> Response:
+    ctx = request.app.state.ctx
+    templates: Jinja2Templates = request.app.state.templates
+    me = MeOut.of(user).model_dump(mode="json") if user else None
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {"me": me, "topics": [t.value for t in Topic], "base_url": ctx.settings.base_url, **data},
+        status_code=status,
+    )
+    token = request.cookies.get(csrf.COOKIE)
+    if not csrf.valid(ctx.settings.secret, token, session_token(request)):
+        set_csrf(response, ctx, session_token(request))
+    if GUEST_COOKIE not in request.cookies:
+        response.set_cookie(
+            GUEST_COOKIE,
+            secrets.token_urlsafe(12),
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=ctx.settings.secure_cookies,
+        )
+    return response
+
+
+def _not_found(request: Request, user: User | None, what: str) -> Response:
+    return _render(request, "message.html", user, 404, title="Not found", message=what)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def hallway_page(request: Request, user: Viewer) -> Response:
+    return _render(request, "hallway.html", user, title="Hallway")
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(request: Request, user: Viewer) -> Response:
+    if user is not None:
+        return RedirectResponse("/", status_code=303)
+    return _render(request, "auth.html", user, title="Sign in", mode="login")
+
+
+@router.get("/signup", response_class=HTMLResponse)
+async def signup_page(request: Request, user: Viewer) -> Response:
+    if user is not None:
+        return RedirectResponse("/", status_code=303)
+    return _render(request, "auth.html", user, title="Create your account", mode="signup")
+
+
+@router.get("/settings", response_class=HTMLResponse)
+async def settings_page(request: Request, user: Viewer) -> Response:
+    if user is None:
+        return RedirectResponse("/login?next=/settings", status_code=303)
+    return _render(request, "settings.html", user, title="Settings")
+
+
+@router.get("/u/{username}", response_class=HTMLResponse)
+async def profile_page(
+    request: Request, username: Annotated[str, Path(max_length=32)], user: Viewer, ctx: Ctx
+) -> Response:
+    try:
+        person = await accounts.profile(ctx, username)
+    except RoomcastError:
+        return _not_found(request, user, "There is nobody by that name here.")
+    hosted = [r for r in await rooms.rooms_hosted_by(ctx, person) if r.visibility.value == "open"]
+    return _render(
+        request, "profile.html", user, title=person.display_name, person=person, hosted=hosted[:20]
+    )
+
+
+@router.get("/r/{room_id}", response_class=HTMLResponse)
+async def room_page(request: Request, room_id: RoomIdPath, user: Viewer, ctx: Ctx) -> Response:
+    try:
+        snap = await rooms.snapshot(ctx, room_id, user)
+    except RoomcastError as e:
+        if e.code == "sign_in_required":
+            return RedirectResponse(f"/login?next=/r/{room_id}", status_code=303)
+        return _not_found(request, user, "This room does not exist, or its link is wrong.")
+    return _render(
+        request,
+        "room.html",
+        user,
+        title=snap.room.title,
+        room=snap.room,
+        share_url=f"{ctx.settings.base_url}/r/{snap.room.id}",
+    )

@@ -1,0 +1,48 @@
+"""Rooms: start, look at, end. Presence goes over the room's WebSocket (web/live.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from roomcast.actions import rooms
+from roomcast.domain.rooms import RoomDraft
+from roomcast.domain.updates import HallwaySnapshot, RoomSnapshot, RoomView
+from roomcast.web.deps import Ctx, SignedIn, Viewer
+from roomcast.web.schemas import RoomCreated, RoomIn
+
+router = APIRouter(prefix="/api/rooms", tags=["rooms"])
+
+RoomIdPath = Annotated[str, Path(min_length=1, max_length=24, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+@router.post(
+    "",
+    response_model=RoomCreated,
+    status_code=201,
+    summary="Start a room now; the caller is its host",
+)
+async def create_room(body: RoomIn, user: SignedIn, ctx: Ctx) -> RoomCreated:
+    draft = RoomDraft(body.title, body.description, body.topic, body.language, body.visibility)
+    snap = await rooms.create(ctx, user, draft)
+    return RoomCreated(room=snap.room, url=f"{ctx.settings.base_url}/r/{snap.room.id}")
+
+
+@router.get("", response_model=HallwaySnapshot, summary="Live rooms listed in the hallway")
+async def list_rooms(ctx: Ctx) -> HallwaySnapshot:
+    return await rooms.hallway(ctx)
+
+
+@router.get(
+    "/{room_id}",
+    response_model=RoomSnapshot,
+    summary="A room and who is in it (the same snapshot its WebSocket starts with)",
+)
+async def get_room(room_id: RoomIdPath, viewer: Viewer, ctx: Ctx) -> RoomSnapshot:
+    return await rooms.snapshot(ctx, room_id, viewer)
+
+
+@router.post("/{room_id}/end", response_model=RoomView, summary="End a live room (host only)")
+async def end_room(room_id: RoomIdPath, user: SignedIn, ctx: Ctx) -> RoomView:
+    return (await rooms.end(ctx, user, room_id)).room

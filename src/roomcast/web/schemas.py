@@ -1,0 +1,137 @@
+"""Request and response bodies. Validation of shapes and sizes lives here, nowhere else."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from roomcast.domain.model import Topic, User, Visibility
+from roomcast.domain.updates import RoomView
+
+
+def _printable(value: str) -> str:
+    """Refuse control characters (but keep newlines in long text)."""
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _one_line(value: str) -> str:
+    if "\n" in value or "\t" in value:
+        raise ValueError("must be a single line")
+    return value
+
+
+Username = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=3, max_length=20, pattern=r"^[A-Za-z0-9_]+$"
+    ),
+]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+AnyPassword = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+Line = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True),
+    AfterValidator(_printable),
+    AfterValidator(_one_line),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_printable)]
+Language = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignupIn(Body):
+    username: Username = Field(description="3-20 letters, digits or underscores")
+    password: Password
+    display_name: Annotated[Line, Field(max_length=64)] = ""
+
+
+class LoginIn(Body):
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    password: AnyPassword
+
+
+class PasswordIn(Body):
+    current_password: AnyPassword
+    new_password: Password
+
+
+class ProfileIn(Body):
+    display_name: Annotated[Line, Field(min_length=1, max_length=64)]
+    bio: Annotated[Text, Field(max_length=300)] = ""
+
+
+class RoomIn(Body):
+    title: Annotated[Line, Field(min_length=1, max_length=120)]
+    description: Annotated[Text, Field(max_length=1000)] = ""
+    topic: Topic = Topic.OTHER
+    language: Language = "en"
+    visibility: Visibility = Visibility.OPEN
+
+
+class UserOut(BaseModel):
+    username: str
+    display_name: str
+    bio: str
+    created_at: datetime
+
+    @staticmethod
+    def of(user: User) -> UserOut:
+        return UserOut(
+            username=user.username,
+            display_name=user.display_name,
+            bio=user.bio,
+            created_at=user.created_at,
+        )
+
+
+class MeOut(UserOut):
+    id: int
+    is_admin: bool
+
+    @staticmethod
+    def of(user: User) -> MeOut:
+        return MeOut(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            bio=user.bio,
+            created_at=user.created_at,
+            is_admin=user.is_admin,
+        )
+
+
+class SessionOut(BaseModel):
+    user: MeOut
+    csrf_token: str = Field(description="Send it back in the X-CSRF-Token header")
+
+
+class CsrfOut(BaseModel):
+    csrf_token: str
+
+
+class RoomCreated(BaseModel):
+    room: RoomView
+    url: str = Field(description="Absolute link to the room page, for sharing")
+
+
+class Ok(BaseModel):
+    ok: bool = True
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody

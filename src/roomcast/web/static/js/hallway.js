@@ -1,0 +1,70 @@
+// The hallway: live rooms, updated as people come and go; and the "start a room" sheet.
+import { api, formData } from './api.js';
+import { connectLive } from './live.js';
+import { applyHallway } from './state.js';
+import { avatar, el, me, plural } from './ui.js';
+
+const list = document.getElementById('rooms');
+const empty = document.getElementById('empty');
+const conn = document.getElementById('conn');
+let hallway = { rooms: [] };
+
+function card(room) {
+  const shown = room.speakers.slice(0, 3);
+  return el('li', { 'data-room-id': room.id },
+    el('a', { class: 'room-card', href: `/r/${encodeURIComponent(room.id)}` },
+      el('div', { class: 'topic', text: `${room.topic} · ${room.language}` }),
+      el('h2', { text: room.title }),
+      el('div', { class: 'who' },
+        el('div', { class: 'stack' }, shown.length ? shown.map((u) => avatar(u, 'md')) : avatar(room.host, 'md')),
+        el('ul', { class: 'names', 'aria-label': 'On stage' },
+          (shown.length ? shown : [room.host]).map((u) => el('li', { text: u.display_name })),
+          room.speaker_count > 3 ? el('li', { class: 'muted', text: `+${room.speaker_count - 3} more` }) : null)),
+      el('div', { class: 'counts' },
+        el('span', { class: 'listeners', text: `👥 ${plural(room.listener_count, 'listener', 'listeners')}` }),
+        el('span', { text: `🎙 ${room.speaker_count}` }))));
+}
+
+function render() {
+  list.replaceChildren(...hallway.rooms.map(card));
+  list.setAttribute('aria-busy', 'false');
+  empty.hidden = hallway.rooms.length > 0;
+}
+
+connectLive('/api/hallway/live', {
+  onSnapshot: (msg) => { hallway = msg.snapshot; render(); },
+  onUpdate: (u) => { hallway = applyHallway(hallway, u); render(); },
+  onState: (s) => {
+    conn.hidden = s === 'live' || s === 'connecting';
+    conn.textContent = s === 'reconnecting' ? 'Reconnecting…' : '';
+  },
+  onFinal: () => { conn.hidden = false; conn.textContent = 'Disconnected. Reload the page to try again.'; },
+});
+
+// --- start a room ---------------------------------------------------------------------------
+const dialog = document.getElementById('start-dialog');
+const form = document.getElementById('start-form');
+const error = document.getElementById('start-error');
+
+document.getElementById('start-room').addEventListener('click', () => {
+  if (!me) { location.href = '/signup?next=/'; return; }
+  error.hidden = true;
+  dialog.showModal();
+  document.getElementById('room-title').select();
+});
+document.getElementById('start-cancel').addEventListener('click', () => dialog.close());
+dialog.addEventListener('click', (e) => { if (e.target === dialog) dialog.close(); });
+
+form.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const go = document.getElementById('start-go');
+  go.disabled = true;
+  try {
+    const created = await api('POST', '/api/rooms', formData(form));
+    location.href = `/r/${encodeURIComponent(created.room.id)}`;
+  } catch (err) {
+    error.textContent = err.message;
+    error.hidden = false;
+    go.disabled = false;
+  }
+});

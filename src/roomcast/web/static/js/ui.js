@@ -1,0 +1,48 @@
+// Small DOM helpers. User text only ever goes in through textContent: never as HTML.
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+// Same rules as the server's Jinja filters (web/app.py), so avatars match everywhere.
+export function initials(name) {
+  const words = String(name).trim().split(/\s+/).filter(Boolean);
+  const letters = words.length > 1 ? [words[0], words[words.length - 1]] : [words[0] || '?'];
+  return letters.map((w) => Array.from(w)[0]).join('').toUpperCase();
+}
+
+export function hue(username) {
+  let h = 0;
+  for (const ch of String(username)) h = (h * 31 + ch.codePointAt(0)) % 1000003;
+  return h % 12;
+}
+
+export function avatar(user, size = 'md') {
+  return el('span', { class: `avatar avatar-${size} hue-${hue(user.username)}`, 'aria-hidden': 'true',
+    text: initials(user.display_name) });
+}
+
+export const me = JSON.parse(document.body.dataset.me || 'null');
+
+let toastTimer;
+export function toast(message) {
+  const t = document.getElementById('toast');
+  t.textContent = message;
+  t.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { t.hidden = true; }, 3000);
+}
+
+export function plural(n, one, many) { return `${n} ${n === 1 ? one : many}`; }
