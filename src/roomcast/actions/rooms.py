@@ -59,6 +59,8 @@ async def _snapshot(uow: UnitOfWork, room: Room) -> RoomSnapshot:
 
 
 def _publish_hallway(uow: UnitOfWork, room: Room, snap: RoomSnapshot | None) -> None:
+    if room.visibility is not Visibility.OPEN:
+        return  # never listed: the hallway need not hear of it
     if snap is not None and rules.is_listed(room):
         uow.publish(HALLWAY, HallwayRoomChanged(RoomSummary.of(snap)))
     else:

@@ -1,0 +1,146 @@
+"""The real server, in-process on 127.0.0.1, and clients that talk to it like browsers do."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+
+from roomcast.actions.context import Context
+from roomcast.config import Settings
+from roomcast.web.app import create_app
+
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@dataclass
+class LiveServer:
+    url: str
+    ctx: Context
+    app: Any
+
+    @property
+    def ws_url(self) -> str:
+        return "ws" + self.url[4:]
+
+
+@asynccontextmanager
+async def run_server(data_dir: Path, database_url: str, **overrides: Any) -> AsyncIterator[LiveServer]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=SECRET,
+        public_url=f"http://127.0.0.1:{port}",
+        port=port,
+        **overrides,
+    )
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, ws_max_size=64 * 1024,
+                                           timeout_graceful_shutdown=2, lifespan="on"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    for _ in range(400):
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.025)
+    if not server.started:
+        sock.close()
+        await task  # raises the startup error
+        raise RuntimeError("server did not start")
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", app.state.ctx, app)
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 15)
+        sock.close()
+
+
+class Client:
+    """A browser-like client: cookie jar, CSRF header copied from the cookie, JSON errors."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.http = httpx.AsyncClient(base_url=server.url, timeout=15)
+
+    async def __aenter__(self) -> Client:
+        await self.http.get("/api/csrf")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.http.aclose()
+
+    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
+        headers = {"x-csrf-token": self.http.cookies.get("rc_csrf") or ""}
+        headers.update(extra or {})
+        return headers
+
+    async def get(self, path: str, **kw: Any) -> httpx.Response:
+        return await self.http.get(path, **kw)
+
+    async def post(self, path: str, json: Any = None, headers: dict[str, str] | None = None,
+                   **kw: Any) -> httpx.Response:
+        return await self.http.post(path, json=json, headers=self._headers(headers), **kw)
+
+    async def patch(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
+        return await self.http.patch(path, json=json, headers=self._headers(None), **kw)
+
+    async def signup(self, username: str, password: str = "correct horse", **extra: str) -> dict[str, Any]:
+        r = await self.post("/api/auth/signup",
+                            {"username": username, "password": password, **extra})
+        assert r.status_code == 201, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+    async def start_room(self, title: str = "Morning show", **extra: Any) -> dict[str, Any]:
+        r = await self.post("/api/rooms", {"title": title, "topic": "tech", **extra})
+        assert r.status_code == 201, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+    @asynccontextmanager
+    async def live(self, path: str, origin: str | None = None) -> AsyncIterator[LiveSocket]:
+        cookies = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
+        headers = {"Cookie": cookies} if cookies else {}
+        async with connect(self.server.ws_url + path, additional_headers=headers,
+                           origin=origin or self.server.url, open_timeout=10) as ws:  # type: ignore[arg-type]
+            yield LiveSocket(ws)
+
+
+class LiveSocket:
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+
+    async def recv(self, timeout: float = 10) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.ws.recv(), timeout)
+        message: dict[str, Any] = json.loads(raw)
+        return message
+
+    async def send(self, message: Any) -> None:
+        await self.ws.send(message if isinstance(message, str) else json.dumps(message))
+
+    async def next_update(self, predicate: Any = lambda u: True, timeout: float = 10) -> dict[str, Any]:
+        return (await self.updates_until(predicate, timeout))[-1]
+
+    async def updates_until(self, predicate: Any, timeout: float = 10) -> list[dict[str, Any]]:
+        """Collect update payloads until one satisfies predicate (inclusive)."""
+        got: list[dict[str, Any]] = []
+        async with asyncio.timeout(timeout):
+            while True:
+                msg = await self.recv(timeout)
+                if msg["type"] != "update":
+                    continue
+                got.append(msg["update"])
+                if predicate(msg["update"]):
+                    return got
