@@ -57,6 +57,12 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 @pytest.fixture
 async def server(tmp_path: Path, database_url: str) -> AsyncIterator[LiveServer]:
-    async with run_server(tmp_path / "data", database_url, host_grace_seconds=1.0,
-                          sweep_seconds=0.1, login_burst=5, login_refill_seconds=60) as srv:
+    async with run_server(
+        tmp_path / "data",
+        database_url,
+        host_grace_seconds=1.0,
+        sweep_seconds=0.1,
+        login_burst=5,
+        login_refill_seconds=60,
+    ) as srv:
         yield srv

@@ -23,18 +23,24 @@ SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
 @dataclass
-class LiveServer:
+class Endpoint:
     url: str
-    ctx: Context
-    app: Any
 
     @property
     def ws_url(self) -> str:
         return "ws" + self.url[4:]
 
 
+@dataclass
+class LiveServer(Endpoint):
+    ctx: Context
+    app: Any
+
+
 @asynccontextmanager
-async def run_server(data_dir: Path, database_url: str, **overrides: Any) -> AsyncIterator[LiveServer]:
+async def run_server(
+    data_dir: Path, database_url: str, **overrides: Any
+) -> AsyncIterator[LiveServer]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -48,8 +54,11 @@ async def run_server(data_dir: Path, database_url: str, **overrides: Any) -> Asy
         **overrides,
     )
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, ws_max_size=64 * 1024,
-                                           timeout_graceful_shutdown=2, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, log_config=None, ws_max_size=64 * 1024, timeout_graceful_shutdown=2, lifespan="on"
+        )
+    )
     task = asyncio.create_task(server.serve(sockets=[sock]))
     for _ in range(400):
         if server.started or task.done():
@@ -70,7 +79,7 @@ async def run_server(data_dir: Path, database_url: str, **overrides: Any) -> Asy
 class Client:
     """A browser-like client: cookie jar, CSRF header copied from the cookie, JSON errors."""
 
-    def __init__(self, server: LiveServer) -> None:
+    def __init__(self, server: Endpoint) -> None:
         self.server = server
         self.http = httpx.AsyncClient(base_url=server.url, timeout=15)
 
@@ -89,16 +98,20 @@ class Client:
     async def get(self, path: str, **kw: Any) -> httpx.Response:
         return await self.http.get(path, **kw)
 
-    async def post(self, path: str, json: Any = None, headers: dict[str, str] | None = None,
-                   **kw: Any) -> httpx.Response:
+    async def post(
+        self, path: str, json: Any = None, headers: dict[str, str] | None = None, **kw: Any
+    ) -> httpx.Response:
         return await self.http.post(path, json=json, headers=self._headers(headers), **kw)
 
     async def patch(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
         return await self.http.patch(path, json=json, headers=self._headers(None), **kw)
 
-    async def signup(self, username: str, password: str = "correct horse", **extra: str) -> dict[str, Any]:
-        r = await self.post("/api/auth/signup",
-                            {"username": username, "password": password, **extra})
+    async def signup(
+        self, username: str, password: str = "correct horse", **extra: str
+    ) -> dict[str, Any]:
+        r = await self.post(
+            "/api/auth/signup", {"username": username, "password": password, **extra}
+        )
         assert r.status_code == 201, r.text
         body: dict[str, Any] = r.json()
         return body
@@ -113,8 +126,12 @@ class Client:
     async def live(self, path: str, origin: str | None = None) -> AsyncIterator[LiveSocket]:
         cookies = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
         headers = {"Cookie": cookies} if cookies else {}
-        async with connect(self.server.ws_url + path, additional_headers=headers,
-                           origin=origin or self.server.url, open_timeout=10) as ws:  # type: ignore[arg-type]
+        async with connect(
+            self.server.ws_url + path,
+            additional_headers=headers,
+            origin=origin or self.server.url,
+            open_timeout=10,
+        ) as ws:  # type: ignore[arg-type]
             yield LiveSocket(ws)
 
 
@@ -130,7 +147,9 @@ class LiveSocket:
     async def send(self, message: Any) -> None:
         await self.ws.send(message if isinstance(message, str) else json.dumps(message))
 
-    async def next_update(self, predicate: Any = lambda u: True, timeout: float = 10) -> dict[str, Any]:
+    async def next_update(
+        self, predicate: Any = lambda u: True, timeout: float = 10
+    ) -> dict[str, Any]:
         return (await self.updates_until(predicate, timeout))[-1]
 
     async def updates_until(self, predicate: Any, timeout: float = 10) -> list[dict[str, Any]]:

@@ -40,23 +40,55 @@ def temporary_postgres(bindir: Path) -> Iterator[str]:
     port = _free_port()
     try:
         subprocess.run(
-            _as_owner([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                       "-E", "UTF8", "--no-sync"], user),
-            check=True, capture_output=True, timeout=120,
+            _as_owner(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ],
+                user,
+            ),
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
         opts = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -F -c max_connections=200"
         subprocess.run(
-            _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-w", "-t", "60",
-                       "-l", str(root / "log"), "start"], user),
-            check=True, capture_output=True, timeout=90,
+            _as_owner(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    opts,
+                    "-w",
+                    "-t",
+                    "60",
+                    "-l",
+                    str(root / "log"),
+                    "start",
+                ],
+                user,
+            ),
+            check=True,
+            capture_output=True,
+            timeout=90,
         )
         try:
             yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres"
         finally:
             subprocess.run(
-                _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                          user),
-                capture_output=True, timeout=60,
+                _as_owner(
+                    [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], user
+                ),
+                capture_output=True,
+                timeout=60,
             )
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -28,7 +28,9 @@ async def test_signup_login_me_logout(server: LiveServer) -> None:
         assert (await thief.get("/api/me")).status_code == 401
 
     async with Client(server) as again:
-        r = await again.post("/api/auth/login", {"username": "ALICE_1", "password": "correct horse"})
+        r = await again.post(
+            "/api/auth/login", {"username": "ALICE_1", "password": "correct horse"}
+        )
         assert r.status_code == 200, r.text
         assert (await again.get("/api/me")).json()["display_name"] == "Alice Liddell"
 
@@ -45,8 +47,10 @@ async def test_session_cookie_flags(server: LiveServer) -> None:
 async def test_wrong_password_and_unknown_user(server: LiveServer) -> None:
     async with Client(server) as c:
         await c.signup("bob")
-        for creds in ({"username": "bob", "password": "wrong password"},
-                      {"username": "nobody", "password": "whatever1"}):
+        for creds in (
+            {"username": "bob", "password": "wrong password"},
+            {"username": "nobody", "password": "whatever1"},
+        ):
             r = await c.post("/api/auth/login", creds)
             assert r.status_code == 401
             assert r.json()["error"]["code"] == "bad_credentials"
@@ -80,7 +84,9 @@ async def test_signup_bad_input_is_422_and_stores_nothing(server: LiveServer) ->
             assert r.status_code == 422, (body, r.text)
             err = r.json()["error"]
             assert err["code"] == "invalid_request" and err["message"]
-        r = await c.post("/api/auth/signup", content=b"{not json", headers={"content-type": "application/json"})
+        r = await c.post(
+            "/api/auth/signup", content=b"{not json", headers={"content-type": "application/json"}
+        )
         assert r.status_code == 422
         r = await c.post("/api/auth/login", {"username": "dave", "password": "long enough"})
         assert r.status_code == 401  # nothing was created
@@ -100,7 +106,9 @@ async def test_csrf_required_on_every_state_change(server: LiveServer) -> None:
             async with Client(server) as other:
                 anon = other.http.cookies.get("rc_csrf")
             plain.cookies.set("rc_csrf", anon)
-            r = await plain.post("/api/rooms", json={"title": "Sneaky"}, headers={"x-csrf-token": anon})
+            r = await plain.post(
+                "/api/rooms", json={"title": "Sneaky"}, headers={"x-csrf-token": anon}
+            )
             assert r.status_code == 403
         finally:
             await plain.aclose()
@@ -111,22 +119,33 @@ async def test_csrf_required_on_every_state_change(server: LiveServer) -> None:
 async def test_change_password_signs_out_other_sessions(server: LiveServer) -> None:
     async with Client(server) as phone, Client(server) as laptop:
         await phone.signup("frank", "first password")
-        r = await laptop.post("/api/auth/login", {"username": "frank", "password": "first password"})
+        r = await laptop.post(
+            "/api/auth/login", {"username": "frank", "password": "first password"}
+        )
         assert r.status_code == 200
-        r = await phone.post("/api/auth/password",
-                             {"current_password": "not it at all", "new_password": "second password"})
+        r = await phone.post(
+            "/api/auth/password",
+            {"current_password": "not it at all", "new_password": "second password"},
+        )
         assert r.status_code == 401
-        r = await phone.post("/api/auth/password",
-                             {"current_password": "first password", "new_password": "short"})
+        r = await phone.post(
+            "/api/auth/password", {"current_password": "first password", "new_password": "short"}
+        )
         assert r.status_code == 422
-        r = await phone.post("/api/auth/password",
-                             {"current_password": "first password", "new_password": "second password"})
+        r = await phone.post(
+            "/api/auth/password",
+            {"current_password": "first password", "new_password": "second password"},
+        )
         assert r.status_code == 200, r.text
         assert (await phone.get("/api/me")).status_code == 200
         assert (await laptop.get("/api/me")).status_code == 401
-        r = await laptop.post("/api/auth/login", {"username": "frank", "password": "first password"})
+        r = await laptop.post(
+            "/api/auth/login", {"username": "frank", "password": "first password"}
+        )
         assert r.status_code == 401
-        r = await laptop.post("/api/auth/login", {"username": "frank", "password": "second password"})
+        r = await laptop.post(
+            "/api/auth/login", {"username": "frank", "password": "second password"}
+        )
         assert r.status_code == 200
 
 
@@ -135,13 +154,22 @@ async def test_profile_edit_and_public_view(server: LiveServer) -> None:
         await c.signup("grace")
         r = await c.patch("/api/me", {"display_name": "Grace Hopper", "bio": "Compilers.\nNavy."})
         assert r.status_code == 200 and r.json()["display_name"] == "Grace Hopper"
-        for bad in ({"display_name": ""}, {"display_name": "   "}, {"display_name": "g" * 65},
-                    {"display_name": "Grace", "bio": "b" * 301}, {"display_name": "two\nlines"}):
+        for bad in (
+            {"display_name": ""},
+            {"display_name": "   "},
+            {"display_name": "g" * 65},
+            {"display_name": "Grace", "bio": "b" * 301},
+            {"display_name": "two\nlines"},
+        ):
             assert (await c.patch("/api/me", bad)).status_code == 422
         pub = await c.get("/api/users/GRACE")
         assert pub.status_code == 200
-        assert pub.json() == {"username": "grace", "display_name": "Grace Hopper",
-                              "bio": "Compilers.\nNavy.", "created_at": pub.json()["created_at"]}
+        assert pub.json() == {
+            "username": "grace",
+            "display_name": "Grace Hopper",
+            "bio": "Compilers.\nNavy.",
+            "created_at": pub.json()["created_at"],
+        }
         assert (await c.get("/api/users/nobody_here")).status_code == 404
         assert (await c.get("/api/users/bad%20name")).status_code == 422
         page = await c.get("/u/grace")
@@ -177,8 +205,11 @@ async def test_expired_session_is_refused(server: LiveServer) -> None:
 
 async def test_oversize_body_is_413(server: LiveServer) -> None:
     async with Client(server) as c:
-        r = await c.post("/api/auth/signup", content=b"{" + b" " * 70_000 + b"}",
-                         headers={"content-type": "application/json"})
+        r = await c.post(
+            "/api/auth/signup",
+            content=b"{" + b" " * 70_000 + b"}",
+            headers={"content-type": "application/json"},
+        )
         assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
 
 
@@ -190,5 +221,10 @@ async def test_unknown_paths_and_methods_are_json_4xx(server: LiveServer) -> Non
         assert r.status_code == 405
         assert (await c.get("/healthz")).json()["status"] == "ok"
         spec = (await c.get("/openapi.json")).json()
-        for path in ("/api/auth/signup", "/api/auth/login", "/api/rooms", "/api/rooms/{room_id}/end"):
+        for path in (
+            "/api/auth/signup",
+            "/api/auth/login",
+            "/api/rooms",
+            "/api/rooms/{room_id}/end",
+        ):
             assert path in spec["paths"]

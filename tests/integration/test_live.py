@@ -11,7 +11,10 @@ from tests.live_server import Client, LiveServer
 
 
 def keys(snapshot: dict) -> list[tuple[str, str]]:
-    return [(p["user"]["username"] if p["user"] else "guest", p["role"]) for p in snapshot["participants"]]
+    return [
+        (p["user"]["username"] if p["user"] else "guest", p["role"])
+        for p in snapshot["participants"]
+    ]
 
 
 async def test_host_on_stage_listeners_in_audience(server: LiveServer) -> None:
@@ -53,8 +56,12 @@ async def test_new_connection_replaces_old_and_keeps_role(server: LiveServer) ->
             await hws.recv()
             async with bob.live(path) as old:
                 await old.recv()
-                await hws.next_update(lambda u: u["type"] == "participant_joined"
-                                      and u["participant"]["user"]["username"] == "bob2")
+                await hws.next_update(
+                    lambda u: (
+                        u["type"] == "participant_joined"
+                        and u["participant"]["user"]["username"] == "bob2"
+                    )
+                )
                 async with bob.live(path) as new:
                     snap = (await new.recv())["snapshot"]
                     assert keys(snap) == [("host2", "host"), ("bob2", "listener")]  # no duplicate
@@ -81,7 +88,14 @@ async def test_garbage_messages_get_errors_and_the_room_goes_on(server: LiveServ
         async with host.live(f"/api/rooms/{room['id']}/live") as ws:
             await ws.recv()
             await ws.next_update()  # one's own arrival
-            for junk in ("not json", "{}", '{"type": "explode"}', "[1,2]", '{"type": 5}', b"\x00\x01"):
+            for junk in (
+                "not json",
+                "{}",
+                '{"type": "explode"}',
+                "[1,2]",
+                '{"type": 5}',
+                b"\x00\x01",
+            ):
                 await ws.ws.send(junk)
                 reply = await ws.recv()
                 assert reply["type"] == "error" and reply["code"] == "bad_message"
@@ -123,7 +137,9 @@ async def test_refusals(server: LiveServer) -> None:
             assert (await ws.recv())["code"] == "sign_in_required"
         # another site's page cannot use the visitor's cookies on our socket
         with pytest.raises((InvalidStatus, ConnectionClosed)):
-            async with host.live(f"/api/rooms/{room['id']}/live", origin="http://evil.example") as ws:
+            async with host.live(
+                f"/api/rooms/{room['id']}/live", origin="http://evil.example"
+            ) as ws:
                 await ws.recv()
         assert (await host.post(f"/api/rooms/{room['id']}/end")).status_code == 200
         async with guest.live(f"/api/rooms/{room['id']}/live") as ws:

@@ -43,10 +43,18 @@ async def test_room_bad_input(server: LiveServer) -> None:
         r = await c.post("/api/rooms", {"title": "Not signed in"})
         assert r.status_code == 401 and r.json()["error"]["code"] == "not_signed_in"
         await c.signup("picky")
-        for body in ({"title": ""}, {"title": "   "}, {"title": "t" * 121},
-                     {"title": "ok", "topic": "gardening"}, {"title": "ok", "language": "english!"},
-                     {"title": "ok", "visibility": "secret"}, {"title": "ok", "description": "d" * 1001},
-                     {"title": "line\nbreak"}, {"title": "ok", "state": "ended"}, {}):
+        for body in (
+            {"title": ""},
+            {"title": "   "},
+            {"title": "t" * 121},
+            {"title": "ok", "topic": "gardening"},
+            {"title": "ok", "language": "english!"},
+            {"title": "ok", "visibility": "secret"},
+            {"title": "ok", "description": "d" * 1001},
+            {"title": "line\nbreak"},
+            {"title": "ok", "state": "ended"},
+            {},
+        ):
             r = await c.post("/api/rooms", body)
             assert r.status_code == 422, (body, r.text)
         assert (await c.get("/api/rooms")).json()["rooms"] == []

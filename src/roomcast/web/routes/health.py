@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from roomcast import __version__
 from roomcast.web.deps import context
@@ -18,8 +17,7 @@ async def healthz(request: Request) -> JSONResponse:
     if not getattr(request.app.state, "ready", False):
         return JSONResponse({"status": "starting"}, status_code=503)
     try:
-        async with ctx.store.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        await ctx.store.ping()
     except Exception:
         return JSONResponse({"status": "database unavailable"}, status_code=503)
     return JSONResponse({"status": "ok", "version": __version__})

@@ -32,7 +32,7 @@ function render() {
   const people = snapshot.participants;
   const stage = people.filter(onStage);
   const audience = people.filter((p) => !onStage(p));
-  const named = audience.filter((p) => p.user);
+  const named = audience.filter((p) => p.user || p.key === you);  // a guest sees themself
   const guests = audience.length - named.length;
   $('stage').replaceChildren(...stage.map((p) => person(p, 'lg')));
   const items = named.map((p) => person(p, 'md'));

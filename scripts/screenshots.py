@@ -1,0 +1,88 @@
+"""Screenshot the main pages (phone and desktop) with some people in a room: look at them.
+
+.venv/bin/python scripts/screenshots.py OUT_DIR
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.async_api import async_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.live_server import Client, run_server
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+async def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        async with run_server(Path(tmp), f"sqlite+aiosqlite:///{tmp}/rc.db") as srv:
+            people = [Client(srv) for _ in range(6)]
+            for c in people:
+                await c.__aenter__()
+            names = [
+                "Maya Angelou",
+                "Lin Manuel",
+                "Ada Lovelace",
+                "Tim Berners",
+                "Zadie Smith",
+                "Jo",
+            ]
+            for i, (c, n) in enumerate(zip(people, names, strict=True)):
+                await c.signup(f"user{i}", display_name=n)
+            room = (
+                await people[0].start_room(
+                    "Is jazz the new punk?",
+                    topic="music",
+                    description="Open mic about improvisation.",
+                )
+            )["room"]
+            await people[1].start_room("Morning tech news", topic="tech")
+            sockets = []
+            for c in people[:5]:
+                cm = c.live(f"/api/rooms/{room['id']}/live")
+                sockets.append((cm, await cm.__aenter__()))
+            async with async_playwright() as p:
+                browser = await p.chromium.launch(
+                    executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+                )
+                for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+                    ctx = await browser.new_context(viewport=size, device_scale_factor=1)
+                    await ctx.add_cookies(
+                        [
+                            {"name": k, "value": v, "url": srv.url}
+                            for k, v in people[5].http.cookies.items()
+                        ]
+                    )
+                    page = await ctx.new_page()
+                    for name, path in (
+                        ("hallway", "/"),
+                        ("room", f"/r/{room['id']}"),
+                        ("settings", "/settings"),
+                    ):
+                        await page.goto(srv.url + path)
+                        await page.wait_for_timeout(700)
+                        await page.screenshot(path=str(out / f"{name}-{label}.png"))
+                    await page.goto(srv.url + "/")
+                    await page.get_by_role("button", name="Start a room").click()
+                    await page.wait_for_timeout(400)
+                    await page.screenshot(path=str(out / f"start-{label}.png"))
+                    anon = await browser.new_context(viewport=size)
+                    apage = await anon.new_page()
+                    await apage.goto(srv.url + "/signup")
+                    await apage.screenshot(path=str(out / f"signup-{label}.png"))
+                await browser.close()
+            for cm, _ in sockets:
+                await cm.__aexit__(None, None, None)
+            for c in people:
+                await c.__aexit__(None, None, None)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")))

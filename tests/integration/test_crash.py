@@ -1,0 +1,75 @@
+"""Kill -9 the real server process while a room is live; the next start ends the room."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from tests.live_server import SECRET, Client, Endpoint
+
+
+@asynccontextmanager
+async def server_process(
+    data_dir: Path, database_url: str
+) -> AsyncIterator[tuple[Endpoint, asyncio.subprocess.Process]]:
+    env = {
+        **os.environ,
+        "ROOMCAST_DATA_DIR": str(data_dir),
+        "ROOMCAST_DATABASE_URL": database_url,
+        "ROOMCAST_SECRET_KEY": SECRET,
+        "ROOMCAST_HOST_GRACE_SECONDS": "600",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "roomcast",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), 30)
+        assert line.startswith(b"LISTENING "), line
+        yield Endpoint(line.split()[1].decode()), proc
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+
+
+async def test_rooms_left_live_by_a_crash_are_ended(tmp_path: Path, database_url: str) -> None:
+    data = tmp_path / "data"
+    async with (
+        server_process(data, database_url) as (endpoint, proc),
+        Client(endpoint) as host,
+        Client(endpoint) as listener,
+    ):
+        await host.signup("crashy")
+        room = (await host.start_room("Before the crash"))["room"]
+        async with host.live(f"/api/rooms/{room['id']}/live") as ws:
+            await ws.recv()
+            async with listener.live(f"/api/rooms/{room['id']}/live") as lws:
+                await lws.recv()
+                hall = (await listener.get("/api/rooms")).json()["rooms"]
+                assert [r["id"] for r in hall] == [room["id"]]
+                proc.send_signal(signal.SIGKILL)
+                assert await asyncio.wait_for(proc.wait(), 10) == -signal.SIGKILL
+    async with server_process(data, database_url) as (endpoint, _), Client(endpoint) as c:
+        assert (await c.get("/api/rooms")).json()["rooms"] == []
+        snap = (await c.get(f"/api/rooms/{room['id']}")).json()
+        assert snap["room"]["state"] == "ended" and snap["room"]["end_reason"] == "server_restart"
+        assert snap["participants"] == []
+        # accounts survived the crash
+        r = await c.post("/api/auth/login", {"username": "crashy", "password": "correct horse"})
+        assert r.status_code == 200

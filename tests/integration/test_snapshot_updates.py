@@ -1,0 +1,119 @@
+"""Snapshot + updates == fresh snapshot, after every action (room and hallway), for real.
+
+An observer keeps a room socket and a hallway socket open and applies every update it gets
+with the domain's apply(); after each action the result must equal a fresh snapshot from the
+API. If an action forgot an update, or sent a wrong one, the two never agree and this fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from roomcast.domain.updates import HallwaySnapshot, RoomSnapshot, apply, apply_hallway
+from roomcast.web import wire
+from tests.live_server import Client, LiveServer, LiveSocket
+
+
+class Follower:
+    """Applies every update arriving on a socket to the snapshot it started from."""
+
+    def __init__(
+        self, socket: LiveSocket, start: Any, decode: Any, step: Callable[[Any, Any], Any]
+    ):
+        self.socket, self.state, self.decode, self.step = socket, start, decode, step
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            msg = await self.socket.recv(timeout=60)
+            if msg["type"] == "update":
+                self.state = self.step(self.state, self.decode(msg["update"]))
+
+
+async def agree(what: str, follower: Follower, fresh: Callable[[], Awaitable[Any]]) -> None:
+    latest = None
+    for _ in range(100):
+        latest = await fresh()
+        if follower.state == latest:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(
+        f"after {what}: updates gave\n{follower.state}\nbut a fresh snapshot is\n{latest}"
+    )
+
+
+async def test_updates_reproduce_fresh_snapshots(server: LiveServer) -> None:
+    async with (
+        Client(server) as host,
+        Client(server) as bob,
+        Client(server) as carol,
+        Client(server) as observer,
+    ):
+        await host.signup("host", display_name="Host Person")
+        await bob.signup("bob")
+        await carol.signup("carol")
+        room_id = (await host.start_room("Consistency"))["room"]["id"]
+        other_id = (await host.start_room("Another open room"))["room"]["id"]
+        path = f"/api/rooms/{room_id}/live"
+
+        async def fresh_room() -> RoomSnapshot:
+            return wire.room_snapshot.validate_python(
+                (await observer.get(f"/api/rooms/{room_id}")).json()
+            )
+
+        async def fresh_hallway() -> HallwaySnapshot:
+            return wire.hallway_snapshot.validate_python((await observer.get("/api/rooms")).json())
+
+        async with observer.live(path) as rws, observer.live("/api/hallway/live") as hws:
+            room = Follower(
+                rws,
+                wire.room_snapshot.validate_python((await rws.recv())["snapshot"]),
+                wire.room_update.validate_python,
+                apply,
+            )
+            hall = Follower(
+                hws,
+                wire.hallway_snapshot.validate_python((await hws.recv())["snapshot"]),
+                wire.hallway_update.validate_python,
+                apply_hallway,
+            )
+
+            async def check(what: str) -> None:
+                await agree(what, room, fresh_room)
+                await agree(what, hall, fresh_hallway)
+
+            try:
+                await check("observer joined")
+                async with host.live(path) as h1:
+                    await h1.recv()
+                    await check("host joined")
+                    async with bob.live(path) as b1:
+                        await b1.recv()
+                        await check("bob joined")
+                        async with bob.live(path) as b2:  # replaces b1
+                            await b2.recv()
+                            await check("bob reconnected")
+                        await check("bob left")
+                    async with carol.live(path) as c1:
+                        await c1.recv()
+                        await check("carol joined")
+                    await check("carol left")
+                await check("host left (grace period running)")
+                async with host.live(path) as h2:
+                    await h2.recv()
+                    await check("host came back")
+                    async with carol.live(f"/api/rooms/{other_id}/live") as c2:
+                        await c2.recv()
+                        await check("carol joined the other room")
+                    assert (await host.post(f"/api/rooms/{other_id}/end")).status_code == 200
+                    await check("the other room ended")
+                    assert (await host.post(f"/api/rooms/{room_id}/end")).status_code == 200
+                    await check("room ended")
+                assert room.state.room.state.value == "ended" and room.state.participants == ()
+                assert hall.state.rooms == ()
+            finally:
+                room.task.cancel()
+                hall.task.cancel()
+                await asyncio.gather(room.task, hall.task, return_exceptions=True)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from roomcast.domain import rooms
+from roomcast.domain.model import EndReason, Role, RoomId, RoomState, Topic, UserId, Visibility
+from roomcast.errors import Conflict, Gone
+
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+DRAFT = rooms.RoomDraft("Title", "", Topic.TECH, "en", Visibility.OPEN)
+
+
+def live_room():
+    return rooms.start_now(RoomId("r1"), UserId(1), DRAFT, T0)
+
+
+def test_start_now_is_live_at_once() -> None:
+    room = live_room()
+    assert room.state is RoomState.LIVE and room.started_at == T0 and room.ended_at is None
+    assert rooms.is_listed(room)
+    assert not rooms.is_listed(
+        rooms.start_now(
+            RoomId("r2"), UserId(1), rooms.RoomDraft("t", "", Topic.TECH, "en", Visibility.LINK), T0
+        )
+    )
+
+
+def test_end_once() -> None:
+    ended = rooms.end(live_room(), EndReason.HOST_ENDED, T0 + timedelta(minutes=5))
+    assert ended.state is RoomState.ENDED and ended.end_reason is EndReason.HOST_ENDED
+    assert not rooms.is_listed(ended)
+    with pytest.raises(Gone):
+        rooms.end(ended, EndReason.HOST_ENDED, T0)
+    with pytest.raises(Gone):
+        rooms.check_enter(ended)
+
+
+def test_scheduled_rooms_cannot_be_entered_yet() -> None:
+    from dataclasses import replace
+
+    scheduled = replace(live_room(), state=RoomState.SCHEDULED, started_at=None)
+    with pytest.raises(Conflict):
+        rooms.check_enter(scheduled)
+    rooms.check_enter(live_room())  # no error
+
+
+def test_role_on_join() -> None:
+    room = live_room()
+    assert rooms.role_on_join(room, UserId(1), None) is Role.HOST
+    assert rooms.role_on_join(room, UserId(1), Role.LISTENER) is Role.HOST
+    assert rooms.role_on_join(room, UserId(2), None) is Role.LISTENER
+    assert rooms.role_on_join(room, UserId(2), Role.SPEAKER) is Role.SPEAKER  # kept on reconnect
+    assert rooms.role_on_join(room, None, None) is Role.LISTENER
+
+
+def test_host_grace_period() -> None:
+    grace = timedelta(seconds=60)
+    room = rooms.host_left(live_room(), T0)
+    assert not rooms.host_timed_out(room, T0 + timedelta(seconds=59), grace)
+    assert rooms.host_timed_out(room, T0 + timedelta(seconds=60), grace)
+    back = rooms.host_returned(room)
+    assert not rooms.host_timed_out(back, T0 + timedelta(hours=1), grace)
+    ended = rooms.end(room, EndReason.HOST_LEFT, T0 + grace)
+    assert ended.host_absent_since is None
+    assert rooms.host_left(ended, T0) is ended  # nothing to time out in an ended room
+
+
+def test_room_invariants() -> None:
+    from dataclasses import replace
+
+    with pytest.raises(ValueError):
+        replace(live_room(), title="  ")
+    with pytest.raises(ValueError):
+        replace(live_room(), state=RoomState.ENDED)  # ended without ended_at

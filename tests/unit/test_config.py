@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from roomcast.config import ConfigError, Settings
+
+
+def make(**kw: object) -> Settings:
+    return Settings(_env_file=None, **kw)  # type: ignore[call-arg]
+
+
+def test_missing_secret_outside_dev_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="ROOMCAST_SECRET_KEY"):
+        make(data_dir=tmp_path).with_secret()
+
+
+def test_dev_generates_secret_once(tmp_path: Path) -> None:
+    a = make(dev=True, data_dir=tmp_path).with_secret()
+    b = make(dev=True, data_dir=tmp_path).with_secret()
+    assert a.secret == b.secret and len(a.secret) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_short_secret_refused() -> None:
+    with pytest.raises(ValidationError):
+        make(secret_key="short")
+
+
+def test_environment_prefix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ROOMCAST_PUBLIC_URL", "https://rooms.example.org/")
+    monkeypatch.setenv("ROOMCAST_DATA_DIR", str(tmp_path))
+    s = make()
+    assert s.base_url == "https://rooms.example.org" and s.secure_cookies
+    assert s.db_url == f"sqlite+aiosqlite:///{tmp_path.resolve() / 'roomcast.db'}"
+
+
+def test_default_public_url_follows_host_and_port() -> None:
+    s = make(host="127.0.0.1", port=9000)
+    assert s.base_url == "http://127.0.0.1:9000" and not s.secure_cookies
+
+
+def test_public_url_without_query() -> None:
+    with pytest.raises(ValidationError):
+        make(public_url="https://x.example/?a=1")
