@@ -56,11 +56,16 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 
 @pytest.fixture
-async def server(tmp_path: Path, database_url: str) -> AsyncIterator[LiveServer]:
+async def server(
+    request: pytest.FixtureRequest, tmp_path: Path, database_url: str
+) -> AsyncIterator[LiveServer]:
+    """The real server on a fresh database. `@pytest.mark.grace(seconds)` shortens the host's
+    grace period for tests of it; others get 60 s, as in production."""
+    marker = request.node.get_closest_marker("grace")
     async with run_server(
         tmp_path / "data",
         database_url,
-        host_grace_seconds=1.0,
+        host_grace_seconds=float(marker.args[0]) if marker else 60.0,
         sweep_seconds=0.1,
         login_burst=5,
         login_refill_seconds=60,

@@ -150,6 +150,7 @@ async def test_refusals(server: LiveServer) -> None:
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 4410
 
 
+@pytest.mark.grace(1.0)
 async def test_room_ends_when_host_stays_away(server: LiveServer) -> None:
     """Grace is 1 s in these tests: back in time keeps the room; away too long ends it."""
     async with Client(server) as host, Client(server) as bob:
@@ -172,6 +173,17 @@ async def test_room_ends_when_host_stays_away(server: LiveServer) -> None:
                 await bws.recv()
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 4410
         assert (await bob.get("/api/rooms")).json()["rooms"] == []
+
+
+@pytest.mark.grace(1.0)
+async def test_room_ends_when_host_never_arrives(server: LiveServer) -> None:
+    async with Client(server) as host, Client(server) as bob:
+        await host.signup("host8")
+        room = (await host.start_room())["room"]
+        async with bob.live(f"/api/rooms/{room['id']}/live") as bws:
+            await bws.recv()
+            ended = await bws.next_update(lambda u: u["type"] == "room_ended", timeout=10)
+            assert ended["reason"] == "host_left"
 
 
 async def test_hallway_socket_follows_rooms(server: LiveServer) -> None:

@@ -30,7 +30,8 @@ class RoomDraft:
 
 
 def start_now(room_id: RoomId, host_id: UserId, draft: RoomDraft, now: datetime) -> Room:
-    """A room created to go live at once."""
+    """A room created to go live at once. Its host is not in it until they connect, so the
+    grace period runs from now: a room whose host never shows up ends by itself."""
     return Room(
         id=room_id,
         host_id=host_id,
@@ -42,6 +43,7 @@ def start_now(room_id: RoomId, host_id: UserId, draft: RoomDraft, now: datetime)
         state=RoomState.LIVE,
         created_at=now,
         started_at=now,
+        host_absent_since=now,
     )
 
 

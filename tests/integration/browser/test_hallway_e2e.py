@@ -75,6 +75,10 @@ async def test_start_join_leave_end_across_two_browsers(
     await expect(b.locator("#rooms li")).to_have_count(0, timeout=10_000)
     await expect(b.locator("#empty")).to_be_visible()
     assert await b.evaluate("window.__sameDocument === true")
+    # opening the ended room's link later says so at once
+    await b.goto(a.url)
+    await expect(b.locator("#ended-why")).to_have_text("The host ended the room.")
+    await expect(b.locator("#room-bar")).to_be_hidden()
     assert errors == []
 
 

@@ -19,6 +19,7 @@ def live_room():
 def test_start_now_is_live_at_once() -> None:
     room = live_room()
     assert room.state is RoomState.LIVE and room.started_at == T0 and room.ended_at is None
+    assert room.host_absent_since == T0  # a host who never connects does not keep it open
     assert rooms.is_listed(room)
     assert not rooms.is_listed(
         rooms.start_now(
@@ -57,7 +58,7 @@ def test_role_on_join() -> None:
 
 def test_host_grace_period() -> None:
     grace = timedelta(seconds=60)
-    room = rooms.host_left(live_room(), T0)
+    room = rooms.host_left(rooms.host_returned(live_room()), T0)
     assert not rooms.host_timed_out(room, T0 + timedelta(seconds=59), grace)
     assert rooms.host_timed_out(room, T0 + timedelta(seconds=60), grace)
     back = rooms.host_returned(room)

@@ -53,7 +53,10 @@ function showEnded(reason) {
   $('ended').hidden = false;
 }
 
-const live = connectLive(`/api/rooms/${encodeURIComponent(roomId)}/live`, {
+const ended = page.dataset.state === 'ended';
+if (ended) showEnded(page.dataset.endReason);
+
+const live = ended ? null : connectLive(`/api/rooms/${encodeURIComponent(roomId)}/live`, {
   onSnapshot: (msg) => {
     snapshot = msg.snapshot; you = msg.you;
     $('replaced').hidden = true; $('room-body').hidden = false;
@@ -75,10 +78,10 @@ const live = connectLive(`/api/rooms/${encodeURIComponent(roomId)}/live`, {
   },
 });
 
-$('rejoin').addEventListener('click', () => live.restart());
+$('rejoin').addEventListener('click', () => live?.restart());
 
 $('leave').addEventListener('click', () => {
-  live.close(true);
+  live?.close(true);
   location.href = '/';
 });
 
