@@ -7,7 +7,7 @@ Every update carries a ``type`` tag so that clients and the wire codec can tell 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from roomcast.domain.model import (

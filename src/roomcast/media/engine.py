@@ -1,0 +1,238 @@
+"""The media engine: rooms of peers, each room mixed and encoded on its own 20 ms clock.
+
+The control plane only calls the ``MediaEngine`` protocol. ``LocalMediaEngine`` runs it in
+this process; a later engine can run the same rooms in worker processes behind the same calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from aiortc import RTCConfiguration, RTCSessionDescription
+
+from roomcast.media import mixer
+from roomcast.media.peer import Peer
+from roomcast.media.tracks import OpusEncoder
+
+logger = logging.getLogger(__name__)
+
+TICK = 0.020
+LEVEL_EVERY = 5  # ticks between speaking-level reports: 10 per second
+MAX_SDP = 20_000
+
+
+class MediaError(Exception):
+    """A media request was refused; ``code`` says why (bad_sdp, room_full, no_audio...)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True, slots=True)
+class SessionDescription:
+    sdp: str
+    type: str
+
+
+LevelSink = Callable[[str, dict[str, float]], None]
+
+
+class MediaEngine(Protocol):
+    async def connect(
+        self, room_id: str, peer_id: str, offer: SessionDescription, can_speak: bool
+    ) -> SessionDescription: ...
+    def set_can_speak(self, room_id: str, peer_id: str, can_speak: bool) -> None: ...
+    async def drop(self, room_id: str, peer_id: str) -> None: ...
+    async def close_room(self, room_id: str) -> None: ...
+    def stats(self, room_id: str) -> RoomStats | None: ...
+    async def close(self) -> None: ...
+
+
+@dataclass
+class RoomStats:
+    ticks: int = 0
+    listener_encodes: int = 0  # encoder calls for the shared listener mix
+    speaker_encodes: int = 0  # encoder calls for N-1 mixes
+    late_ticks: int = 0
+    peers: int = 0
+    speakers: list[str] = field(default_factory=list)
+
+
+class RoomMedia:
+    """One room's peers and its clock. Owns the tick task; close() stops it."""
+
+    def __init__(self, room_id: str, bitrate: int, levels: LevelSink) -> None:
+        self.id = room_id
+        self.peers: dict[str, Peer] = {}
+        self.bitrate = bitrate
+        self.listener_encoder = OpusEncoder(bitrate)
+        self.stats = RoomStats()
+        self._levels = levels
+        self._level_peak: dict[str, float] = {}
+        self._task = asyncio.create_task(self._run(), name=f"media-room-{room_id}")
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        start, n = loop.time(), 0
+        try:
+            while True:
+                n += 1
+                delay = start + n * TICK - loop.time()
+                if delay < -0.2:  # stalled (a long GC, a busy machine): restart the clock
+                    self.stats.late_ticks += 1
+                    start, n = loop.time(), 1
+                    delay = TICK
+                await asyncio.sleep(max(0.0, delay))
+                self.tick(n)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("room %s media clock failed", self.id)
+
+    def tick(self, n: int) -> None:
+        """Mix one frame: only peers that may speak are read, everyone gets their mix."""
+        self.stats.ticks += 1
+        speakers = [p for p in self.peers.values() if p.can_speak]
+        frames = {}
+        for p in speakers:
+            frame = p.inbox.take()
+            if frame is not None:
+                frames[p.id] = frame
+        result = mixer.mix(frames)
+        pts = n * mixer.FRAME
+        if len(speakers) < len(self.peers):
+            packet = self.listener_encoder.encode(result.listeners, pts)
+            self.stats.listener_encodes += 1
+            if packet is not None:
+                for p in self.peers.values():
+                    if not p.can_speak:
+                        p.out.push(packet)
+        for p in speakers:
+            if p.encoder is None:
+                p.encoder = OpusEncoder(self.bitrate)
+            own = result.minus_one.get(p.id, result.listeners)
+            packet = p.encoder.encode(own, pts)
+            self.stats.speaker_encodes += 1
+            if packet is not None:
+                p.out.push(packet)
+        self._report_levels(n, result.levels)
+
+    def _report_levels(self, n: int, levels: dict[str, float]) -> None:
+        for k, v in levels.items():
+            self._level_peak[k] = max(v, self._level_peak.get(k, 0.0))
+        if n % LEVEL_EVERY == 0:
+            peaks, self._level_peak = self._level_peak, {}
+            speaking = {k: round(v, 2) for k, v in peaks.items() if v > 0.05}
+            if speaking or getattr(self, "_last_levels", None):
+                self._levels(self.id, speaking)
+            self._last_levels = speaking
+
+    async def close(self) -> None:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        peers, self.peers = list(self.peers.values()), {}
+        await asyncio.gather(*(p.close() for p in peers), return_exceptions=True)
+
+
+class LocalMediaEngine:
+    """Every room in this process, on this event loop."""
+
+    def __init__(
+        self,
+        config: RTCConfiguration,
+        *,
+        bitrate: int = 32_000,
+        max_peers_per_room: int = 300,
+        levels: LevelSink | None = None,
+    ) -> None:
+        self.config = config
+        self.bitrate = bitrate
+        self.max_peers = max_peers_per_room
+        self.rooms: dict[str, RoomMedia] = {}
+        self._levels: LevelSink = levels or (lambda room_id, levels: None)
+
+    def _room(self, room_id: str) -> RoomMedia:
+        room = self.rooms.get(room_id)
+        if room is None:
+            room = self.rooms[room_id] = RoomMedia(room_id, self.bitrate, self._levels)
+        return room
+
+    async def connect(
+        self, room_id: str, peer_id: str, offer: SessionDescription, can_speak: bool
+    ) -> SessionDescription:
+        check_offer(offer)
+        room = self._room(room_id)
+        old = room.peers.pop(peer_id, None)
+        if old is not None:  # a reconnect replaces the old connection
+            await old.close()
+        if len(room.peers) >= self.max_peers:
+            raise MediaError("room_full", "This room is full. Try again later.")
+        peer = Peer(peer_id, self.config, can_speak)
+        room.peers[peer_id] = peer
+        try:
+            answer = await peer.answer(
+                RTCSessionDescription(offer.sdp, offer.type), lambda p: self._forget(room_id, p)
+            )
+        except Exception as e:  # aiortc raises ValueError and friends on bad SDP
+            room.peers.pop(peer_id, None)
+            await peer.close()
+            raise MediaError("bad_sdp", f"Could not use this offer: {e}") from e
+        room.stats.peers = len(room.peers)
+        return SessionDescription(answer.sdp, answer.type)
+
+    def _forget(self, room_id: str, peer: Peer) -> None:
+        room = self.rooms.get(room_id)
+        if room is not None and room.peers.get(peer.id) is peer:
+            del room.peers[peer.id]
+            task = asyncio.create_task(peer.close())
+            _background.add(task)
+            task.add_done_callback(_background.discard)
+
+    def set_can_speak(self, room_id: str, peer_id: str, can_speak: bool) -> None:
+        room = self.rooms.get(room_id)
+        peer = room.peers.get(peer_id) if room else None
+        if peer is not None:
+            peer.set_can_speak(can_speak)
+
+    async def drop(self, room_id: str, peer_id: str) -> None:
+        room = self.rooms.get(room_id)
+        peer = room.peers.pop(peer_id, None) if room else None
+        if peer is not None:
+            await peer.close()
+
+    async def close_room(self, room_id: str) -> None:
+        room = self.rooms.pop(room_id, None)
+        if room is not None:
+            await room.close()
+
+    def stats(self, room_id: str) -> RoomStats | None:
+        room = self.rooms.get(room_id)
+        if room is None:
+            return None
+        room.stats.peers = len(room.peers)
+        room.stats.speakers = [p.id for p in room.peers.values() if p.can_speak]
+        return room.stats
+
+    async def close(self) -> None:
+        rooms, self.rooms = list(self.rooms.values()), {}
+        await asyncio.gather(*(r.close() for r in rooms), return_exceptions=True)
+
+
+_background: set[asyncio.Task[None]] = set()
+
+
+def check_offer(offer: SessionDescription) -> None:
+    if offer.type != "offer":
+        raise MediaError("bad_sdp", "Expected an SDP offer.")
+    if len(offer.sdp) > MAX_SDP:
+        raise MediaError("bad_sdp", f"The offer is larger than {MAX_SDP} bytes.")
+    media = [line for line in offer.sdp.splitlines() if line.startswith("m=")]
+    if not any(m.startswith("m=audio ") for m in media):
+        raise MediaError("no_audio", "The offer has no audio section.")
+    if len(media) > 2:
+        raise MediaError("bad_sdp", "The offer has too many media sections.")

@@ -1,0 +1,91 @@
+"""One aiortc RTCPeerConnection per participant: offer/answer, the inbound reader, tracks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.jitterbuffer import JitterBuffer
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtcrtpreceiver import RTCRtpReceiver
+
+from roomcast.media.tracks import Inbox, OpusEncoder, PacketTrack
+
+logger = logging.getLogger(__name__)
+
+# aiortc's audio jitter buffer waits for 4 packets (80 ms) before decoding. On the server a
+# shorter prefetch is enough: the mixer's inbox absorbs jitter too. Checked against the pinned
+# aiortc 1.16.0 by tests/integration/media/test_engine.py::test_receive_jitter_buffer_is_short.
+JITTER_PREFETCH = 2
+
+
+def shorten_jitter_buffer(receiver: RTCRtpReceiver, prefetch: int = JITTER_PREFETCH) -> None:
+    name = "_RTCRtpReceiver__jitter_buffer"
+    current = getattr(receiver, name, None)
+    if not isinstance(current, JitterBuffer):
+        raise RuntimeError("aiortc changed its receiver: re-check media/peer.py")
+    setattr(receiver, name, JitterBuffer(capacity=current.capacity, prefetch=prefetch))
+
+
+class Peer:
+    """A participant's media: what they send (inbox), what they hear (out), may they speak."""
+
+    def __init__(self, peer_id: str, config: RTCConfiguration, can_speak: bool) -> None:
+        self.id = peer_id
+        self.pc = RTCPeerConnection(config)
+        self.out = PacketTrack()
+        self.inbox = Inbox()
+        self.can_speak = can_speak
+        self.encoder: OpusEncoder | None = None  # this speaker's N-1 mix, made when needed
+        self.frames_in = 0
+        self._reader: asyncio.Task[None] | None = None
+
+    async def answer(
+        self, offer: RTCSessionDescription, on_gone: Callable[[Peer], None]
+    ) -> RTCSessionDescription:
+        @self.pc.on("track")
+        def _on_track(track: MediaStreamTrack) -> None:
+            if track.kind == "audio" and self._reader is None:
+                self._reader = asyncio.create_task(self._read(track), name=f"media-in-{self.id}")
+
+        @self.pc.on("connectionstatechange")
+        def _on_state() -> None:
+            if self.pc.connectionState in ("failed", "closed"):
+                on_gone(self)
+
+        await self.pc.setRemoteDescription(offer)
+        for transceiver in self.pc.getTransceivers():
+            if transceiver.kind == "audio":
+                shorten_jitter_buffer(transceiver.receiver)
+        self.pc.addTrack(self.out)  # reuses the offered audio transceiver: sendrecv
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        return self.pc.localDescription
+
+    async def _read(self, track: MediaStreamTrack) -> None:
+        """Keep reading even when the peer may not speak: unread frames would pile up."""
+        try:
+            while True:
+                frame = await track.recv()
+                if self.can_speak:
+                    self.inbox.put(frame)  # type: ignore[arg-type]
+                    self.frames_in += 1
+        except MediaStreamError:
+            pass  # the remote track ended
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("reading audio from peer %s failed", self.id)
+
+    def set_can_speak(self, can_speak: bool) -> None:
+        self.can_speak = can_speak
+        if not can_speak:
+            self.inbox.clear()  # nothing already received reaches the mix after this
+
+    async def close(self) -> None:
+        self.out.stop()
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+        await self.pc.close()

@@ -1,0 +1,141 @@
+"""The media engine with real aiortc peers on loopback: who hears whom, encode-once, reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from roomcast.media import LocalMediaEngine, MediaError, SessionDescription, rtc_configuration
+from roomcast.media.peer import JITTER_PREFETCH
+from tests.media_helpers import ClientPeer, ToneTrack, loopback_only, record_all, tone_power
+
+TONES = (440.0, 700.0, 1100.0)
+LISTENER_TONE = 1500.0
+HEARD = 0.05  # share of energy in the tone's band: a present tone is far above, absent far below
+SILENT = 0.005
+
+
+@pytest.fixture
+async def engine() -> AsyncIterator[LocalMediaEngine]:
+    loopback_only()
+    eng = LocalMediaEngine(rtc_configuration([], None, None), max_peers_per_room=50)
+    yield eng
+    await eng.close()
+
+
+async def join(
+    engine: LocalMediaEngine,
+    peer_id: str,
+    can_speak: bool,
+    send: ToneTrack | None = None,
+    room: str = "room",
+) -> ClientPeer:
+    peer = ClientPeer(send)
+    await peer.join(lambda offer: engine.connect(room, peer_id, offer, can_speak))
+    return peer
+
+
+async def connected(*peers: ClientPeer) -> None:
+    async with asyncio.timeout(15):
+        while any(p.pc.connectionState != "connected" for p in peers):
+            await asyncio.sleep(0.05)
+    await asyncio.sleep(1.0)  # let jitter buffers and the encoders settle
+
+
+async def test_speakers_listeners_and_enforcement(engine: LocalMediaEngine) -> None:
+    speakers = [await join(engine, f"s{i}", True, ToneTrack(f)) for i, f in enumerate(TONES)]
+    listeners = [await join(engine, f"l{i}", False) for i in range(20)]
+    rogue = await join(engine, "rogue", False, ToneTrack(LISTENER_TONE))  # a listener who sends
+    try:
+        await connected(*speakers, *listeners, rogue)
+        stats = engine.stats("room")
+        assert stats is not None
+        ticks0, enc0, spk0 = stats.ticks, stats.listener_encodes, stats.speaker_encodes
+        heard = await record_all(speakers + listeners + [rogue], 2.0)
+
+        for pcm in heard[3:]:  # every listener (and the rogue) hears all three, never the rogue
+            assert pcm.size > 48_000 * 1.5
+            for f in TONES:
+                assert tone_power(pcm, f) > HEARD, f
+            assert tone_power(pcm, LISTENER_TONE) < SILENT
+        for i, pcm in enumerate(heard[:3]):  # each speaker hears the other two, not itself
+            for j, f in enumerate(TONES):
+                if i == j:
+                    assert tone_power(pcm, f) < SILENT, (i, f)
+                else:
+                    assert tone_power(pcm, f) > HEARD, (i, f)
+            assert tone_power(pcm, LISTENER_TONE) < SILENT
+
+        # the listener mix is encoded once per frame, whatever the number of listeners
+        ticks = stats.ticks - ticks0
+        assert ticks > 80
+        assert stats.listener_encodes - enc0 == ticks
+        assert stats.speaker_encodes - spk0 == 3 * ticks
+
+        # muted (can_speak off): not heard, though it keeps sending
+        engine.set_can_speak("room", "s0", False)
+        await asyncio.sleep(0.3)
+        pcm = (await record_all([listeners[0]], 1.5))[0]
+        assert tone_power(pcm, TONES[0]) < SILENT
+        assert tone_power(pcm, TONES[1]) > HEARD
+        # promoted: the former rogue listener is heard once it may speak
+        engine.set_can_speak("room", "rogue", True)
+        await asyncio.sleep(0.3)
+        pcm = (await record_all([listeners[0]], 1.5))[0]
+        assert tone_power(pcm, LISTENER_TONE) > HEARD
+    finally:
+        await asyncio.gather(*(p.close() for p in [*speakers, *listeners, rogue]))
+
+
+async def test_reconnect_is_heard_again(engine: LocalMediaEngine) -> None:
+    listener = await join(engine, "listener", False)
+    speaker = await join(engine, "speaker", True, ToneTrack(700))
+    await connected(listener, speaker)
+    assert tone_power((await record_all([listener], 1.0))[0], 700) > HEARD
+    await speaker.close()  # the connection drops
+    await asyncio.sleep(0.5)
+    assert tone_power((await record_all([listener], 1.0))[0], 700) < SILENT
+    again = await join(engine, "speaker", True, ToneTrack(700))  # same peer id: replaces
+    await connected(again)
+    assert tone_power((await record_all([listener], 1.5))[0], 700) > HEARD
+    stats = engine.stats("room")
+    assert stats is not None and stats.peers == 2
+    await asyncio.gather(listener.close(), again.close())
+
+
+async def test_bad_offers_and_full_rooms(engine: LocalMediaEngine) -> None:
+    def offer(sdp: str, kind: str = "offer") -> SessionDescription:
+        return SessionDescription(sdp, kind)
+
+    for bad, code in (
+        (offer("v=0\r\n"), "no_audio"),
+        (offer("x" * 30_000), "bad_sdp"),
+        (offer("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n", "answer"), "bad_sdp"),
+        (offer("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\ngarbage\r\n"), "bad_sdp"),
+        (offer("m=audio 1\r\nm=video 1\r\nm=audio 1\r\n"), "bad_sdp"),
+    ):
+        with pytest.raises(MediaError) as err:
+            await engine.connect("room", "p", bad, True)
+        assert err.value.code == code
+    small = LocalMediaEngine(rtc_configuration([], None, None), max_peers_per_room=1)
+    try:
+        first = ClientPeer()
+        await first.join(lambda o: small.connect("r", "a", o, False))
+        second = ClientPeer()
+        with pytest.raises(MediaError) as err:
+            await second.join(lambda o: small.connect("r", "b", o, False))
+        assert err.value.code == "room_full"
+        await asyncio.gather(first.close(), second.close())
+    finally:
+        await small.close()
+
+
+async def test_receive_jitter_buffer_is_short(engine: LocalMediaEngine) -> None:
+    """Our patch of aiortc's receiver is in place (re-check it when bumping aiortc)."""
+    peer = await join(engine, "p", True, ToneTrack(440))
+    server_peer = engine.rooms["room"].peers["p"]
+    receiver = server_peer.pc.getTransceivers()[0].receiver
+    assert receiver._RTCRtpReceiver__jitter_buffer._prefetch == JITTER_PREFETCH  # type: ignore[attr-defined]
+    await peer.close()
