@@ -72,7 +72,7 @@ class ToneTrack(MediaStreamTrack):
 
 
 class ClientPeer:
-    """A participant as a browser would be: one sendrecv audio transceiver; records what it hears."""
+    """A participant as a browser is: one sendrecv audio transceiver; records what it hears."""
 
     def __init__(self, send: MediaStreamTrack | None = None) -> None:
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
