@@ -114,6 +114,7 @@ class Client:
         )
         assert r.status_code == 201, r.text
         body: dict[str, Any] = r.json()
+        self.user_id = int(body["user"]["id"])
         return body
 
     async def start_room(self, title: str = "Morning show", **extra: Any) -> dict[str, Any]:
@@ -131,6 +132,7 @@ class Client:
             additional_headers=headers,
             origin=origin or self.server.url,
             open_timeout=10,
+            max_queue=None,  # tests read selectively: never let unread levels stall the close
         ) as ws:  # type: ignore[arg-type]
             yield LiveSocket(ws)
 

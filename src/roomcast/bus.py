@@ -78,4 +78,9 @@ def room_channel(room_id: str) -> str:
     return f"room:{room_id}"
 
 
+def levels_channel(room_id: str) -> str:
+    """Ephemeral speaking levels from the media engine: never stored, never in snapshots."""
+    return f"levels:{room_id}"
+
+
 HALLWAY = "hallway"

@@ -54,6 +54,25 @@ class Settings(BaseSettings):
     login_burst: int = Field(10, ge=1, description="Login/signup attempts allowed at once.")
     login_refill_seconds: float = Field(6, gt=0, description="One attempt back every N seconds.")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest accepted request body.")
+    # media plane
+    media_bitrate: int = Field(32_000, ge=16_000, le=64_000, description="Opus bits/s of mixes.")
+    media_max_peers: int = Field(
+        300, ge=1, description="WebRTC connections per room; past it, the room is full."
+    )
+    media_host_addresses: list[str] = Field(
+        default_factory=list,
+        description="Addresses offered in ICE (default: every interface's). JSON list.",
+    )
+    media_ports: str | None = Field(
+        None, pattern=r"^\d{1,5}-\d{1,5}$", description="UDP ports for media, e.g. 40000-40999."
+    )
+    ice_servers: list[str] = Field(
+        default_factory=list,
+        description='STUN/TURN URLs given to aiortc and browsers, e.g. ["stun:stun.example.org"]. '
+        "None by default (aiortc would otherwise use Google's public STUN).",
+    )
+    ice_username: str | None = None
+    ice_credential: SecretStr | None = None
     log_format: str = Field("text", pattern="^(text|json)$")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
@@ -63,6 +82,20 @@ class Settings(BaseSettings):
         if v is not None and (v.query or v.fragment):
             raise ValueError("public_url must not have a query or fragment")
         return v
+
+    @property
+    def media_port_range(self) -> range | None:
+        if self.media_ports is None:
+            return None
+        low, high = (int(x) for x in self.media_ports.split("-"))
+        return range(low, high + 1)
+
+    @model_validator(mode="after")
+    def _ports_in_order(self) -> Self:
+        ports = self.media_port_range
+        if ports is not None and not (1024 <= ports.start <= ports.stop - 1 <= 65535):
+            raise ValueError("media_ports must be LOW-HIGH with 1024 <= LOW <= HIGH <= 65535")
+        return self
 
     @model_validator(mode="after")
     def _secret_long_enough(self) -> Self:

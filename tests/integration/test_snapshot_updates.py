@@ -90,8 +90,21 @@ async def test_updates_reproduce_fresh_snapshots(server: LiveServer) -> None:
                     await h1.recv()
                     await check("host joined")
                     async with bob.live(path) as b1:
-                        await b1.recv()
+                        bob_key = (await b1.recv())["you"]
                         await check("bob joined")
+                        stage = f"/api/rooms/{room_id}/stage"
+                        r = await host.post(stage, {"key": bob_key, "on_stage": True})
+                        assert r.status_code == 200
+                        await check("bob brought on stage")
+                        assert (
+                            await bob.post(f"/api/rooms/{room_id}/mute", {"muted": True})
+                        ).status_code == 200
+                        await check("bob muted himself")
+                        r = await host.post(stage, {"key": bob_key, "on_stage": False})
+                        assert r.status_code == 200
+                        await check("bob moved back (and unmuted)")
+                        r = await host.post(stage, {"key": bob_key, "on_stage": True})
+                        await check("bob on stage again")
                         async with bob.live(path) as b2:  # replaces b1
                             await b2.recv()
                             await check("bob reconnected")
@@ -99,6 +112,11 @@ async def test_updates_reproduce_fresh_snapshots(server: LiveServer) -> None:
                     async with carol.live(path) as c1:
                         await c1.recv()
                         await check("carol joined")
+                    async with bob.live(path) as b3:
+                        snap = (await b3.recv())["snapshot"]
+                        me = next(p for p in snap["participants"] if p["key"] == bob_key)
+                        assert me["role"] == "speaker"  # a role outlives a dropped connection
+                        await check("bob came back, still a speaker")
                     await check("carol left")
                 await check("host left (grace period running)")
                 async with host.live(path) as h2:

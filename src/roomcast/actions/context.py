@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from roomcast.bus import Bus
 from roomcast.config import Settings
 from roomcast.domain.ratelimit import Buckets, Limit
+from roomcast.media import MediaEngine
 from roomcast.store import Store, UnitOfWork
 
 
@@ -26,6 +27,7 @@ class Context:
     settings: Settings
     store: Store
     bus: Bus
+    media: MediaEngine | None = None  # None in CLI contexts, which carry no audio
     clock: Callable[[], datetime] = utcnow
     monotonic: Callable[[], float] = time.monotonic
     hasher: PasswordHasher = field(default_factory=PasswordHasher)
@@ -41,6 +43,14 @@ class Context:
             yield uow
         for channel, message in uow.outbox:  # no await in between: commit order is kept
             self.bus.publish(channel, message)
+        for effect in uow.effects:
+            await effect()
+
+    @property
+    def engine(self) -> MediaEngine:
+        if self.media is None:
+            raise RuntimeError("this context has no media engine (a CLI context)")
+        return self.media
 
     def __post_init__(self) -> None:
         limit = Limit(self.settings.login_burst, self.settings.login_refill_seconds)

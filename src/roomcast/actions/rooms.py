@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from roomcast.actions.context import Context
@@ -36,6 +37,7 @@ from roomcast.domain.updates import (
     order_hallway,
 )
 from roomcast.errors import NotAuthenticated, NotFound
+from roomcast.media import MediaEngine
 from roomcast.store import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -58,6 +60,19 @@ async def _snapshot(uow: UnitOfWork, room: Room) -> RoomSnapshot:
     return RoomSnapshot(RoomView.of(room, hosts[room.host_id]), order(tuple(people)))
 
 
+def _after_commit_media(
+    ctx: Context, uow: UnitOfWork, call: Callable[[MediaEngine], Awaitable[None]]
+) -> None:
+    if ctx.media is not None:  # CLI contexts have no media
+        engine = ctx.media
+        uow.after_commit(lambda: call(engine))
+
+
+async def refresh_hallway(uow: UnitOfWork, room: Room) -> None:
+    """The room's stage or audience changed: the hallway's summary of it follows."""
+    _publish_hallway(uow, room, await _snapshot(uow, room))
+
+
 def _publish_hallway(uow: UnitOfWork, room: Room, snap: RoomSnapshot | None) -> None:
     if room.visibility is not Visibility.OPEN:
         return  # never listed: the hallway need not hear of it
@@ -75,6 +90,13 @@ async def create(ctx: Context, host: User, draft: rules.RoomDraft) -> RoomSnapsh
         _publish_hallway(uow, room, snap)
     logger.info("room %s started by user %s", room.id, host.id)
     return snap
+
+
+async def load_live(uow: UnitOfWork, room_id: str) -> Room:
+    """A live room, locked for this unit of work; clear errors for unknown or ended rooms."""
+    room = await _load(uow, room_id, for_update=True)
+    rules.check_enter(room)
+    return room
 
 
 async def snapshot(ctx: Context, room_id: str, viewer: User | None) -> RoomSnapshot:
@@ -108,6 +130,7 @@ async def _end(ctx: Context, uow: UnitOfWork, room: Room, reason: EndReason) -> 
     assert ended.ended_at is not None
     uow.publish(room_channel(room.id), RoomEnded(ended.ended_at, reason))
     _publish_hallway(uow, ended, None)
+    _after_commit_media(ctx, uow, lambda engine: engine.close_room(room.id))
     logger.info("room %s ended: %s", room.id, reason.value)
     return await _snapshot(uow, ended)
 
@@ -122,8 +145,7 @@ async def join(
     """Be present in a room on this connection; a newer connection replaces an older one."""
     key = participant_key(viewer, guest_token)
     async with ctx.transaction() as uow:
-        room = await _load(uow, room_id, for_update=True)
-        rules.check_enter(room)
+        room = await load_live(uow, room_id)
         _check_visible(room, viewer)
         was_present, _ = await uow.participants.connection(room.id, key)
         previous = await uow.participants.role(room.id, key)
@@ -152,6 +174,8 @@ async def leave(ctx: Context, room_id: str, key: str, connection_id: str) -> Non
         if not present or current != connection_id:
             return
         await uow.participants.depart(room.id, key)
+        left_room = room.id
+        _after_commit_media(ctx, uow, lambda engine: engine.drop(left_room, key))
         if key == user_key(room.host_id):
             room = rules.host_left(room, ctx.clock())
             await uow.rooms.save(room)

@@ -110,6 +110,12 @@ class Participant:
     user: PublicUser | None
     role: Role
     joined_at: datetime
+    muted: bool = False
+
+    @property
+    def can_speak(self) -> bool:
+        """What the media engine is told: only unmuted people on stage reach the mix."""
+        return self.role.on_stage and not self.muted
 
     @property
     def is_guest(self) -> bool:

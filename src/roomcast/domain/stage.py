@@ -16,6 +16,10 @@ class Action(enum.StrEnum):
     LISTEN = "listen"
     END_ROOM = "end_room"
     EDIT_ROOM = "edit_room"
+    BRING_TO_STAGE = "bring_to_stage"  # someone else, from the audience
+    MOVE_TO_AUDIENCE = "move_to_audience"  # someone else, off the stage
+    STEP_DOWN = "step_down"  # oneself, off the stage
+    MUTE_SELF = "mute_self"  # and unmute
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,10 @@ _RULES: dict[Action, frozenset[Role]] = {
     Action.LISTEN: frozenset(Role),
     Action.END_ROOM: frozenset({Role.HOST}),
     Action.EDIT_ROOM: frozenset({Role.HOST}),
+    Action.BRING_TO_STAGE: frozenset({Role.HOST}),
+    Action.MOVE_TO_AUDIENCE: frozenset({Role.HOST}),
+    Action.STEP_DOWN: frozenset({Role.SPEAKER}),
+    Action.MUTE_SELF: frozenset({Role.HOST, Role.SPEAKER}),
 }
 
 _ADMIN_MAY = frozenset({Action.END_ROOM})

@@ -93,17 +93,29 @@ class RoleChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class MuteChanged:
+    key: str
+    muted: bool
+    type: Literal["mute_changed"] = "mute_changed"
+
+
+@dataclass(frozen=True, slots=True)
 class RoomEnded:
     ended_at: datetime
     reason: EndReason
     type: Literal["room_ended"] = "room_ended"
 
 
-RoomUpdate = ParticipantJoined | ParticipantLeft | RoleChanged | RoomEnded
+RoomUpdate = ParticipantJoined | ParticipantLeft | RoleChanged | MuteChanged | RoomEnded
 
 
 def order(participants: tuple[Participant, ...]) -> tuple[Participant, ...]:
     return tuple(sorted(participants, key=lambda p: (p.joined_at, p.key)))
+
+
+def _change(snapshot: RoomSnapshot, key: str, **changes: object) -> RoomSnapshot:
+    people = tuple(replace(p, **changes) if p.key == key else p for p in snapshot.participants)  # type: ignore[arg-type]
+    return replace(snapshot, participants=people)
 
 
 def apply(snapshot: RoomSnapshot, update: RoomUpdate) -> RoomSnapshot:
@@ -116,12 +128,9 @@ def apply(snapshot: RoomSnapshot, update: RoomUpdate) -> RoomSnapshot:
                 snapshot, participants=tuple(p for p in snapshot.participants if p.key != key)
             )
         case RoleChanged(key=key, role=role):
-            return replace(
-                snapshot,
-                participants=tuple(
-                    replace(p, role=role) if p.key == key else p for p in snapshot.participants
-                ),
-            )
+            return _change(snapshot, key, role=role, muted=False)
+        case MuteChanged(key=key, muted=muted):
+            return _change(snapshot, key, muted=muted)
         case RoomEnded(ended_at=ended_at, reason=reason):
             room = replace(
                 snapshot.room, state=RoomState.ENDED, ended_at=ended_at, end_reason=reason

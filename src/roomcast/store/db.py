@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -34,10 +34,15 @@ class UnitOfWork:
         self.rooms = RoomRepo(session)
         self.participants = ParticipantRepo(session)
         self.outbox: list[tuple[str, object]] = []
+        self.effects: list[Callable[[], Awaitable[None]]] = []
 
     def publish(self, channel: str, message: object) -> None:
         """Queue an update; it goes out only if and after this unit of work commits."""
         self.outbox.append((channel, message))
+
+    def after_commit(self, effect: Callable[[], Awaitable[None]]) -> None:
+        """Queue a side effect (a media engine call); it runs only after a commit."""
+        self.effects.append(effect)
 
 
 class Store:

@@ -245,6 +245,30 @@ class ParticipantRepo:
         await self._s.flush()
         return row.joined_at
 
+    async def get(self, room_id: RoomId, key: str, users: UserRepo) -> Participant | None:
+        """A present participant, or None."""
+        row = await self._row(room_id, key)
+        if row is None or not row.present:
+            return None
+        people = await users.public([UserId(row.user_id)] if row.user_id is not None else [])
+        user = people.get(UserId(row.user_id)) if row.user_id is not None else None
+        return Participant(key, user, Role(row.role), row.joined_at, row.muted)
+
+    async def set_role(self, room_id: RoomId, key: str, role: Role) -> None:
+        """A new role starts unmuted."""
+        await self._s.execute(
+            update(ParticipantRow)
+            .where(ParticipantRow.room_id == room_id, ParticipantRow.key == key)
+            .values(role=role.value, muted=False)
+        )
+
+    async def set_muted(self, room_id: RoomId, key: str, muted: bool) -> None:
+        await self._s.execute(
+            update(ParticipantRow)
+            .where(ParticipantRow.room_id == room_id, ParticipantRow.key == key)
+            .values(muted=muted)
+        )
+
     async def depart(self, room_id: RoomId, key: str) -> None:
         await self._s.execute(
             update(ParticipantRow)
@@ -252,28 +276,25 @@ class ParticipantRepo:
             .values(present=False, connection_id=None)
         )
 
-    async def present(self, room_id: RoomId) -> list[tuple[str, UserId | None, Role, datetime]]:
-        rows = await self._s.scalars(
-            select(ParticipantRow).where(
-                ParticipantRow.room_id == room_id, ParticipantRow.present.is_(True)
+    async def participants(self, room_id: RoomId, users: UserRepo) -> list[Participant]:
+        """Everyone present in the room."""
+        rows = list(
+            await self._s.scalars(
+                select(ParticipantRow).where(
+                    ParticipantRow.room_id == room_id, ParticipantRow.present.is_(True)
+                )
             )
         )
-        return [
-            (r.key, UserId(r.user_id) if r.user_id is not None else None, Role(r.role), r.joined_at)
-            for r in rows
-        ]
-
-    async def participants(self, room_id: RoomId, users: UserRepo) -> list[Participant]:
-        rows = await self.present(room_id)
-        people = await users.public(uid for _, uid, _, _ in rows if uid is not None)
+        people = await users.public(UserId(r.user_id) for r in rows if r.user_id is not None)
         return [
             Participant(
-                key=k,
-                user=people.get(uid) if uid is not None else None,
-                role=role,
-                joined_at=joined,
+                key=r.key,
+                user=people.get(UserId(r.user_id)) if r.user_id is not None else None,
+                role=Role(r.role),
+                joined_at=r.joined_at,
+                muted=r.muted,
             )
-            for k, uid, role, joined in rows
+            for r in rows
         ]
 
     async def clear(self, room_ids: Sequence[RoomId] | None = None) -> None:

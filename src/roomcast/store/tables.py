@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -106,5 +107,6 @@ class ParticipantRow(Base):
     )
     role: Mapped[str] = mapped_column(String(12))
     present: Mapped[bool] = mapped_column(Boolean, default=False)
+    muted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     connection_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())

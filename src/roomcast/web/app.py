@@ -18,15 +18,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from roomcast import __version__
 from roomcast.actions import rooms
 from roomcast.actions.context import Context
-from roomcast.bus import Bus
+from roomcast.bus import Bus, levels_channel
 from roomcast.config import Settings
 from roomcast.errors import RoomcastError
+from roomcast.media import LocalMediaEngine, configure_ice, rtc_configuration
 from roomcast.store import Store
 from roomcast.web import avatars
 from roomcast.web.live import Connections
 from roomcast.web.live import router as live_router
 from roomcast.web.middleware import BodyLimitMiddleware, CsrfMiddleware, SecurityHeadersMiddleware
-from roomcast.web.routes import auth, health, pages, users
+from roomcast.web.routes import auth, health, pages, stage, users
 from roomcast.web.routes import rooms as rooms_routes
 from roomcast.web.schemas import ErrorOut
 
@@ -59,10 +60,23 @@ async def _sweep(ctx: Context) -> None:
 def create_app(settings: Settings) -> FastAPI:
     settings = settings.with_secret()
     store = Store(settings.db_url)
-    ctx = Context(settings=settings, store=store, bus=Bus())
+    bus = Bus()
+    engine = LocalMediaEngine(
+        rtc_configuration(
+            settings.ice_servers,
+            settings.ice_username,
+            settings.ice_credential.get_secret_value() if settings.ice_credential else None,
+        ),
+        bitrate=settings.media_bitrate,
+        max_peers_per_room=settings.media_max_peers,
+        levels=lambda room_id, levels: bus.publish(levels_channel(room_id), levels),
+    )
+    ctx = Context(settings=settings, store=store, bus=bus, media=engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.media_host_addresses or settings.media_port_range:
+            configure_ice(settings.media_host_addresses, settings.media_port_range)
         if settings.auto_migrate:
             await store.migrate()
         await rooms.recover_after_restart(ctx)
@@ -76,6 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
             sweeper.cancel()
             with suppress(asyncio.CancelledError):
                 await sweeper
+            await engine.close()
             await store.close()
 
     app = FastAPI(
@@ -106,6 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
         auth.router,
         users.router,
         rooms_routes.router,
+        stage.router,
         live_router,
         pages.router,
     ):

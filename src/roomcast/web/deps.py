@@ -50,6 +50,16 @@ Viewer = Annotated[User | None, Depends(viewer)]
 SignedIn = Annotated[User, Depends(signed_in)]
 
 
+def guest_token(conn: HTTPConnection) -> str:
+    """The browser's guest token (set by our pages), or "" when absent or malformed."""
+    token = conn.cookies.get(GUEST_COOKIE) or ""
+    ok = 8 <= len(token) <= 32 and token.replace("-", "").replace("_", "").isalnum()
+    return token if ok else ""
+
+
+GuestToken = Annotated[str, Depends(guest_token)]
+
+
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 

@@ -20,11 +20,11 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from roomcast.actions import rooms
-from roomcast.bus import HALLWAY, Subscription, room_channel
+from roomcast.bus import HALLWAY, Subscription, levels_channel, room_channel
 from roomcast.domain.updates import RoomEnded
 from roomcast.errors import RoomcastError
 from roomcast.web import wire
-from roomcast.web.deps import GUEST_COOKIE, context, viewer
+from roomcast.web.deps import context, guest_token, viewer
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["live"])
@@ -91,15 +91,24 @@ def same_origin(ws: WebSocket, public_url: str) -> bool:
     return netloc in {ws.headers.get("host", ""), urlsplit(public_url).netloc}
 
 
-async def _pump(
-    ws: WebSocket, sub: Subscription, encode: Callable[[object], dict[str, Any]]
-) -> int:
-    """Forward updates until the room ends (returns its close code) or we fall behind."""
+Encode = Callable[[object], dict[str, Any]]
+
+
+async def _pump(ws: WebSocket, sub: Subscription, encode: Encode) -> int:
+    """Forward messages until the room ends (returns its close code) or we fall behind."""
     async for message in sub:
-        await ws.send_json({"type": "update", "update": encode(message)})
+        await ws.send_json(encode(message))
         if isinstance(message, RoomEnded):
             return CLOSE_ENDED
     return CLOSE_BEHIND
+
+
+def _update(adapter: Any) -> Encode:
+    return lambda m: {"type": "update", "update": wire.dump(adapter, m)}
+
+
+def _levels(message: object) -> dict[str, Any]:
+    return {"type": "levels", "levels": message}
 
 
 async def _read(ws: WebSocket) -> int:
@@ -131,21 +140,19 @@ async def _read(ws: WebSocket) -> int:
         await ws.send_json({"type": "pong"})
 
 
-async def _serve(
-    ws: WebSocket, sub: Subscription, encode: Callable[[object], dict[str, Any]]
-) -> None:
-    pump = asyncio.create_task(_pump(ws, sub, encode))
-    read = asyncio.create_task(_read(ws))
+async def _serve(ws: WebSocket, *feeds: tuple[Subscription, Encode]) -> None:
+    tasks = [asyncio.create_task(_pump(ws, sub, encode)) for sub, encode in feeds]
+    tasks.append(asyncio.create_task(_read(ws)))
     try:
-        done, _ = await asyncio.wait({pump, read}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         first = done.pop()
         code = first.result() if not first.exception() else 1011
     except (WebSocketDisconnect, RuntimeError, OSError):
         code = 1000
     finally:
-        for task in (pump, read):
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(pump, read, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
     await _close(ws, code)
 
 
@@ -156,13 +163,14 @@ async def room_live(ws: WebSocket, room_id: str) -> None:
         await ws.close(CLOSE_REFUSED)
         return
     user = await viewer(ws)
-    guest = ws.cookies.get(GUEST_COOKIE) or ""
-    if not (8 <= len(guest) <= 32 and guest.replace("-", "").replace("_", "").isalnum()):
-        guest = secrets.token_urlsafe(12)
+    guest = guest_token(ws) or secrets.token_urlsafe(12)  # non-browser clients: one per socket
     connection_id = secrets.token_hex(8)
     connections: Connections = ws.app.state.connections
     await ws.accept()
-    async with ctx.bus.subscribe(room_channel(room_id[:64])) as sub:
+    async with (
+        ctx.bus.subscribe(room_channel(room_id[:64])) as sub,
+        ctx.bus.subscribe(levels_channel(room_id[:64])) as levels,
+    ):
         try:
             snap, me = await rooms.join(ctx, room_id[:64], user, guest, connection_id)
         except RoomcastError as e:
@@ -178,7 +186,7 @@ async def room_live(ws: WebSocket, room_id: str) -> None:
                     "snapshot": wire.dump(wire.room_snapshot, snap),
                 }
             )
-            await _serve(ws, sub, lambda m: wire.dump(wire.room_update, m))
+            await _serve(ws, (sub, _update(wire.room_update)), (levels, _levels))
         except (WebSocketDisconnect, RuntimeError, OSError):
             pass
         finally:
@@ -202,6 +210,6 @@ async def hallway_live(ws: WebSocket) -> None:
             await ws.send_json(
                 {"type": "snapshot", "snapshot": wire.dump(wire.hallway_snapshot, snap)}
             )
-            await _serve(ws, sub, lambda m: wire.dump(wire.hallway_update, m))
+            await _serve(ws, (sub, _update(wire.hallway_update)))
         except (WebSocketDisconnect, RuntimeError, OSError):
             pass

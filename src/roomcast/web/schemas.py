@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -76,6 +76,31 @@ class RoomIn(Body):
     topic: Topic = Topic.OTHER
     language: Language = "en"
     visibility: Visibility = Visibility.OPEN
+
+
+ParticipantKey = Annotated[
+    str, StringConstraints(min_length=2, max_length=40, pattern=r"^[ug][A-Za-z0-9_-]+$")
+]
+
+
+class StageIn(Body):
+    key: ParticipantKey = Field(description="The participant's key, from the room snapshot")
+    on_stage: bool
+
+
+class MuteIn(Body):
+    muted: bool
+
+
+class OfferIn(Body):
+    sdp: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+    type: Literal["offer"]
+
+
+class AnswerOut(BaseModel):
+    sdp: str
+    type: str
+    ice_servers: list[str] = Field(description="STUN/TURN URLs the browser may also use")
 
 
 class UserOut(BaseModel):

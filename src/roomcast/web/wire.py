@@ -14,6 +14,7 @@ from roomcast.domain.updates import (
     HallwayRoomChanged,
     HallwayRoomRemoved,
     HallwaySnapshot,
+    MuteChanged,
     ParticipantJoined,
     ParticipantLeft,
     RoleChanged,
@@ -22,7 +23,8 @@ from roomcast.domain.updates import (
 )
 
 RoomUpdateWire = Annotated[
-    ParticipantJoined | ParticipantLeft | RoleChanged | RoomEnded, Field(discriminator="type")
+    ParticipantJoined | ParticipantLeft | RoleChanged | MuteChanged | RoomEnded,
+    Field(discriminator="type"),
 ]
 HallwayUpdateWire = Annotated[HallwayRoomChanged | HallwayRoomRemoved, Field(discriminator="type")]
 

@@ -14,6 +14,10 @@ def test_permission_matrix(action: Action, role: Role | None) -> None:
         Action.LISTEN: role is not None,
         Action.END_ROOM: role is Role.HOST,
         Action.EDIT_ROOM: role is Role.HOST,
+        Action.BRING_TO_STAGE: role is Role.HOST,
+        Action.MOVE_TO_AUDIENCE: role is Role.HOST,
+        Action.STEP_DOWN: role is Role.SPEAKER,
+        Action.MUTE_SELF: role in (Role.HOST, Role.SPEAKER),
     }[action]
     verdict = can(Actor(role=role), action)
     assert verdict.allowed is expected

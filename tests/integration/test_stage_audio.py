@@ -1,0 +1,211 @@
+"""Audio through the API with real aiortc peers: the stage decides who is heard, nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from roomcast.media import SessionDescription
+from tests.live_server import Client, LiveServer
+from tests.media_helpers import ClientPeer, ToneTrack, loopback_only, record_all, tone_power
+
+# Audio paths do not depend on the database; the stage's storage is tested on both elsewhere.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+HOST_TONE, BOB_TONE = 440.0, 700.0
+HEARD, SILENT = 0.05, 0.005
+
+
+def via(client: Client, room_id: str):  # type: ignore[no-untyped-def]
+    async def connect(offer: SessionDescription) -> SessionDescription:
+        r = await client.post(f"/api/rooms/{room_id}/media", {"sdp": offer.sdp, "type": offer.type})
+        assert r.status_code == 200, r.text
+        return SessionDescription(r.json()["sdp"], r.json()["type"])
+
+    return connect
+
+
+async def until_connected(*peers: ClientPeer) -> None:
+    async with asyncio.timeout(15):
+        while any(p.pc.connectionState != "connected" for p in peers):
+            await asyncio.sleep(0.05)
+    await asyncio.sleep(0.8)
+
+
+async def hears(peer: ClientPeer, freq: float, seconds: float = 1.2) -> float:
+    """Share of what the peer hears in the tone's band, after the pipeline has flushed
+    (jitter buffers hold ~0.2 s of the state before the last change)."""
+    await asyncio.sleep(0.5)
+    return tone_power((await record_all([peer], seconds))[0], freq)
+
+
+async def test_stage_controls_who_is_heard(server: LiveServer) -> None:
+    loopback_only()
+    async with Client(server) as host, Client(server) as bob:
+        await host.signup("host")
+        await bob.signup("bob")
+        room_id = (await host.start_room())["room"]["id"]
+        base = f"/api/rooms/{room_id}"
+        async with host.live(f"{base}/live") as hws, bob.live(f"{base}/live") as bws:
+            await hws.recv()
+            bob_key = (await bws.recv())["you"]
+            hpeer, bpeer = ClientPeer(ToneTrack(HOST_TONE)), ClientPeer(ToneTrack(BOB_TONE))
+            try:
+                await hpeer.join(via(host, room_id))
+                await bpeer.join(via(bob, room_id))  # a listener whose client sends anyway
+                await until_connected(hpeer, bpeer)
+                assert await hears(bpeer, HOST_TONE) > HEARD
+                assert await hears(hpeer, BOB_TONE) < SILENT  # listeners never reach the mix
+
+                # a modified client cannot put itself on stage or unmute itself
+                r = await bob.post(f"{base}/stage", {"key": bob_key, "on_stage": True})
+                assert r.status_code == 403 and r.json()["error"]["code"] == "not_allowed"
+                r = await bob.post(f"{base}/mute", {"muted": False})
+                assert r.status_code == 403
+                assert await hears(hpeer, BOB_TONE) < SILENT
+
+                r = await host.post(f"{base}/stage", {"key": bob_key, "on_stage": True})
+                assert r.status_code == 200 and r.json()["role"] == "speaker"
+                update = await bws.next_update(lambda u: u["type"] == "role_changed")
+                assert update == {"type": "role_changed", "key": bob_key, "role": "speaker"}
+                assert await hears(hpeer, BOB_TONE) > HEARD
+                assert await hears(bpeer, BOB_TONE) < SILENT  # a speaker does not hear themself
+                assert await hears(bpeer, HOST_TONE) > HEARD
+
+                r = await bob.post(f"{base}/mute", {"muted": True})
+                assert r.status_code == 200 and r.json()["muted"] is True
+                assert await hears(hpeer, BOB_TONE) < SILENT  # the client still sends
+                assert (await bob.post(f"{base}/mute", {"muted": False})).json()["muted"] is False
+                assert await hears(hpeer, BOB_TONE) > HEARD
+
+                # speaking levels arrive on the room socket, for the speakers only
+                levels = await next_levels(hws, lambda lv: bob_key in lv)
+                assert levels[bob_key] > 0.3
+
+                r = await host.post(f"{base}/stage", {"key": bob_key, "on_stage": False})
+                assert r.status_code == 200 and r.json()["role"] == "listener"
+                assert await hears(hpeer, BOB_TONE) < SILENT
+                r = await host.post(f"{base}/stage", {"key": bob_key, "on_stage": False})
+                assert r.status_code == 409
+            finally:
+                await asyncio.gather(hpeer.close(), bpeer.close())
+
+
+async def next_levels(ws: Any, predicate: Any, timeout: float = 10) -> dict[str, float]:
+    async with asyncio.timeout(timeout):
+        while True:
+            msg = await ws.recv()
+            if msg["type"] == "levels" and predicate(msg["levels"]):
+                return dict(msg["levels"])
+
+
+async def test_reconnect_keeps_the_stage_role(server: LiveServer) -> None:
+    loopback_only()
+    async with Client(server) as host, Client(server) as bob:
+        await host.signup("host2")
+        await bob.signup("bob2")
+        room_id = (await host.start_room())["room"]["id"]
+        base = f"/api/rooms/{room_id}"
+        async with host.live(f"{base}/live") as hws:
+            await hws.recv()
+            hpeer = ClientPeer()
+            await hpeer.join(via(host, room_id))
+            async with bob.live(f"{base}/live") as bws:
+                bob_key = (await bws.recv())["you"]
+                r = await host.post(f"{base}/stage", {"key": bob_key, "on_stage": True})
+                assert r.status_code == 200
+                first = ClientPeer(ToneTrack(BOB_TONE))
+                await first.join(via(bob, room_id))
+                await until_connected(hpeer, first)
+                assert await hears(hpeer, BOB_TONE) > HEARD
+                await first.close()  # the network drops...
+            await asyncio.sleep(0.3)
+            assert await hears(hpeer, BOB_TONE) < SILENT
+            async with bob.live(f"{base}/live") as bws:  # ...and the page reconnects
+                snap = (await bws.recv())["snapshot"]
+                me = next(p for p in snap["participants"] if p["key"] == bob_key)
+                assert me["role"] == "speaker"
+                again = ClientPeer(ToneTrack(BOB_TONE))
+                await again.join(via(bob, room_id))
+                await until_connected(again)
+                assert await hears(hpeer, BOB_TONE) > HEARD
+                await again.close()
+            await hpeer.close()
+
+
+async def test_media_bad_input(server: LiveServer) -> None:
+    loopback_only()
+    async with Client(server) as host, Client(server) as outsider:
+        await host.signup("host3")
+        room_id = (await host.start_room())["room"]["id"]
+        base = f"/api/rooms/{room_id}"
+        peer = ClientPeer()
+        await peer.pc.setLocalDescription(await peer.pc.createOffer())
+        good = peer.pc.localDescription.sdp
+        r = await outsider.post(f"{base}/media", {"sdp": good, "type": "offer"})
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_in_room"
+        async with host.live(f"{base}/live") as ws:
+            await ws.recv()
+            for body, status, code in (
+                ({"sdp": "garbage", "type": "offer"}, 400, "no_audio"),
+                (
+                    {
+                        "sdp": "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nnonsense\r\n",
+                        "type": "offer",
+                    },
+                    400,
+                    "bad_sdp",
+                ),
+                ({"sdp": good.replace("m=audio", "m=video"), "type": "offer"}, 400, "no_audio"),
+                ({"sdp": "x" * 20_001, "type": "offer"}, 422, "invalid_request"),
+                ({"sdp": good, "type": "answer"}, 422, "invalid_request"),
+                ({"sdp": good}, 422, "invalid_request"),
+            ):
+                r = await host.post(f"{base}/media", body)
+                assert r.status_code == status, (body, r.text)
+                assert r.json()["error"]["code"] == code
+            r = await host.post(f"{base}/stage", {"key": "<script>", "on_stage": True})
+            assert r.status_code == 422
+            r = await host.post(f"{base}/stage", {"key": "u99999", "on_stage": True})
+            assert r.status_code == 404 and r.json()["error"]["code"] == "not_in_room"
+            r = await host.post(f"{base}/stage", {"key": ws_key(host), "on_stage": False})
+            assert r.status_code == 403  # only speakers step down; the host ends the room
+            r = await host.post(f"{base}/media", {"sdp": good, "type": "offer"})
+            assert r.status_code == 200  # the room goes on after all that
+        assert (await host.post(f"{base}/end")).status_code == 200
+        r = await host.post(f"{base}/media", {"sdp": good, "type": "offer"})
+        assert r.status_code == 410
+        await peer.close()
+
+
+def ws_key(client: Client) -> str:
+    return "u" + str(client.user_id)
+
+
+async def test_full_room(tmp_path, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from tests.live_server import run_server
+
+    loopback_only()
+    async with (
+        run_server(tmp_path / "d", database_url, media_max_peers=1) as srv,
+        Client(srv) as host,
+        Client(srv) as bob,
+    ):
+        await host.signup("host4")
+        await bob.signup("bob4")
+        room_id = (await host.start_room())["room"]["id"]
+        base = f"/api/rooms/{room_id}"
+        async with host.live(f"{base}/live") as hws, bob.live(f"{base}/live") as bws:
+            await hws.recv()
+            await bws.recv()
+            hp, bp = ClientPeer(), ClientPeer()
+            await hp.join(via(host, room_id))
+            await bp.pc.setLocalDescription(await bp.pc.createOffer())
+            r = await bob.post(
+                f"{base}/media", {"sdp": bp.pc.localDescription.sdp, "type": "offer"}
+            )
+            assert r.status_code == 409 and r.json()["error"]["code"] == "room_full"
+            assert "full" in r.json()["error"]["message"]
+            await asyncio.gather(hp.close(), bp.close())
