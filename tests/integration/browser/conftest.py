@@ -9,6 +9,7 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from tests.live_server import LiveServer, run_server
+from tests.media_helpers import loopback_only
 from tests.tools import need_binary
 
 # Test-only flags (../shared/testing.md): no network beyond loopback, fake media devices.
@@ -42,6 +43,7 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def web_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    loopback_only()
     async with run_server(
         tmp_path / "data", f"sqlite+aiosqlite:///{tmp_path / 'rc.db'}", host_grace_seconds=30
     ) as srv:

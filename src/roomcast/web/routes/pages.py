@@ -107,4 +107,5 @@ async def room_page(request: Request, room_id: RoomIdPath, user: Viewer, ctx: Ct
         title=snap.room.title,
         room=snap.room,
         share_url=f"{ctx.settings.base_url}/r/{snap.room.id}",
+        ice_servers=ctx.settings.ice_servers,
     )

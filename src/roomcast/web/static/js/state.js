@@ -11,8 +11,10 @@ export function applyRoom(snapshot, u) {
       return { ...snapshot, participants: [...others, u.participant].sort(byJoin) };
     case 'participant_left':
       return { ...snapshot, participants: others };
-    case 'role_changed':
-      return { ...snapshot, participants: snapshot.participants.map((p) => (p.key === u.key ? { ...p, role: u.role } : p)) };
+    case 'role_changed': // a new role starts unmuted, as on the server
+      return { ...snapshot, participants: snapshot.participants.map((p) => (p.key === u.key ? { ...p, role: u.role, muted: false } : p)) };
+    case 'mute_changed':
+      return { ...snapshot, participants: snapshot.participants.map((p) => (p.key === u.key ? { ...p, muted: u.muted } : p)) };
     case 'room_ended':
       return { room: { ...snapshot.room, state: 'ended', ended_at: u.ended_at, end_reason: u.reason }, participants: [] };
     default:

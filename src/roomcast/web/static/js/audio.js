@@ -1,0 +1,136 @@
+// The room's audio: one WebRTC connection to the server, negotiated once with a
+// send-capable transceiver. Going on or off stage swaps the microphone with replaceTrack:
+// no new connection. The server decides who is heard; this only follows what it says.
+import { api } from './api.js';
+
+const ICE_GATHER_MS = 3000; // aiortc does not trickle: send the offer once gathering is done
+
+function gathered(pc) {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ICE_GATHER_MS);
+    pc.addEventListener('icegatheringstatechange', () => {
+      if (pc.iceGatheringState === 'complete') { clearTimeout(t); resolve(); }
+    });
+  });
+}
+
+export class RoomAudio {
+  // onState(state, detail): 'connecting' | 'live' | 'blocked' (needs a tap) | 'reconnecting'
+  //   | 'failed' | 'mic-denied' | 'no-mic' | 'full'
+  constructor(roomId, { element, iceServers = [], onState }) {
+    this.roomId = roomId;
+    this.element = element;
+    this.iceServers = iceServers.map((urls) => ({ urls }));
+    this.onState = onState;
+    this.pc = null;
+    this.sender = null;
+    this.mic = null;
+    this.wantMic = false;
+    this.muted = false;
+    this.closed = false;
+    this.attempt = 0;
+    this.timer = null;
+  }
+
+  async connect() {
+    clearTimeout(this.timer);
+    if (this.closed) return;
+    this.pc?.close();
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    this.pc = pc;
+    const transceiver = pc.addTransceiver('audio', { direction: 'sendrecv' });
+    this.sender = transceiver.sender;
+    if (this.mic) await this.sender.replaceTrack(this.mic.getAudioTracks()[0]);
+    pc.ontrack = (e) => this.play(e.streams[0] || new MediaStream([e.track]));
+    pc.onconnectionstatechange = () => {
+      if (pc !== this.pc) return;
+      const s = pc.connectionState;
+      if (s === 'connected') { this.attempt = 0; this.report(); }
+      else if (s === 'failed') this.retry();
+      else if (s === 'disconnected') {
+        this.onState('reconnecting');
+        this.timer = setTimeout(() => { if (pc.connectionState === 'disconnected') this.retry(); }, 4000);
+      }
+    };
+    this.onState(this.attempt ? 'reconnecting' : 'connecting');
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+      await gathered(pc);
+      const answer = await api('POST', `/api/rooms/${encodeURIComponent(this.roomId)}/media`,
+        { sdp: pc.localDescription.sdp, type: 'offer' });
+      if (pc !== this.pc) return;
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+    } catch (err) {
+      if (err.code === 'room_full') { this.onState('full', err.message); return; }
+      if (err.status === 410 || err.status === 403) { this.onState('failed', err.message); return; }
+      this.retry();
+    }
+  }
+
+  retry() {
+    if (this.closed) return;
+    this.attempt += 1;
+    this.onState('reconnecting');
+    const delay = Math.min(8000, 400 * 2 ** Math.min(this.attempt, 5));
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+
+  play(stream) {
+    this.element.srcObject = stream;
+    this.element.play().then(() => this.report()).catch(() => this.onState('blocked'));
+  }
+
+  // A user gesture lets the page play sound where the browser asks for one.
+  async unblock() {
+    await this.element.play();
+    this.report();
+  }
+
+  report() {
+    if (this.pc?.connectionState !== 'connected') return;
+    if (this.element.paused) { this.onState('blocked'); return; }
+    this.onState('live');
+  }
+
+  // Follow the server's word: on stage (and muted or not), or in the audience.
+  async setStage(onStage, muted) {
+    this.wantMic = onStage;
+    this.muted = muted;
+    if (this.mic) this.mic.getAudioTracks()[0].enabled = !muted; // the server mutes too
+    if (onStage && !this.mic && !this.asking) {
+      this.asking = true;
+      let stream;
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      } catch (err) {
+        this.onState(err.name === 'NotFoundError' ? 'no-mic' : 'mic-denied');
+        return;
+      } finally {
+        this.asking = false;
+      }
+      if (!this.wantMic || this.closed) { stream.getTracks().forEach((t) => t.stop()); return; }
+      this.mic = stream;
+      this.mic.getAudioTracks()[0].enabled = !this.muted;
+      await this.sender?.replaceTrack(this.mic.getAudioTracks()[0]);
+      this.report();
+    } else if (!onStage && this.mic) {
+      this.stopMic();
+    }
+  }
+
+  stopMic() {
+    if (this.pc && this.pc.signalingState !== 'closed') this.sender?.replaceTrack(null).catch(() => {});
+    this.mic?.getTracks().forEach((t) => t.stop());
+    this.mic = null;
+  }
+
+  close() {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.stopMic();
+    this.pc?.close();
+    this.pc = null;
+  }
+}

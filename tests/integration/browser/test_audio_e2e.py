@@ -1,0 +1,126 @@
+"""Two real browsers talk through the server: speech WAVs as microphones, heard on the
+other side (by loudness envelope), the stage switching who is heard."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from tests.audio_probe import PROBE_JS, heard_envelope, similarity, speech_wav, wav_envelope
+from tests.integration.browser.conftest import ARGS
+from tests.integration.browser.test_hallway_e2e import sign_up
+from tests.live_server import LiveServer
+from tests.tools import need_binary
+
+pytestmark = pytest.mark.browser
+
+ALICE_SAYS = (
+    "Welcome to the morning show. Today we talk about jazz, punk, and the long history "
+    "of improvised music. Stay with us."
+)
+BEA_SAYS = "Hi everyone. Bea here. One, two, three. Testing, testing. Can you all hear me now?"
+
+
+async def browser_with_mic(p, wav: Path) -> Browser:  # type: ignore[no-untyped-def]
+    chromium = need_binary("chromium", "/usr/bin/chromium")
+    return await p.chromium.launch(
+        executable_path=chromium, args=[*ARGS, f"--use-file-for-fake-audio-capture={wav}"]
+    )
+
+
+@pytest.fixture
+async def two_browsers(tmp_path: Path) -> AsyncIterator[tuple[Page, Page, Path, Path]]:
+    wav_a = speech_wav(tmp_path / "alice.wav", ALICE_SAYS, "en-us", 150)
+    wav_b = speech_wav(tmp_path / "bea.wav", BEA_SAYS, "en+f3", 190)
+    async with async_playwright() as p:
+        a, b = await browser_with_mic(p, wav_a), await browser_with_mic(p, wav_b)
+        try:
+            pages = []
+            for br in (a, b):
+                page = await (await br.new_context()).new_page()
+                await page.add_init_script(PROBE_JS)
+                page.on("dialog", lambda d: d.accept())
+                pages.append(page)
+            yield pages[0], pages[1], wav_a, wav_b
+        finally:
+            await asyncio.gather(a.close(), b.close())
+
+
+async def audio_live(page: Page) -> None:
+    await expect(page.locator(".room")).to_have_attribute("data-audio", "live", timeout=15_000)
+
+
+async def test_speaker_heard_by_listener_then_stage_switches(
+    two_browsers: tuple[Page, Page, Path, Path], web_server: LiveServer
+) -> None:
+    alice, bea, wav_a, wav_b = two_browsers
+    env_a, env_b = wav_envelope(wav_a), wav_envelope(wav_b)
+    base = web_server.url
+    await sign_up(alice, base, "alice", "Alice Adams")
+    await sign_up(bea, base, "bea", "Bea Brown")
+
+    await alice.get_by_role("button", name="Start a room").click()
+    await alice.get_by_label("Title").fill("Live from two browsers")
+    await alice.get_by_role("button", name="Let's go").click()
+    await alice.wait_for_url(re.compile(r"/r/"))
+    await audio_live(alice)
+    await expect(alice.locator("#mic")).to_have_text("🎙️ Mute")
+
+    await bea.locator("#rooms li", has_text="Live from two browsers").click()
+    await bea.wait_for_url(alice.url)
+    await audio_live(bea)
+    await expect(bea.locator("#mic")).to_be_hidden()  # listeners have no microphone
+
+    # Bea hears Alice's speech: the envelope follows Alice's WAV, far above Bea's as a control
+    heard = await heard_envelope(bea, 5.0)
+    right, control = similarity(heard, env_a), similarity(heard, env_b)
+    print(f"\nlistener hears host: r={right:.2f} (control {control:.2f})")
+    assert right > 0.6 and right - control > 0.2
+    # and the speaking ring lights on Alice's avatar for Bea
+    await expect(bea.locator("#stage .person.speaking")).to_have_count(1, timeout=5_000)
+
+    # Alice brings Bea on stage; Bea's microphone turns on without a new connection
+    pcs_before = await bea.evaluate(
+        "performance.getEntriesByType('resource').filter(e => e.name.endsWith('/media')).length"
+    )
+    await (
+        alice.locator("#audience .person", has_text="Bea Brown")
+        .get_by_role("button", name="Invite to stage")
+        .click()
+    )
+    await expect(bea.locator("#mic")).to_be_visible(timeout=10_000)
+    await expect(alice.locator("#stage")).to_contain_text("Bea Brown")
+    await asyncio.sleep(1.0)
+    heard = await heard_envelope(alice, 5.0)
+    right, own = similarity(heard, env_b), similarity(heard, env_a)
+    print(f"host hears new speaker: r={right:.2f} (own voice {own:.2f})")
+    assert right > 0.6 and right - own > 0.2  # Alice hears Bea, not herself
+    pcs_after = await bea.evaluate(
+        "performance.getEntriesByType('resource').filter(e => e.name.endsWith('/media')).length"
+    )
+    assert pcs_after == pcs_before == 1  # one offer for the whole visit
+
+    # Bea mutes herself: Alice hears nothing from her
+    await bea.get_by_role("button", name="Mute").click()
+    await expect(alice.locator("#stage .person", has_text="Bea Brown")).to_contain_text("🔇")
+    await asyncio.sleep(0.5)
+    heard = await heard_envelope(alice, 2.0)
+    assert float(np.max(heard)) < 0.01
+    await bea.get_by_role("button", name="Unmute").click()
+
+    # Alice moves Bea back: no longer heard, and her microphone is off
+    await (
+        alice.locator("#stage .person", has_text="Bea Brown")
+        .get_by_role("button", name="Move to audience")
+        .click()
+    )
+    await expect(bea.locator("#mic")).to_be_hidden(timeout=10_000)
+    await asyncio.sleep(0.5)
+    heard = await heard_envelope(alice, 2.0)
+    assert float(np.max(heard)) < 0.01
