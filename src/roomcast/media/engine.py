@@ -59,6 +59,7 @@ class RoomStats:
     listener_encodes: int = 0  # encoder calls for the shared listener mix
     speaker_encodes: int = 0  # encoder calls for N-1 mixes
     late_ticks: int = 0
+    lean_packets: int = 0  # packets sent through the lean path (rtp_out.py), all peers
     peers: int = 0
     speakers: list[str] = field(default_factory=list)
 
@@ -109,9 +110,10 @@ class RoomMedia:
             packet = self.listener_encoder.encode(result.listeners, pts)
             self.stats.listener_encodes += 1
             if packet is not None:
+                payload = bytes(packet)  # once, for every listener
                 for p in self.peers.values():
                     if not p.can_speak:
-                        p.out.push(packet)
+                        p.deliver(packet, payload, pts)
         for p in speakers:
             if p.encoder is None:
                 p.encoder = OpusEncoder(self.bitrate)
@@ -119,7 +121,7 @@ class RoomMedia:
             packet = p.encoder.encode(own, pts)
             self.stats.speaker_encodes += 1
             if packet is not None:
-                p.out.push(packet)
+                p.deliver(packet, bytes(packet), pts)
         self._report_levels(n, result.levels)
 
     def _report_levels(self, n: int, levels: dict[str, float]) -> None:
@@ -216,6 +218,7 @@ class LocalMediaEngine:
             return None
         room.stats.peers = len(room.peers)
         room.stats.speakers = [p.id for p in room.peers.values() if p.can_speak]
+        room.stats.lean_packets = sum(p.lean_packets for p in room.peers.values())
         return room.stats
 
     async def close(self) -> None:

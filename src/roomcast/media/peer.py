@@ -11,7 +11,8 @@ from aiortc.jitterbuffer import JitterBuffer
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcrtpreceiver import RTCRtpReceiver
 
-from roomcast.media.tracks import Inbox, OpusEncoder, PacketTrack
+from roomcast.media.rtp_out import LeanSender
+from roomcast.media.tracks import Inbox, OpusEncoder, Packet, PacketTrack
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,9 @@ class Peer:
         self.inbox = Inbox()
         self.can_speak = can_speak
         self.encoder: OpusEncoder | None = None  # this speaker's N-1 mix, made when needed
+        self.lean: LeanSender | None = None
         self.frames_in = 0
+        self.lean_packets = 0
         self._reader: asyncio.Task[None] | None = None
 
     async def answer(
@@ -59,9 +62,28 @@ class Peer:
         for transceiver in self.pc.getTransceivers():
             if transceiver.kind == "audio":
                 shorten_jitter_buffer(transceiver.receiver)
-        self.pc.addTrack(self.out)  # reuses the offered audio transceiver: sendrecv
+        # The track makes the answer sendrecv with our SSRC; packets go out through the lean
+        # path once DTLS is up, or through aiortc's sender fed by this track if that fails.
+        sender = self.pc.addTrack(self.out)  # reuses the offered audio transceiver
+        transceiver = next(t for t in self.pc.getTransceivers() if t.sender is sender)
+        self.lean = LeanSender(transceiver)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         return self.pc.localDescription
+
+    def deliver(self, packet: Packet, payload: bytes, pts: int) -> None:
+        """Hand this tick's packet (shared by every listener) to this peer."""
+        lean = self.lean
+        if lean is not None and (lean.bound or lean.bind()):
+            try:
+                lean.send(payload, pts)
+            except Exception:  # one broken peer must not stop the room's clock
+                logger.exception("sending to peer %s failed; falling back to aiortc", self.id)
+                lean.failed, lean.bound = True, False
+                return
+            self.lean_packets += 1
+        elif lean is None or lean.failed:
+            self.out.push(packet)
+        # else: not connected yet; nothing to send to
 
     async def _read(self, track: MediaStreamTrack) -> None:
         """Keep reading even when the peer may not speak: unread frames would pile up."""

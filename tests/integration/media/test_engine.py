@@ -73,6 +73,9 @@ async def test_speakers_listeners_and_enforcement(engine: LocalMediaEngine) -> N
         assert ticks > 80
         assert stats.listener_encodes - enc0 == ticks
         assert stats.speaker_encodes - spk0 == 3 * ticks
+        # and every peer got its packets through the lean send path (media/rtp_out.py)
+        lean = engine.stats("room")
+        assert lean is not None and lean.lean_packets >= 24 * ticks
 
         # muted (can_speak off): not heard, though it keeps sending
         engine.set_can_speak("room", "s0", False)
