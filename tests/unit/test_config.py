@@ -45,3 +45,14 @@ def test_default_public_url_follows_host_and_port() -> None:
 def test_public_url_without_query() -> None:
     with pytest.raises(ValidationError):
         make(public_url="https://x.example/?a=1")
+
+
+def test_media_settings() -> None:
+    s = make(media_ports="40000-40099", ice_servers='["stun:stun.example.org"]')
+    assert s.media_port_range == range(40000, 40100)
+    assert s.ice_servers == ["stun:stun.example.org"]
+    for bad in ("100-200", "5000-4000", "1-2-3", "abc"):
+        with pytest.raises(ValidationError):
+            make(media_ports=bad)
+    with pytest.raises(ValidationError):
+        make(media_bitrate=96_000)  # speech bitrates only
