@@ -9,13 +9,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from common import ROOT  # noqa: F401 - sets sys.path
 from playwright.async_api import Browser, Page, async_playwright
-
 from tests.audio_probe import PROBE_JS
 from tests.integration.browser.conftest import ARGS
 from tests.live_server import Client, LiveServer, run_server
 from tests.media_helpers import loopback_only
+
+from common import ROOT  # noqa: F401 - sets sys.path
 
 # The speaker's own microphone, metered on its page (the listener side is PROBE_JS).
 MIC_PROBE_JS = """
@@ -95,5 +95,13 @@ async def host_page(browser: Browser, srv: LiveServer, *scripts: str) -> tuple[P
     return page, url
 
 
-__all__ = ["EAR_PROBE_JS", "MIC_PROBE_JS", "PROBE_JS", "async_playwright", "asyncio", "host_page",
-           "launch", "server"]
+__all__ = [
+    "EAR_PROBE_JS",
+    "MIC_PROBE_JS",
+    "PROBE_JS",
+    "async_playwright",
+    "asyncio",
+    "host_page",
+    "launch",
+    "server",
+]

@@ -26,8 +26,12 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "kernel": platform.release()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+    }
 
 
 def pct(values: list[float], q: float) -> float:
@@ -43,7 +47,29 @@ def report(name: str, figures: dict[str, Any]) -> None:
 
 def sox_beeps(path: Path, seconds: int) -> Path:
     """100 ms 1 kHz beeps, one a second: clear onsets for latency measurements."""
-    subprocess.run(["sox", "-n", "-r", "48000", "-b", "16", "-c", "1", str(path), "synth", "0.1",
-                    "sine", "1000", "vol", "0.5", "pad", "0", "0.9", "repeat", str(seconds - 1)],
-                   check=True)
+    subprocess.run(
+        [
+            "sox",
+            "-n",
+            "-r",
+            "48000",
+            "-b",
+            "16",
+            "-c",
+            "1",
+            str(path),
+            "synth",
+            "0.1",
+            "sine",
+            "1000",
+            "vol",
+            "0.5",
+            "pad",
+            "0",
+            "0.9",
+            "repeat",
+            str(seconds - 1),
+        ],
+        check=True,
+    )
     return path

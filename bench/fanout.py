@@ -18,10 +18,10 @@ import subprocess
 import sys
 import time
 
-from common import ROOT, report  # noqa: I001 - sets sys.path for the imports below
+from tests.media_helpers import ClientPeer, ToneTrack, loopback_only
 
-from roomcast.media import LocalMediaEngine, SessionDescription, rtc_configuration  # noqa: E402
-from tests.media_helpers import ClientPeer, ToneTrack, loopback_only  # noqa: E402
+from common import ROOT, report
+from roomcast.media import LocalMediaEngine, SessionDescription, rtc_configuration
 
 
 # --- server process -------------------------------------------------------------------------
@@ -33,17 +33,20 @@ async def serve(port_file: str) -> None:
         while line := await reader.readline():
             msg = json.loads(line)
             if msg["op"] == "connect":
-                answer = await engine.connect("bench", msg["peer"],
-                                              SessionDescription(msg["sdp"], "offer"),
-                                              msg["speaker"])
+                answer = await engine.connect(
+                    "bench", msg["peer"], SessionDescription(msg["sdp"], "offer"), msg["speaker"]
+                )
                 out = {"sdp": answer.sdp, "type": answer.type}
             else:  # stats
                 ru = resource.getrusage(resource.RUSAGE_SELF)
                 stats = engine.stats("bench")
-                out = {"cpu": ru.ru_utime + ru.ru_stime, "rss_kb": _rss_kb(),
-                       "listener_encodes": stats.listener_encodes if stats else 0,
-                       "ticks": stats.ticks if stats else 0,
-                       "late_ticks": stats.late_ticks if stats else 0}
+                out = {
+                    "cpu": ru.ru_utime + ru.ru_stime,
+                    "rss_kb": _rss_kb(),
+                    "listener_encodes": stats.listener_encodes if stats else 0,
+                    "ticks": stats.ticks if stats else 0,
+                    "late_ticks": stats.late_ticks if stats else 0,
+                }
             writer.write(json.dumps(out).encode() + b"\n")
             await writer.drain()
 
@@ -138,7 +141,9 @@ async def _window(call, window, counts, peers):  # type: ignore[no-untyped-def]
     return {
         "cpu_per_s": round((after["cpu"] - before["cpu"]) / elapsed, 4),
         "rss_kb": after["rss_kb"],
-        "encodes_per_tick": round((after["listener_encodes"] - before["listener_encodes"]) / max(1, ticks), 3),
+        "encodes_per_tick": round(
+            (after["listener_encodes"] - before["listener_encodes"]) / max(1, ticks), 3
+        ),
         "late_ticks": after["late_ticks"] - before["late_ticks"],
         "frames_per_s_min": round(rates[0], 1) if rates else None,
         "frames_per_s_median": round(rates[len(rates) // 2], 1) if rates else None,
@@ -147,7 +152,9 @@ async def _window(call, window, counts, peers):  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--counts", default="50,100,200,300,400")
     ap.add_argument("--window", type=float, default=10.0)
     ap.add_argument("--serve", help=argparse.SUPPRESS)
@@ -173,11 +180,14 @@ def main() -> None:
         server.wait()
         os.unlink(port_file)
     rows = result["rows"]
-    report("fanout", {
-        "command": "bench/fanout.py --counts " + args.counts + f" --window {args.window}",
-        "baseline_server_cpu_per_s": result["baseline_cpu_per_s"],
-        "rows": rows,
-    })
+    report(
+        "fanout",
+        {
+            "command": "bench/fanout.py --counts " + args.counts + f" --window {args.window}",
+            "baseline_server_cpu_per_s": result["baseline_cpu_per_s"],
+            "rows": rows,
+        },
+    )
 
 
 if __name__ == "__main__":

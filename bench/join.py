@@ -39,8 +39,26 @@ STEPS_JS = """
 async def run(joins: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "tone.wav"
-        subprocess.run(["sox", "-n", "-r", "48000", "-b", "16", "-c", "1", str(wav), "synth", "600",
-                        "sine", "440", "vol", "0.5"], check=True)
+        subprocess.run(
+            [
+                "sox",
+                "-n",
+                "-r",
+                "48000",
+                "-b",
+                "16",
+                "-c",
+                "1",
+                str(wav),
+                "synth",
+                "600",
+                "sine",
+                "440",
+                "vol",
+                "0.5",
+            ],
+            check=True,
+        )
         async with server() as srv, async_playwright() as p:
             host_browser, guest_browser = await launch(p, wav), await launch(p)
             try:
@@ -63,7 +81,8 @@ async def run(joins: int) -> dict[str, object]:
                     times.append(first)
                     got = await page.evaluate("window.__steps")
                     got["dom_content_loaded"] = await page.evaluate(
-                        "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
+                        "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"
+                    )
                     for k, v in got.items():
                         steps.setdefault(k, []).append(v)
                     await ctx.close()
@@ -72,9 +91,12 @@ async def run(joins: int) -> dict[str, object]:
                 await asyncio.gather(host_browser.close(), guest_browser.close())
     return {
         "joins": len(times),
-        "join_ms_p50": round(pct(times, 50)), "join_ms_p95": round(pct(times, 95)),
+        "join_ms_p50": round(pct(times, 50)),
+        "join_ms_p95": round(pct(times, 95)),
         "join_ms_max": round(max(times)),
-        "steps_ms_p50_from_navigation": {k: round(pct(v, 50)) for k, v in sorted(steps.items(), key=lambda kv: pct(kv[1], 50))},
+        "steps_ms_p50_from_navigation": {
+            k: round(pct(v, 50)) for k, v in sorted(steps.items(), key=lambda kv: pct(kv[1], 50))
+        },
     }
 
 

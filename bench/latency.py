@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from browser import EAR_PROBE_JS, MIC_PROBE_JS, async_playwright, host_page, launch, server
 from common import pct, report, sox_beeps
-
 from roomcast.media import engine as media_engine
 
 
@@ -75,16 +75,18 @@ async def run(beeps: int) -> dict[str, object]:
     mix = [t for t in mixed if t > start]
     total, up, down = pair(mic, ear), pair(mic, mix), pair(mix, ear)
     return {
-        "beeps_sent": len(mic), "beeps_heard": len(total),
-        "mouth_to_ear_ms_p50": round(pct(total, 50), 1), "mouth_to_ear_ms_p95": round(pct(total, 95), 1),
+        "beeps_sent": len(mic),
+        "beeps_heard": len(total),
+        "mouth_to_ear_ms_p50": round(pct(total, 50), 1),
+        "mouth_to_ear_ms_p95": round(pct(total, 95), 1),
         "mouth_to_ear_ms_max": round(max(total), 1) if total else None,
         "breakdown_ms_p50": {
             "speaker_mic_to_server_mix": round(pct(up, 50), 1),
             "server_mix_to_listener_ear": round(pct(down, 50), 1),
         },
         "breakdown_note": "mic->mix: browser capture+Opus encode, network, server jitter buffer, "
-                          "decode, inbox wait for the 20 ms tick; mix->ear: Opus encode, "
-                          "packetise+SRTP, network, browser jitter buffer, decode, render tap",
+        "decode, inbox wait for the 20 ms tick; mix->ear: Opus encode, "
+        "packetise+SRTP, network, browser jitter buffer, decode, render tap",
     }
 
 

@@ -47,8 +47,9 @@ def test_public_url_without_query() -> None:
         make(public_url="https://x.example/?a=1")
 
 
-def test_media_settings() -> None:
-    s = make(media_ports="40000-40099", ice_servers='["stun:stun.example.org"]')
+def test_media_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROOMCAST_ICE_SERVERS", '["stun:stun.example.org"]')  # JSON in the env
+    s = make(media_ports="40000-40099")
     assert s.media_port_range == range(40000, 40100)
     assert s.ice_servers == ["stun:stun.example.org"]
     for bad in ("100-200", "5000-4000", "1-2-3", "abc"):

@@ -37,5 +37,8 @@ async def test_answer_offers_only_configured_addresses_and_ports() -> None:
 def test_no_ice_servers_means_none_not_googles() -> None:
     assert rtc_configuration([], None, None).iceServers == []
     config = rtc_configuration(["stun:stun.example.org:3478", "turn:turn.example.org"], "u", "p")
-    assert [s.urls for s in config.iceServers] == ["stun:stun.example.org:3478", "turn:turn.example.org"]
+    assert [s.urls for s in config.iceServers] == [
+        "stun:stun.example.org:3478",
+        "turn:turn.example.org",
+    ]
     assert config.iceServers[1].username == "u" and config.iceServers[1].credential == "p"
