@@ -14,6 +14,7 @@ from playwright.async_api import async_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.live_server import Client, run_server
+from tests.media_helpers import loopback_only
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -21,6 +22,7 @@ DESKTOP = {"width": 1280, "height": 800}
 
 async def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    loopback_only()
     with tempfile.TemporaryDirectory() as tmp:
         async with run_server(Path(tmp), f"sqlite+aiosqlite:///{tmp}/rc.db") as srv:
             people = [Client(srv) for _ in range(6)]
@@ -48,9 +50,15 @@ async def main(out: Path) -> None:
             for c in people[:5]:
                 cm = c.live(f"/api/rooms/{room['id']}/live")
                 sockets.append((cm, await cm.__aenter__()))
+            await people[0].post(f"/api/rooms/{room['id']}/stage",
+                                 {"key": f"u{people[1].user_id}", "on_stage": True})
+            await people[2].post(f"/api/rooms/{room['id']}/stage", {"key": "x", "on_stage": True})
             async with async_playwright() as p:
                 browser = await p.chromium.launch(
-                    executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+                    executable_path="/usr/bin/chromium",
+                    args=["--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream",
+                          "--use-fake-device-for-media-stream", "--allow-loopback-in-peer-connection",
+                          "--autoplay-policy=no-user-gesture-required"],
                 )
                 for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
                     ctx = await browser.new_context(viewport=size, device_scale_factor=1)
@@ -73,6 +81,14 @@ async def main(out: Path) -> None:
                     await page.get_by_role("button", name="Start a room").click()
                     await page.wait_for_timeout(400)
                     await page.screenshot(path=str(out / f"start-{label}.png"))
+                    host = await browser.new_context(viewport=size)
+                    await host.add_cookies([{"name": k, "value": v, "url": srv.url}
+                                            for k, v in people[0].http.cookies.items()])
+                    hpage = await host.new_page()
+                    await hpage.goto(f"{srv.url}/r/{room['id']}")
+                    await hpage.wait_for_timeout(1500)
+                    await hpage.screenshot(path=str(out / f"room-host-{label}.png"))
+                    await host.close()
                     anon = await browser.new_context(viewport=size)
                     apage = await anon.new_page()
                     await apage.goto(srv.url + "/signup")

@@ -29,6 +29,7 @@ export class RoomAudio {
     this.wantMic = false;
     this.muted = false;
     this.closed = false;
+    this.blocked = false;
     this.attempt = 0;
     this.timer = null;
   }
@@ -79,19 +80,25 @@ export class RoomAudio {
 
   play(stream) {
     this.element.srcObject = stream;
-    this.element.play().then(() => this.report()).catch(() => this.onState('blocked'));
+    this.element.play().then(() => { this.blocked = false; this.report(); }).catch((err) => {
+      if (err.name !== 'NotAllowedError') return; // superseded by a newer play()
+      this.blocked = true;
+      this.onState('blocked');
+    });
   }
 
   // A user gesture lets the page play sound where the browser asks for one.
   async unblock() {
     await this.element.play();
+    this.blocked = false;
     this.report();
   }
 
+  // 'live' once connected and playing; 'blocked' only after the browser refused to play.
   report() {
     if (this.pc?.connectionState !== 'connected') return;
-    if (this.element.paused) { this.onState('blocked'); return; }
-    this.onState('live');
+    if (this.blocked) this.onState('blocked');
+    else if (!this.element.paused) this.onState('live');
   }
 
   // Follow the server's word: on stage (and muted or not), or in the audience.

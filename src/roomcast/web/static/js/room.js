@@ -33,8 +33,8 @@ const mine = () => snapshot?.participants.find((p) => p.key === you);
 const iAmHost = () => mine()?.role === 'host';
 
 // --- people ---------------------------------------------------------------------------------
-function control(label, onclick) {
-  return el('button', { class: 'btn btn-small', type: 'button', onclick }, label);
+function control(text, label, onclick) {
+  return el('button', { class: 'btn btn-small', type: 'button', 'aria-label': label, onclick }, text);
 }
 
 async function moveTo(key, onStageNow) {
@@ -60,15 +60,15 @@ function person(p, size) {
     'data-key': p.key, 'data-role': p.role },
   u ? el('a', { href: `/u/${encodeURIComponent(u.username)}`, 'aria-label': status ? `${label}, ${status}` : label }, body) : body);
   if (iAmHost() && p.key !== you && u) {
-    if (p.role === 'listener') li.append(control('Invite to stage', () => moveTo(p.key, true)));
-    else if (p.role === 'speaker') li.append(control('Move to audience', () => moveTo(p.key, false)));
+    if (p.role === 'listener') li.append(control('Invite up', `Invite to stage: ${label}`, () => moveTo(p.key, true)));
+    else if (p.role === 'speaker') li.append(control('Move down', `Move to audience: ${label}`, () => moveTo(p.key, false)));
   }
   return li;
 }
 
 function render() {
   const people = snapshot.participants;
-  const stage = people.filter(onStage);
+  const stage = people.filter(onStage).sort((a, b) => (a.role !== 'host') - (b.role !== 'host')); // host first
   const audience = people.filter((p) => !onStage(p));
   const named = audience.filter((p) => p.user || p.key === you); // a guest sees themself
   const guests = audience.length - named.length;
