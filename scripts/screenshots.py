@@ -50,15 +50,21 @@ async def main(out: Path) -> None:
             for c in people[:5]:
                 cm = c.live(f"/api/rooms/{room['id']}/live")
                 sockets.append((cm, await cm.__aenter__()))
-            await people[0].post(f"/api/rooms/{room['id']}/stage",
-                                 {"key": f"u{people[1].user_id}", "on_stage": True})
+            await people[0].post(
+                f"/api/rooms/{room['id']}/stage", {"key": f"u{people[1].user_id}", "on_stage": True}
+            )
             await people[2].post(f"/api/rooms/{room['id']}/stage", {"key": "x", "on_stage": True})
             async with async_playwright() as p:
                 browser = await p.chromium.launch(
                     executable_path="/usr/bin/chromium",
-                    args=["--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream",
-                          "--use-fake-device-for-media-stream", "--allow-loopback-in-peer-connection",
-                          "--autoplay-policy=no-user-gesture-required"],
+                    args=[
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--use-fake-ui-for-media-stream",
+                        "--use-fake-device-for-media-stream",
+                        "--allow-loopback-in-peer-connection",
+                        "--autoplay-policy=no-user-gesture-required",
+                    ],
                 )
                 for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
                     ctx = await browser.new_context(viewport=size, device_scale_factor=1)
@@ -82,8 +88,12 @@ async def main(out: Path) -> None:
                     await page.wait_for_timeout(400)
                     await page.screenshot(path=str(out / f"start-{label}.png"))
                     host = await browser.new_context(viewport=size)
-                    await host.add_cookies([{"name": k, "value": v, "url": srv.url}
-                                            for k, v in people[0].http.cookies.items()])
+                    await host.add_cookies(
+                        [
+                            {"name": k, "value": v, "url": srv.url}
+                            for k, v in people[0].http.cookies.items()
+                        ]
+                    )
                     hpage = await host.new_page()
                     await hpage.goto(f"{srv.url}/r/{room['id']}")
                     await hpage.wait_for_timeout(1500)

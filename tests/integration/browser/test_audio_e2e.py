@@ -124,3 +124,30 @@ async def test_speaker_heard_by_listener_then_stage_switches(
     await asyncio.sleep(0.5)
     heard = await heard_envelope(alice, 2.0)
     assert float(np.max(heard)) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("drop_flag", "message"),
+    [
+        ("--use-fake-ui-for-media-stream", "Microphone blocked"),  # the permission is refused
+        ("--use-fake-device-for-media-stream", "No microphone found"),
+    ],  # there is no device
+)
+async def test_microphone_problems_are_shown(
+    web_server: LiveServer, drop_flag: str, message: str
+) -> None:
+    chromium = need_binary("chromium", "/usr/bin/chromium")
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path=chromium, args=[a for a in ARGS if a != drop_flag]
+        )
+        try:
+            page = await (await browser.new_context()).new_page()
+            await sign_up(page, web_server.url, "micless", "No Mic")
+            await page.get_by_role("button", name="Start a room").click()
+            await page.get_by_role("button", name="Let's go").click()
+            await page.wait_for_url(re.compile(r"/r/"))
+            await expect(page.locator("#mic-state")).to_contain_text(message, timeout=10_000)
+            await expect(page.locator("#stage")).to_contain_text("No Mic")  # the room goes on
+        finally:
+            await browser.close()

@@ -17,7 +17,7 @@ function gathered(pc) {
 
 export class RoomAudio {
   // onState(state, detail): 'connecting' | 'live' | 'blocked' (needs a tap) | 'reconnecting'
-  //   | 'failed' | 'mic-denied' | 'no-mic' | 'full'
+  //   | 'failed' | 'full'; and for the microphone: 'mic-ok' | 'mic-denied' | 'no-mic'
   constructor(roomId, { element, iceServers = [], onState }) {
     this.roomId = roomId;
     this.element = element;
@@ -118,12 +118,14 @@ export class RoomAudio {
         this.asking = false;
       }
       if (!this.wantMic || this.closed) { stream.getTracks().forEach((t) => t.stop()); return; }
+      this.onState('mic-ok');
       this.mic = stream;
       this.mic.getAudioTracks()[0].enabled = !this.muted;
       await this.sender?.replaceTrack(this.mic.getAudioTracks()[0]);
       this.report();
-    } else if (!onStage && this.mic) {
+    } else if (!onStage) {
       this.stopMic();
+      this.onState('mic-ok'); // a listener needs no microphone: no warning about one
     }
   }
 

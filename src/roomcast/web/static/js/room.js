@@ -110,6 +110,11 @@ const audio = new RoomAudio(roomId, {
   element: $('room-audio'),
   iceServers: JSON.parse(page.dataset.iceServers || '[]'),
   onState: (state, detail) => {
+    if (state === 'mic-denied' || state === 'no-mic' || state === 'mic-ok') {
+      $('mic-state').hidden = state === 'mic-ok'; // the microphone, apart from the connection
+      $('mic-state').textContent = AUDIO_TEXT[state] || '';
+      return;
+    }
     page.dataset.audio = state;
     $('audio-state').hidden = state === 'live';
     $('audio-text').textContent = detail || AUDIO_TEXT[state] || '';

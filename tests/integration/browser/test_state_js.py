@@ -1,0 +1,109 @@
+"""The page's state.js applies updates exactly as the domain's apply() does."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.async_api import Browser
+
+from roomcast.domain.model import (
+    EndReason,
+    Participant,
+    PublicUser,
+    Role,
+    RoomId,
+    RoomState,
+    Topic,
+    UserId,
+    Visibility,
+)
+from roomcast.domain.updates import (
+    HallwayRoomChanged,
+    HallwayRoomRemoved,
+    HallwaySnapshot,
+    MuteChanged,
+    ParticipantJoined,
+    ParticipantLeft,
+    RoleChanged,
+    RoomEnded,
+    RoomSnapshot,
+    RoomSummary,
+    RoomView,
+    apply,
+    apply_hallway,
+)
+from roomcast.web import wire
+from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.browser
+T0 = datetime(2026, 11, 25, 12, tzinfo=UTC)
+HOST = PublicUser(UserId(1), "host", "Host")
+BOB = PublicUser(UserId(2), "bob", "Bob")
+
+
+def at(s: int) -> datetime:
+    return T0 + timedelta(seconds=s)
+
+
+async def test_room_and_hallway_updates_match_python(
+    browser: Browser, web_server: LiveServer
+) -> None:
+    view = RoomView(
+        RoomId("r1"),
+        "T",
+        "",
+        Topic.TECH,
+        "en",
+        Visibility.OPEN,
+        RoomState.LIVE,
+        HOST,
+        T0,
+        None,
+        None,
+    )
+    room = RoomSnapshot(view, (Participant("u1", HOST, Role.HOST, at(0)),))
+    room_updates = [
+        ParticipantJoined(Participant("g1", None, Role.LISTENER, at(5))),
+        ParticipantJoined(Participant("u2", BOB, Role.LISTENER, at(3))),  # ordered by join time
+        RoleChanged("u2", Role.SPEAKER),
+        MuteChanged("u2", True),
+        RoleChanged("u2", Role.LISTENER),
+        ParticipantJoined(Participant("u2", BOB, Role.SPEAKER, at(3), muted=True)),  # idempotent
+        ParticipantLeft("g1"),
+        ParticipantLeft("nobody"),
+        RoomEnded(at(60), EndReason.HOST_ENDED),
+    ]
+    summary = RoomSummary(RoomId("r1"), "T", Topic.TECH, "en", HOST, (HOST,), 1, 0, at(0))
+    newer = RoomSummary(RoomId("r2"), "U", Topic.NEWS, "fr", BOB, (), 0, 3, at(9))
+    hallway = HallwaySnapshot(())
+    hall_updates = [
+        HallwayRoomChanged(summary),
+        HallwayRoomChanged(newer),
+        HallwayRoomChanged(summary),
+        HallwayRoomRemoved(RoomId("r2")),
+    ]
+
+    page = await (await browser.new_context()).new_page()
+    await page.goto(web_server.url + "/")
+    js = await page.evaluate(
+        """async ([room, roomUpdates, hall, hallUpdates]) => {
+            const s = await import('/static/js/state.js');
+            const rooms = [], halls = [];
+            for (const u of roomUpdates) { room = s.applyRoom(room, u); rooms.push(room); }
+            for (const u of hallUpdates) { hall = s.applyHallway(hall, u); halls.push(hall); }
+            return [rooms, halls];
+        }""",
+        [
+            wire.dump(wire.room_snapshot, room),
+            [wire.dump(wire.room_update, u) for u in room_updates],
+            wire.dump(wire.hallway_snapshot, hallway),
+            [wire.dump(wire.hallway_update, u) for u in hall_updates],
+        ],
+    )
+    for u, got in zip(room_updates, js[0], strict=True):
+        room = apply(room, u)
+        assert got == wire.dump(wire.room_snapshot, room), u
+    for h, got in zip(hall_updates, js[1], strict=True):
+        hallway = apply_hallway(hallway, h)
+        assert got == wire.dump(wire.hallway_snapshot, hallway), h
