@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo: tests' helpers
 
 from playwright.async_api import Browser, Page, async_playwright
 from tests.audio_probe import PROBE_JS
@@ -15,51 +18,53 @@ from tests.integration.browser.conftest import ARGS
 from tests.live_server import Client, LiveServer, run_server
 from tests.media_helpers import loopback_only
 
-from common import ROOT  # noqa: F401 - sets sys.path
+# Onsets (epoch ms) of sound after >= 300 ms of quiet, on a stream: shared by both probes.
+_ONSETS_JS = """
+window.__onsets = (stream, sink) => {
+  const ctx = new AudioContext(); ctx.resume();
+  const an = ctx.createAnalyser(); an.fftSize = 256;
+  ctx.createMediaStreamSource(stream).connect(an);
+  const buf = new Float32Array(an.fftSize); let last = -1e9;
+  setInterval(() => {
+    an.getFloatTimeDomainData(buf);
+    let e = 0; for (let i = 0; i < buf.length; i++) e += buf[i] * buf[i];
+    const now = performance.timeOrigin + performance.now();
+    if (Math.sqrt(e / buf.length) > 0.05) { if (now - last > 300) sink.push(now); last = now; }
+  }, 2);
+};
+"""
 
-# The speaker's own microphone, metered on its page (the listener side is PROBE_JS).
-MIC_PROBE_JS = """
+# The speaker's own microphone, metered on its page (processing off: the WAV as it is).
+MIC_PROBE_JS = (
+    _ONSETS_JS
+    + """
 (() => {
   const md = navigator.mediaDevices, gum = md.getUserMedia.bind(md);
   window.__mic = {onsets: []};
   md.getUserMedia = async (c) => {
     const s = await gum({audio: {echoCancellation: false, noiseSuppression: false, autoGainControl: false}});
-    const ctx = new AudioContext(); ctx.resume();
-    const an = ctx.createAnalyser(); an.fftSize = 256;
-    ctx.createMediaStreamSource(s).connect(an);
-    const buf = new Float32Array(an.fftSize); let last = -1e9;
-    setInterval(() => {
-      an.getFloatTimeDomainData(buf);
-      let e = 0; for (let i = 0; i < buf.length; i++) e += buf[i] * buf[i];
-      const now = performance.timeOrigin + performance.now();
-      if (Math.sqrt(e / buf.length) > 0.05) { if (now - last > 300) window.__mic.onsets.push(now); last = now; }
-    }, 2);
+    window.__onsets(s, window.__mic.onsets);
     return s;
   };
 })();
 """
+)
 
-# Onsets in what a page hears, in epoch ms.
-EAR_PROBE_JS = """
+# What a page hears from the room.
+EAR_PROBE_JS = (
+    _ONSETS_JS
+    + """
 (() => {
   window.__ear = {onsets: []};
   const tap = setInterval(() => {
     const el = document.getElementById('room-audio');
     if (!el || !el.srcObject) return;
     clearInterval(tap);
-    const ctx = new AudioContext(); ctx.resume();
-    const an = ctx.createAnalyser(); an.fftSize = 256;
-    ctx.createMediaStreamSource(el.srcObject).connect(an);
-    const buf = new Float32Array(an.fftSize); let last = -1e9;
-    setInterval(() => {
-      an.getFloatTimeDomainData(buf);
-      let e = 0; for (let i = 0; i < buf.length; i++) e += buf[i] * buf[i];
-      const now = performance.timeOrigin + performance.now();
-      if (Math.sqrt(e / buf.length) > 0.05) { if (now - last > 300) window.__ear.onsets.push(now); last = now; }
-    }, 2);
+    window.__onsets(el.srcObject, window.__ear.onsets);
   }, 10);
 })();
 """
+)
 
 
 @asynccontextmanager

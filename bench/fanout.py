@@ -17,6 +17,9 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo: tests' helpers
 
 from tests.media_helpers import ClientPeer, ToneTrack, loopback_only
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
 import tempfile
 from pathlib import Path
 
 from browser import PROBE_JS, async_playwright, host_page, launch, server
-from common import pct, report
+from common import pct, report, sox_wav
 
 STEPS_JS = """
 (() => {
@@ -38,27 +37,7 @@ STEPS_JS = """
 
 async def run(joins: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
-        wav = Path(tmp) / "tone.wav"
-        subprocess.run(
-            [
-                "sox",
-                "-n",
-                "-r",
-                "48000",
-                "-b",
-                "16",
-                "-c",
-                "1",
-                str(wav),
-                "synth",
-                "600",
-                "sine",
-                "440",
-                "vol",
-                "0.5",
-            ],
-            check=True,
-        )
+        wav = sox_wav(Path(tmp) / "tone.wav", "synth", "600", "sine", "440", "vol", "0.5")
         async with server() as srv, async_playwright() as p:
             host_browser, guest_browser = await launch(p, wav), await launch(p)
             try:

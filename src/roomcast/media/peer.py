@@ -74,7 +74,9 @@ class Peer:
     def deliver(self, packet: Packet, payload: bytes, pts: int) -> None:
         """Hand this tick's packet (shared by every listener) to this peer."""
         lean = self.lean
-        if lean is not None and (lean.bound or lean.bind()):
+        if lean is None:
+            return  # still answering the offer; nothing is connected yet
+        if lean.bound or lean.bind():
             try:
                 lean.send(payload, pts)
             except Exception:  # one peer's failure must not stop the room's clock
@@ -84,7 +86,7 @@ class Peer:
                                    self.send_errors, exc_info=True)
                 return
             self.lean_packets += 1
-        elif lean is None or lean.failed:  # aiortc internals changed: its own sender, fed here
+        elif lean.failed:  # aiortc internals changed: its own sender, fed here, from the start
             self.out.push(packet)
         # else: not connected yet; nothing to send to
 

@@ -142,3 +142,20 @@ async def test_receive_jitter_buffer_is_short(engine: LocalMediaEngine) -> None:
     receiver = server_peer.pc.getTransceivers()[0].receiver
     assert receiver._RTCRtpReceiver__jitter_buffer._prefetch == JITTER_PREFETCH  # type: ignore[attr-defined]
     await peer.close()
+
+
+async def test_nothing_is_queued_for_aiortc_before_the_answer() -> None:
+    """Regression: a packet queued while the offer was being answered reached aiortc's own
+    sender, whose random sequence numbers then made SRTP refuse every lean packet."""
+    from roomcast.media.mixer import SILENCE
+    from roomcast.media.peer import Peer
+    from roomcast.media.tracks import OpusEncoder
+
+    peer = Peer("p", rtc_configuration([], None, None), can_speak=False)
+    encoder = OpusEncoder(32_000)
+    for n in range(5):
+        packet = encoder.encode(SILENCE, n * 960)
+        assert packet is not None
+        peer.deliver(packet, bytes(packet), n * 960)
+    assert len(peer.out._queue) == 0
+    await peer.close()
