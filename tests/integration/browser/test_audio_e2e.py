@@ -106,6 +106,16 @@ async def test_speaker_heard_by_listener_then_stage_switches(
     )
     assert pcs_after == pcs_before == 1  # one offer for the whole visit
 
+    # Bea reloads her page: back in the room, still on stage, heard again
+    await bea.reload()
+    await audio_live(bea)
+    await expect(bea.locator("#mic")).to_be_visible(timeout=10_000)
+    await asyncio.sleep(1.0)
+    heard = await heard_envelope(alice, 4.0)
+    right = similarity(heard, env_b)
+    print(f"host hears the speaker after her reload: r={right:.2f}")
+    assert right > 0.6
+
     # Bea mutes herself: Alice hears nothing from her
     await bea.get_by_role("button", name="Mute").click()
     await expect(alice.locator("#stage .person", has_text="Bea Brown")).to_contain_text("🔇")

@@ -126,14 +126,15 @@ $('tap-to-listen').addEventListener('click', () => audio.unblock());
 // --- live state -----------------------------------------------------------------------------
 const ended = page.dataset.state === 'ended';
 if (ended) showEnded(page.dataset.endReason);
-let audioStarted = false;
 
 const live = ended ? null : connectLive(`${base}/live`, {
   onSnapshot: (msg) => {
     snapshot = msg.snapshot; you = msg.you;
     $('replaced').hidden = true; $('room-body').hidden = false;
     render();
-    if (!audioStarted) { audioStarted = true; audio.connect(); }
+    // The server drops a participant's audio when their socket closes, so a reconnected
+    // socket (a new snapshot) means a new audio connection too.
+    audio.connect();
   },
   onUpdate: (u) => {
     snapshot = applyRoom(snapshot, u);
@@ -146,7 +147,7 @@ const live = ended ? null : connectLive(`${base}/live`, {
   },
   onFinal: (code, msg) => {
     if (code === 4410) { showEnded(snapshot?.room.end_reason); return; }
-    audio.close(); audioStarted = false;
+    audio.close();
     if (code === 4409) { $('room-body').hidden = true; $('replaced').hidden = false; return; }
     $('conn').hidden = false;
     $('conn').textContent = msg?.message || 'You cannot join this room.';
