@@ -92,26 +92,60 @@ async def test_updates_reproduce_fresh_snapshots(server: LiveServer) -> None:
                     async with bob.live(path) as b1:
                         bob_key = (await b1.recv())["you"]
                         await check("bob joined")
-                        stage = f"/api/rooms/{room_id}/stage"
-                        r = await host.post(stage, {"key": bob_key, "on_stage": True})
-                        assert r.status_code == 200
-                        await check("bob brought on stage")
-                        assert (
-                            await bob.post(f"/api/rooms/{room_id}/mute", {"muted": True})
-                        ).status_code == 200
-                        await check("bob muted himself")
-                        r = await host.post(stage, {"key": bob_key, "on_stage": False})
-                        assert r.status_code == 200
-                        await check("bob moved back (and unmuted)")
-                        r = await host.post(stage, {"key": bob_key, "on_stage": True})
-                        await check("bob on stage again")
+                        base = f"/api/rooms/{room_id}"
+                        steps = [
+                            (bob, "/hand", {"raised": True}, "bob raised his hand"),
+                            (host, "/invite", {"key": bob_key}, "the host invited bob"),
+                            (bob, "/invite/answer", {"accept": False}, "bob declined"),
+                            (host, "/invite", {"key": bob_key}, "invited again"),
+                            (bob, "/invite/answer", {"accept": True}, "bob accepted"),
+                            (bob, "/mute", {"muted": True}, "bob muted himself"),
+                            (
+                                host,
+                                f"/participants/{bob_key}/mute",
+                                {"muted": True},
+                                "the host muted bob",
+                            ),
+                            (
+                                host,
+                                f"/participants/{bob_key}/mute",
+                                {"muted": False},
+                                "the host let bob unmute",
+                            ),
+                            (
+                                host,
+                                f"/participants/{bob_key}/role",
+                                {"role": "moderator"},
+                                "bob made moderator",
+                            ),
+                            (host, "/settings", None, "settings changed"),
+                            (host, "/audience", {"key": bob_key}, "bob moved back"),
+                            (host, "/invite", {"key": bob_key}, "invited a third time"),
+                            (bob, "/invite/answer", {"accept": True}, "bob on stage again"),
+                        ]
+                        for who, path_, body, what in steps:
+                            if path_ == "/settings":
+                                r = await who.http.put(
+                                    base + path_,
+                                    json={"hand_raising": False, "speakers_join_muted": True},
+                                    headers={"x-csrf-token": who.http.cookies["rc_csrf"]},
+                                )
+                            else:
+                                r = await who.post(base + path_, body)
+                            assert r.status_code == 200, (what, r.text)
+                            await check(what)
                         async with bob.live(path) as b2:  # replaces b1
                             await b2.recv()
                             await check("bob reconnected")
                         await check("bob left")
                     async with carol.live(path) as c1:
-                        await c1.recv()
+                        carol_key = (await c1.recv())["you"]
                         await check("carol joined")
+                        r = await host.post(
+                            f"/api/rooms/{room_id}/participants/{carol_key}/remove", {"ban": False}
+                        )
+                        assert r.status_code == 200
+                        await check("carol removed")
                     async with bob.live(path) as b3:
                         snap = (await b3.recv())["snapshot"]
                         me = next(p for p in snap["participants"] if p["key"] == bob_key)
@@ -122,6 +156,22 @@ async def test_updates_reproduce_fresh_snapshots(server: LiveServer) -> None:
                 async with host.live(path) as h2:
                     await h2.recv()
                     await check("host came back")
+                    async with carol.live(path) as c3:
+                        carol_key = (await c3.recv())["you"]
+                        await check("carol came back after being removed")
+                        roles = f"/api/rooms/{room_id}/participants/{carol_key}/role"
+                        r = await host.post(roles, {"role": "host"})
+                        assert r.status_code == 403  # only someone on stage takes over
+                        assert (await host.post(roles, {"role": "moderator"})).status_code == 200
+                        await check("carol made moderator from the audience")
+                        assert (await host.post(roles, {"role": "host"})).status_code == 200
+                        await check("carol is the host now")
+                        r = await carol.post(
+                            f"/api/rooms/{room_id}/participants/u{host.user_id}/role",
+                            {"role": "host"},
+                        )
+                        assert r.status_code == 200, r.text
+                        await check("the host role handed back")
                     async with carol.live(f"/api/rooms/{other_id}/live") as c2:
                         await c2.recv()
                         await check("carol joined the other room")

@@ -60,13 +60,19 @@ async def test_stage_controls_who_is_heard(server: LiveServer) -> None:
                 assert await hears(hpeer, BOB_TONE) < SILENT  # listeners never reach the mix
 
                 # a modified client cannot put itself on stage or unmute itself
-                r = await bob.post(f"{base}/stage", {"key": bob_key, "on_stage": True})
+                r = await bob.post(f"{base}/invite", {"key": bob_key})
                 assert r.status_code == 403 and r.json()["error"]["code"] == "not_allowed"
+                r = await bob.post(f"{base}/invite/answer", {"accept": True})
+                assert r.status_code == 409 and r.json()["error"]["code"] == "no_invitation"
                 r = await bob.post(f"{base}/mute", {"muted": False})
                 assert r.status_code == 403
                 assert await hears(hpeer, BOB_TONE) < SILENT
 
-                r = await host.post(f"{base}/stage", {"key": bob_key, "on_stage": True})
+                # invited: still not heard until he accepts
+                r = await host.post(f"{base}/invite", {"key": bob_key})
+                assert r.status_code == 200 and r.json()["invited"] is True
+                assert await hears(hpeer, BOB_TONE) < SILENT
+                r = await bob.post(f"{base}/invite/answer", {"accept": True})
                 assert r.status_code == 200 and r.json()["role"] == "speaker"
                 update = await bws.next_update(lambda u: u["type"] == "role_changed")
                 assert update == {"type": "role_changed", "key": bob_key, "role": "speaker"}
@@ -84,11 +90,26 @@ async def test_stage_controls_who_is_heard(server: LiveServer) -> None:
                 levels = await next_levels(hws, lambda lv: bob_key in lv)
                 assert levels[bob_key] > 0.3
 
-                r = await host.post(f"{base}/stage", {"key": bob_key, "on_stage": False})
+                # muted by the host: not heard, and he cannot unmute himself
+                r = await host.post(f"{base}/participants/{bob_key}/mute", {"muted": True})
+                assert r.status_code == 200 and r.json()["muted_by_moderator"] is True
+                assert await hears(hpeer, BOB_TONE) < SILENT
+                r = await bob.post(f"{base}/mute", {"muted": False})
+                assert r.status_code == 403 and r.json()["error"]["code"] == "muted_by_moderator"
+                assert await hears(hpeer, BOB_TONE) < SILENT
+                r = await bob.post(f"{base}/participants/{bob_key}/mute", {"muted": False})
+                assert r.status_code == 403  # a speaker cannot lift it either
+                r = await host.post(f"{base}/participants/{bob_key}/mute", {"muted": False})
+                assert r.json() | {"muted": True, "muted_by_moderator": False} == r.json()
+                assert await hears(hpeer, BOB_TONE) < SILENT  # allowed, but still muted
+                assert (await bob.post(f"{base}/mute", {"muted": False})).status_code == 200
+                assert await hears(hpeer, BOB_TONE) > HEARD
+
+                r = await host.post(f"{base}/audience", {"key": bob_key})
                 assert r.status_code == 200 and r.json()["role"] == "listener"
                 assert await hears(hpeer, BOB_TONE) < SILENT
-                r = await host.post(f"{base}/stage", {"key": bob_key, "on_stage": False})
-                assert r.status_code == 409
+                r = await host.post(f"{base}/audience", {"key": bob_key})
+                assert r.status_code == 403  # already a listener
             finally:
                 await asyncio.gather(hpeer.close(), bpeer.close())
 
@@ -114,7 +135,8 @@ async def test_reconnect_keeps_the_stage_role(server: LiveServer) -> None:
             await hpeer.join(via(host, room_id))
             async with bob.live(f"{base}/live") as bws:
                 bob_key = (await bws.recv())["you"]
-                r = await host.post(f"{base}/stage", {"key": bob_key, "on_stage": True})
+                assert (await host.post(f"{base}/invite", {"key": bob_key})).status_code == 200
+                r = await bob.post(f"{base}/invite/answer", {"accept": True})
                 assert r.status_code == 200
                 first = ClientPeer(ToneTrack(BOB_TONE))
                 await first.join(via(bob, room_id))
@@ -166,11 +188,11 @@ async def test_media_bad_input(server: LiveServer) -> None:
                 r = await host.post(f"{base}/media", body)
                 assert r.status_code == status, (body, r.text)
                 assert r.json()["error"]["code"] == code
-            r = await host.post(f"{base}/stage", {"key": "<script>", "on_stage": True})
+            r = await host.post(f"{base}/invite", {"key": "<script>"})
             assert r.status_code == 422
-            r = await host.post(f"{base}/stage", {"key": "u99999", "on_stage": True})
+            r = await host.post(f"{base}/invite", {"key": "u99999"})
             assert r.status_code == 404 and r.json()["error"]["code"] == "not_in_room"
-            r = await host.post(f"{base}/stage", {"key": ws_key(host), "on_stage": False})
+            r = await host.post(f"{base}/audience", {"key": ws_key(host)})
             assert r.status_code == 403  # only speakers step down; the host ends the room
             r = await host.post(f"{base}/media", {"sdp": good, "type": "offer"})
             assert r.status_code == 200  # the room goes on after all that

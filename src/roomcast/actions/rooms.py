@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from roomcast.actions.context import Context
@@ -13,7 +14,6 @@ from roomcast.domain import rooms as rules
 from roomcast.domain.model import (
     EndReason,
     Participant,
-    PublicUser,
     Role,
     Room,
     RoomId,
@@ -22,13 +22,16 @@ from roomcast.domain.model import (
     guest_key,
     user_key,
 )
-from roomcast.domain.stage import Action, Actor, can
+from roomcast.domain.stage import Action, Actor, can, can_enter
 from roomcast.domain.updates import (
+    FRESH_ROLE,
     HallwayRoomChanged,
     HallwayRoomRemoved,
     HallwaySnapshot,
+    HostChanged,
     ParticipantJoined,
     ParticipantLeft,
+    RoleChanged,
     RoomEnded,
     RoomSnapshot,
     RoomSummary,
@@ -147,6 +150,8 @@ async def join(
     async with ctx.transaction() as uow:
         room = await load_live(uow, room_id)
         _check_visible(room, viewer)
+        if viewer is not None and await uow.bans.is_banned(room.id, viewer.id):
+            can_enter(Actor(None, banned=True)).check()
         was_present, _ = await uow.participants.connection(room.id, key)
         previous = await uow.participants.role(room.id, key)
         role = rules.role_on_join(room, viewer.id if viewer else None, previous)
@@ -157,7 +162,8 @@ async def join(
             room = rules.host_returned(room)
             await uow.rooms.save(room)
         snap = await _snapshot(uow, room)
-        me = Participant(key, PublicUser.of(viewer) if viewer else None, role, joined_at)
+        me = await uow.participants.get(room.id, key, uow.users)  # as stored: mutes, hand...
+        assert me is not None and me.joined_at == joined_at
         if not was_present:
             uow.publish(room_channel(room.id), ParticipantJoined(me))
             _publish_hallway(uow, room, snap)
@@ -196,7 +202,8 @@ async def rooms_hosted_by(ctx: Context, user: User) -> list[Room]:
 
 
 async def end_abandoned(ctx: Context) -> list[RoomId]:
-    """End live rooms whose host has been away longer than the grace period."""
+    """Rooms whose host stayed away past the grace period: the longest-present moderator
+    becomes host; with none, the room ends."""
     grace = timedelta(seconds=ctx.settings.host_grace_seconds)
     ended: list[RoomId] = []
     async with ctx.transaction() as uow:
@@ -204,9 +211,22 @@ async def end_abandoned(ctx: Context) -> list[RoomId]:
     for room_id in candidates:
         async with ctx.transaction() as uow:
             room = await _load(uow, room_id, for_update=True)
-            if rules.host_timed_out(room, ctx.clock(), grace):
-                await _end(ctx, uow, room, EndReason.HOST_LEFT)
-                ended.append(room.id)
+            if not rules.host_timed_out(room, ctx.clock(), grace):
+                continue
+            people = order(tuple(await uow.participants.participants(room.id, uow.users)))
+            heir = next((p for p in people if p.role is Role.MODERATOR and p.user), None)
+            if heir is not None and heir.user is not None:
+                host = replace(heir, role=Role.HOST, **FRESH_ROLE)  # type: ignore[arg-type]
+                await uow.participants.save(room.id, host)
+                room = replace(room, host_id=heir.user.id, host_absent_since=None)
+                await uow.rooms.save(room)
+                uow.publish(room_channel(room.id), RoleChanged(heir.key, Role.HOST))
+                uow.publish(room_channel(room.id), HostChanged(heir.user))
+                await refresh_hallway(uow, room)
+                logger.info("room %s: host away, moderator %s is host now", room.id, heir.key)
+                continue
+            await _end(ctx, uow, room, EndReason.HOST_LEFT)
+            ended.append(room.id)
     return ended
 
 

@@ -1,74 +1,244 @@
-"""The stage: bring people up, move them back, step down, mute oneself. The media engine is
-told who may speak after each change commits, so the mix follows the stored state."""
+"""The stage: hands, invitations with consent, moves, mutes, roles, removal and bans.
+
+Every operation loads the room and the people involved, asks the domain's `can()`, saves,
+queues typed updates and, after the commit, tells the media engine who may speak, so the
+mix follows the stored state whatever a client sends.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
 
 from roomcast.actions.context import Context
 from roomcast.actions.rooms import load_live, participant_key, refresh_hallway
 from roomcast.bus import room_channel
-from roomcast.domain.model import Participant, Role, RoomId, User, user_key
+from roomcast.domain.model import Participant, PublicUser, Role, Room, RoomSettings, User
 from roomcast.domain.stage import Action, Actor, can
-from roomcast.domain.updates import MuteChanged, RoleChanged
-from roomcast.errors import Conflict, NotFound
+from roomcast.domain.updates import (
+    FRESH_ROLE,
+    HandChanged,
+    HostChanged,
+    InviteChanged,
+    MuteChanged,
+    ParticipantRemoved,
+    RoleChanged,
+    RoomUpdate,
+    SettingsChanged,
+)
+from roomcast.errors import Conflict, Forbidden, NotFound
 from roomcast.store import UnitOfWork
 
 
-async def _present(uow: UnitOfWork, room_id: RoomId, key: str, who: str) -> Participant:
-    found = await uow.participants.get(room_id, key, uow.users)
-    if found is None:
-        raise NotFound(f"{who} not in this room right now.", code="not_in_room")
-    return found
+@dataclass
+class Scene:
+    """One operation's view of the room: the room, the actor, and their target if any."""
+
+    ctx: Context
+    uow: UnitOfWork
+    room: Room
+    me: Participant
+
+    def actor(self) -> Actor:
+        return Actor(self.me.role, is_guest=self.me.is_guest)
+
+    async def person(self, key: str) -> Participant:
+        found = await self.uow.participants.get(self.room.id, key, self.uow.users)
+        if found is None:
+            raise NotFound("They are not in this room right now.", code="not_in_room")
+        return found
+
+    async def save(self, before: Participant, after: Participant, *updates: RoomUpdate) -> None:
+        await self.uow.participants.save(self.room.id, after)
+        for update in updates:
+            self.uow.publish(room_channel(self.room.id), update)
+        if before.role.on_stage != after.role.on_stage:
+            await refresh_hallway(self.uow, self.room)
+        if before.can_speak != after.can_speak:
+            engine, room_id, key, speak = self.ctx.engine, self.room.id, after.key, after.can_speak
+
+            async def tell_media() -> None:
+                engine.set_can_speak(room_id, key, speak)
+
+            self.uow.after_commit(tell_media)
 
 
-def _tell_media(ctx: Context, uow: UnitOfWork, room_id: RoomId, p: Participant) -> None:
-    async def effect() -> None:
-        ctx.engine.set_can_speak(room_id, p.key, p.can_speak)
+async def _scene(
+    ctx: Context, uow: UnitOfWork, room_id: str, viewer: User | None, guest: str = ""
+) -> Scene:
+    room = await load_live(uow, room_id)
+    me = await uow.participants.get(room.id, participant_key(viewer, guest), uow.users)
+    if me is None:
+        raise NotFound("You are not in this room right now: open it first.", code="not_in_room")
+    return Scene(ctx, uow, room, me)
 
-    uow.after_commit(effect)
+
+def _with_role(p: Participant, role: Role) -> Participant:
+    return replace(p, role=role, **FRESH_ROLE)  # type: ignore[arg-type]
 
 
-async def set_on_stage(
-    ctx: Context, actor: User, room_id: str, target_key: str, on_stage: bool
-) -> Participant:
+def _account(p: Participant) -> PublicUser:
+    if p.user is None:
+        raise Conflict(
+            "Guests listen only; they need an account for that.", code="guest_cannot_speak"
+        )
+    return p.user
+
+
+# --- the audience -----------------------------------------------------------------------------
+
+
+async def raise_hand(ctx: Context, viewer: User | None, room_id: str, raised: bool) -> Participant:
     async with ctx.transaction() as uow:
-        room = await load_live(uow, room_id)
-        me = await _present(uow, room.id, user_key(actor.id), "You are")
-        target = await _present(uow, room.id, target_key, "They are")
-        if on_stage:
-            can(Actor(me.role), Action.BRING_TO_STAGE).check()
-            if target.role.on_stage:
-                raise Conflict("They are already on stage.", code="already_on_stage")
-            if target.is_guest:
-                raise Conflict(
-                    "Guests listen only; they need an account to speak.", code="guest_cannot_speak"
-                )
-            role = Role.SPEAKER
+        s = await _scene(ctx, uow, room_id, viewer)
+        can(s.actor(), Action.RAISE_HAND).check()
+        if raised and not s.room.settings.hand_raising:
+            raise Conflict("Hand raising is off in this room.", code="hands_off")
+        if raised == (s.me.hand_raised_at is not None):
+            return s.me  # already so: keep one's place in the queue
+        after = replace(s.me, hand_raised_at=ctx.clock() if raised else None)
+        await s.save(s.me, after, HandChanged(after.key, after.hand_raised_at))
+    return after
+
+
+async def invite(ctx: Context, actor: User, room_id: str, key: str) -> Participant:
+    async with ctx.transaction() as uow:
+        s = await _scene(ctx, uow, room_id, actor)
+        target = await s.person(key)
+        can(s.actor(), Action.INVITE_TO_SPEAK, target.role).check()
+        _account(target)
+        if target.invited:
+            return target
+        after = replace(target, invited=True)
+        await s.save(target, after, InviteChanged(key, True))
+    return after
+
+
+async def answer_invite(ctx: Context, viewer: User, room_id: str, accept: bool) -> Participant:
+    """Only after accepting does one's microphone reach the mix."""
+    async with ctx.transaction() as uow:
+        s = await _scene(ctx, uow, room_id, viewer)
+        can(s.actor(), Action.ANSWER_INVITE).check()
+        if not s.me.invited:
+            raise Conflict("Nobody has invited you to speak.", code="no_invitation")
+        if accept:
+            after = _with_role(s.me, Role.SPEAKER)
+            updates: list[RoomUpdate] = [RoleChanged(after.key, Role.SPEAKER)]
+            if s.room.settings.speakers_join_muted:
+                after = replace(after, muted=True)
+                updates.append(MuteChanged(after.key, True, False))
         else:
-            action = Action.STEP_DOWN if target.key == me.key else Action.MOVE_TO_AUDIENCE
-            can(Actor(me.role), action).check()
-            if target.role is Role.HOST:
-                raise Conflict("The host stays on stage.", code="host_stays")
-            if not target.role.on_stage:
-                raise Conflict("They are already in the audience.", code="already_in_audience")
-            role = Role.LISTENER
-        await uow.participants.set_role(room.id, target.key, role)
-        changed = await _present(uow, room.id, target.key, "They are")
-        uow.publish(room_channel(room.id), RoleChanged(target.key, role))
-        await refresh_hallway(uow, room)
-        _tell_media(ctx, uow, room.id, changed)
-    return changed
+            after = replace(s.me, invited=False, hand_raised_at=None)
+            updates = [InviteChanged(after.key, False), HandChanged(after.key, None)]
+        await s.save(s.me, after, *updates)
+    return after
 
 
-async def set_muted(
-    ctx: Context, viewer: User | None, guest_token: str, room_id: str, muted: bool
+# --- the stage ---------------------------------------------------------------------------------
+
+
+async def move_to_audience(ctx: Context, actor: User, room_id: str, key: str) -> Participant:
+    async with ctx.transaction() as uow:
+        s = await _scene(ctx, uow, room_id, actor)
+        target = s.me if key == s.me.key else await s.person(key)
+        if target.key == s.me.key:
+            can(s.actor(), Action.STEP_DOWN).check()
+        else:
+            can(s.actor(), Action.MOVE_TO_AUDIENCE, target.role).check()
+        after = _with_role(target, Role.LISTENER)
+        await s.save(target, after, RoleChanged(key, Role.LISTENER))
+    return after
+
+
+async def mute_self(
+    ctx: Context, viewer: User | None, guest: str, room_id: str, muted: bool
 ) -> Participant:
     async with ctx.transaction() as uow:
-        room = await load_live(uow, room_id)
-        me = await _present(uow, room.id, participant_key(viewer, guest_token), "You are")
-        can(Actor(me.role, is_guest=me.is_guest), Action.MUTE_SELF).check()
-        if me.muted != muted:
-            await uow.participants.set_muted(room.id, me.key, muted)
-            uow.publish(room_channel(room.id), MuteChanged(me.key, muted))
-        changed = await _present(uow, room.id, me.key, "You are")
-        _tell_media(ctx, uow, room.id, changed)
-    return changed
+        s = await _scene(ctx, uow, room_id, viewer, guest)
+        can(s.actor(), Action.MUTE_SELF).check()
+        if not muted and s.me.muted_by_moderator:
+            raise Forbidden(
+                "A moderator muted you; they can let you unmute.", code="muted_by_moderator"
+            )
+        if s.me.muted == muted:
+            return s.me
+        after = replace(s.me, muted=muted)
+        await s.save(s.me, after, MuteChanged(after.key, muted, after.muted_by_moderator))
+    return after
+
+
+async def mute_other(ctx: Context, actor: User, room_id: str, key: str, muted: bool) -> Participant:
+    """Mute someone on stage (they cannot unmute), or let them unmute again (they stay muted
+    until they unmute themselves)."""
+    async with ctx.transaction() as uow:
+        s = await _scene(ctx, uow, room_id, actor)
+        target = await s.person(key)
+        can(s.actor(), Action.MUTE_OTHER, target.role).check()
+        after = replace(target, muted=True, muted_by_moderator=muted)
+        if after == target:
+            return target
+        await s.save(target, after, MuteChanged(key, True, muted))
+    return after
+
+
+async def set_role(ctx: Context, actor: User, room_id: str, key: str, role: Role) -> Participant:
+    """Make or unmake a moderator, or hand the host role on (the host becomes a moderator)."""
+    async with ctx.transaction() as uow:
+        s = await _scene(ctx, uow, room_id, actor)
+        target = await s.person(key)
+        action = {
+            Role.MODERATOR: Action.MAKE_MODERATOR,
+            Role.SPEAKER: Action.UNMAKE_MODERATOR,
+            Role.HOST: Action.MAKE_HOST,
+        }.get(role)
+        if action is None:
+            raise Conflict("Use the stage and audience moves for that.", code="bad_role")
+        can(s.actor(), action, target.role).check()
+        user = _account(target)
+        after = _with_role(target, role)
+        await s.save(target, after, RoleChanged(key, role))
+        if role is Role.HOST:
+            me_after = _with_role(s.me, Role.MODERATOR)
+            await s.save(s.me, me_after, RoleChanged(s.me.key, Role.MODERATOR))
+            s.room = replace(s.room, host_id=user.id, host_absent_since=None)
+            await uow.rooms.save(s.room)
+            uow.publish(room_channel(s.room.id), HostChanged(user))
+            await refresh_hallway(uow, s.room)
+    return after
+
+
+async def remove(ctx: Context, actor: User, room_id: str, key: str, ban: bool) -> None:
+    """Out of the room now; banned people cannot come back to it."""
+    async with ctx.transaction() as uow:
+        s = await _scene(ctx, uow, room_id, actor)
+        target = await s.person(key)
+        can(s.actor(), Action.BAN if ban else Action.REMOVE, target.role).check()
+        if ban:
+            user = _account(target)
+            await uow.bans.add(s.room.id, user.id, actor.id, ctx.clock())
+        await uow.participants.depart(s.room.id, key)
+        uow.publish(room_channel(s.room.id), ParticipantRemoved(key, ban))
+        await refresh_hallway(uow, s.room)
+        engine, room = ctx.engine, s.room.id
+
+        async def drop_media() -> None:
+            await engine.drop(room, key)
+
+        uow.after_commit(drop_media)
+
+
+async def change_settings(
+    ctx: Context, actor: User, room_id: str, settings: RoomSettings
+) -> RoomSettings:
+    async with ctx.transaction() as uow:
+        s = await _scene(ctx, uow, room_id, actor)
+        can(s.actor(), Action.EDIT_ROOM).check()
+        if settings == s.room.settings:
+            return settings
+        s.room = replace(s.room, settings=settings)
+        await uow.rooms.save(s.room)
+        uow.publish(room_channel(s.room.id), SettingsChanged(settings))
+        if not settings.hand_raising:  # hands down: the queue is closed
+            for p in await uow.participants.participants(s.room.id, uow.users):
+                if p.hand_raised_at is not None:
+                    await s.save(p, replace(p, hand_raised_at=None), HandChanged(p.key, None))
+    return settings

@@ -40,6 +40,7 @@ class EndReason(enum.StrEnum):
 
 class Role(enum.StrEnum):
     HOST = "host"
+    MODERATOR = "moderator"
     SPEAKER = "speaker"
     LISTENER = "listener"
 
@@ -76,6 +77,13 @@ class PublicUser:
 
 
 @dataclass(frozen=True, slots=True)
+class RoomSettings:
+    hand_raising: bool = True  # listeners may raise a hand
+    speakers_join_muted: bool = False  # people brought on stage start muted
+    chat: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Room:
     id: RoomId
     host_id: UserId
@@ -90,6 +98,7 @@ class Room:
     ended_at: datetime | None = None
     end_reason: EndReason | None = None
     host_absent_since: datetime | None = None
+    settings: RoomSettings = RoomSettings()
 
     def __post_init__(self) -> None:
         if not self.title.strip():
@@ -110,12 +119,15 @@ class Participant:
     user: PublicUser | None
     role: Role
     joined_at: datetime
-    muted: bool = False
+    muted: bool = False  # by themself
+    muted_by_moderator: bool = False  # locked: they cannot unmute until allowed
+    hand_raised_at: datetime | None = None
+    invited: bool = False  # invited to speak, not yet answered
 
     @property
     def can_speak(self) -> bool:
         """What the media engine is told: only unmuted people on stage reach the mix."""
-        return self.role.on_stage and not self.muted
+        return self.role.on_stage and not self.muted and not self.muted_by_moderator
 
     @property
     def is_guest(self) -> bool:

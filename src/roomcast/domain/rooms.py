@@ -64,9 +64,12 @@ def check_enter(room: Room) -> None:
 
 
 def role_on_join(room: Room, user_id: UserId | None, previous: Role | None) -> Role:
-    """The host is always on stage; anyone else keeps the role they had before a reconnect."""
+    """The host is always on stage; anyone else keeps the role they had before a reconnect
+    (a former host who handed the room on comes back as a moderator)."""
     if user_id is not None and user_id == room.host_id:
         return Role.HOST
+    if previous is Role.HOST:
+        return Role.MODERATOR
     return previous if previous is not None else Role.LISTENER
 
 

@@ -17,6 +17,7 @@ from roomcast.domain.model import (
     Role,
     Room,
     RoomId,
+    RoomSettings,
     RoomState,
     Topic,
     Visibility,
@@ -38,6 +39,7 @@ class RoomView:
     started_at: datetime | None
     ended_at: datetime | None
     end_reason: EndReason | None
+    settings: RoomSettings = RoomSettings()
 
     @staticmethod
     def of(room: Room, host: PublicUser) -> RoomView:
@@ -53,6 +55,7 @@ class RoomView:
             started_at=room.started_at,
             ended_at=room.ended_at,
             end_reason=room.end_reason,
+            settings=room.settings,
         )
 
 
@@ -96,7 +99,41 @@ class RoleChanged:
 class MuteChanged:
     key: str
     muted: bool
+    muted_by_moderator: bool = False
     type: Literal["mute_changed"] = "mute_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class HandChanged:
+    key: str
+    raised_at: datetime | None  # None: lowered (or answered)
+    type: Literal["hand_changed"] = "hand_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class InviteChanged:
+    key: str
+    invited: bool
+    type: Literal["invite_changed"] = "invite_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantRemoved:
+    key: str
+    banned: bool
+    type: Literal["participant_removed"] = "participant_removed"
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChanged:
+    settings: RoomSettings
+    type: Literal["settings_changed"] = "settings_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class HostChanged:
+    host: PublicUser
+    type: Literal["host_changed"] = "host_changed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +143,31 @@ class RoomEnded:
     type: Literal["room_ended"] = "room_ended"
 
 
-RoomUpdate = ParticipantJoined | ParticipantLeft | RoleChanged | MuteChanged | RoomEnded
+RoomUpdate = (
+    ParticipantJoined
+    | ParticipantLeft
+    | RoleChanged
+    | MuteChanged
+    | HandChanged
+    | InviteChanged
+    | ParticipantRemoved
+    | SettingsChanged
+    | HostChanged
+    | RoomEnded
+)
 
 
 def order(participants: tuple[Participant, ...]) -> tuple[Participant, ...]:
     return tuple(sorted(participants, key=lambda p: (p.joined_at, p.key)))
+
+
+# A new role starts afresh: unmuted, hand down, no pending invitation.
+FRESH_ROLE: dict[str, object] = {
+    "muted": False,
+    "muted_by_moderator": False,
+    "hand_raised_at": None,
+    "invited": False,
+}
 
 
 def _change(snapshot: RoomSnapshot, key: str, **changes: object) -> RoomSnapshot:
@@ -123,14 +180,22 @@ def apply(snapshot: RoomSnapshot, update: RoomUpdate) -> RoomSnapshot:
         case ParticipantJoined(participant=p):
             others = tuple(q for q in snapshot.participants if q.key != p.key)
             return replace(snapshot, participants=order((*others, p)))
-        case ParticipantLeft(key=key):
+        case ParticipantLeft(key=key) | ParticipantRemoved(key=key):
             return replace(
                 snapshot, participants=tuple(p for p in snapshot.participants if p.key != key)
             )
         case RoleChanged(key=key, role=role):
-            return _change(snapshot, key, role=role, muted=False)
-        case MuteChanged(key=key, muted=muted):
-            return _change(snapshot, key, muted=muted)
+            return _change(snapshot, key, role=role, **FRESH_ROLE)
+        case MuteChanged(key=key, muted=muted, muted_by_moderator=locked):
+            return _change(snapshot, key, muted=muted, muted_by_moderator=locked)
+        case HandChanged(key=key, raised_at=raised_at):
+            return _change(snapshot, key, hand_raised_at=raised_at)
+        case InviteChanged(key=key, invited=invited):
+            return _change(snapshot, key, invited=invited)
+        case SettingsChanged(settings=settings):
+            return replace(snapshot, room=replace(snapshot.room, settings=settings))
+        case HostChanged(host=host):
+            return replace(snapshot, room=replace(snapshot.room, host=host))
         case RoomEnded(ended_at=ended_at, reason=reason):
             room = replace(
                 snapshot.room, state=RoomState.ENDED, ended_at=ended_at, end_reason=reason

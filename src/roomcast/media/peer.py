@@ -82,8 +82,12 @@ class Peer:
             except Exception:  # one peer's failure must not stop the room's clock
                 self.send_errors += 1
                 if self.send_errors & (self.send_errors - 1) == 0:  # 1st, 2nd, 4th, 8th...
-                    logger.warning("send to peer %s failed (%d times)", self.id,
-                                   self.send_errors, exc_info=True)
+                    logger.warning(
+                        "send to peer %s failed (%d times)",
+                        self.id,
+                        self.send_errors,
+                        exc_info=True,
+                    )
                 return
             self.lean_packets += 1
         elif lean.failed:  # aiortc internals changed: its own sender, fed here, from the start

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from roomcast.store.repos import ParticipantRepo, RoomRepo, SessionRepo, UserRepo
+from roomcast.store.repos import BanRepo, ParticipantRepo, RoomRepo, SessionRepo, UserRepo
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ class UnitOfWork:
         self.sessions = SessionRepo(session)
         self.rooms = RoomRepo(session)
         self.participants = ParticipantRepo(session)
+        self.bans = BanRepo(session)
         self.outbox: list[tuple[str, object]] = []
         self.effects: list[Callable[[], Awaitable[None]]] = []
 

@@ -15,13 +15,14 @@ from roomcast.domain.model import (
     Role,
     Room,
     RoomId,
+    RoomSettings,
     RoomState,
     Topic,
     User,
     UserId,
     Visibility,
 )
-from roomcast.store.tables import ParticipantRow, RoomRow, SessionRow, UserRow
+from roomcast.store.tables import ParticipantRow, RoomBanRow, RoomRow, SessionRow, UserRow
 
 
 def _user(row: UserRow) -> User:
@@ -143,6 +144,7 @@ def _room(row: RoomRow) -> Room:
         ended_at=row.ended_at,
         end_reason=EndReason(row.end_reason) if row.end_reason else None,
         host_absent_since=row.host_absent_since,
+        settings=RoomSettings(row.hand_raising, row.speakers_join_muted, row.chat),
     )
 
 
@@ -160,6 +162,9 @@ def _room_values(room: Room) -> dict[str, object]:
         "ended_at": room.ended_at,
         "end_reason": room.end_reason.value if room.end_reason else None,
         "host_absent_since": room.host_absent_since,
+        "hand_raising": room.settings.hand_raising,
+        "speakers_join_muted": room.settings.speakers_join_muted,
+        "chat": room.settings.chat,
     }
 
 
@@ -209,6 +214,19 @@ class RoomRepo:
         return [_room(r) for r in rows]
 
 
+def _participant(row: ParticipantRow, people: dict[UserId, PublicUser]) -> Participant:
+    return Participant(
+        key=row.key,
+        user=people.get(UserId(row.user_id)) if row.user_id is not None else None,
+        role=Role(row.role),
+        joined_at=row.joined_at,
+        muted=row.muted,
+        muted_by_moderator=row.muted_by_moderator,
+        hand_raised_at=row.hand_raised_at,
+        invited=row.invited,
+    )
+
+
 class ParticipantRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -251,22 +269,20 @@ class ParticipantRepo:
         if row is None or not row.present:
             return None
         people = await users.public([UserId(row.user_id)] if row.user_id is not None else [])
-        user = people.get(UserId(row.user_id)) if row.user_id is not None else None
-        return Participant(key, user, Role(row.role), row.joined_at, row.muted)
+        return _participant(row, people)
 
-    async def set_role(self, room_id: RoomId, key: str, role: Role) -> None:
-        """A new role starts unmuted."""
+    async def save(self, room_id: RoomId, p: Participant) -> None:
+        """Store a participant's stage state (role, mutes, hand, invitation)."""
         await self._s.execute(
             update(ParticipantRow)
-            .where(ParticipantRow.room_id == room_id, ParticipantRow.key == key)
-            .values(role=role.value, muted=False)
-        )
-
-    async def set_muted(self, room_id: RoomId, key: str, muted: bool) -> None:
-        await self._s.execute(
-            update(ParticipantRow)
-            .where(ParticipantRow.room_id == room_id, ParticipantRow.key == key)
-            .values(muted=muted)
+            .where(ParticipantRow.room_id == room_id, ParticipantRow.key == p.key)
+            .values(
+                role=p.role.value,
+                muted=p.muted,
+                muted_by_moderator=p.muted_by_moderator,
+                hand_raised_at=p.hand_raised_at,
+                invited=p.invited,
+            )
         )
 
     async def depart(self, room_id: RoomId, key: str) -> None:
@@ -286,16 +302,7 @@ class ParticipantRepo:
             )
         )
         people = await users.public(UserId(r.user_id) for r in rows if r.user_id is not None)
-        return [
-            Participant(
-                key=r.key,
-                user=people.get(UserId(r.user_id)) if r.user_id is not None else None,
-                role=Role(r.role),
-                joined_at=r.joined_at,
-                muted=r.muted,
-            )
-            for r in rows
-        ]
+        return [_participant(r, people) for r in rows]
 
     async def clear(self, room_ids: Sequence[RoomId] | None = None) -> None:
         """Nobody is present: for ended rooms, or for every room after a restart."""
@@ -303,3 +310,18 @@ class ParticipantRepo:
         if room_ids is not None:
             stmt = stmt.where(ParticipantRow.room_id.in_(room_ids))
         await self._s.execute(stmt.where(ParticipantRow.present.is_(True)))
+
+
+class BanRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, room_id: RoomId, user_id: UserId, by: UserId, now: datetime) -> None:
+        if await self.is_banned(room_id, user_id):
+            return
+        self._s.add(RoomBanRow(room_id=room_id, user_id=user_id, banned_by=by, banned_at=now))
+        await self._s.flush()
+
+    async def is_banned(self, room_id: RoomId, user_id: UserId) -> bool:
+        row = await self._s.get(RoomBanRow, (room_id, user_id))
+        return row is not None

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -90,6 +91,11 @@ class RoomRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     end_reason: Mapped[str | None] = mapped_column(String(24), nullable=True)
     host_absent_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    hand_raising: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    speakers_join_muted: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    chat: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class ParticipantRow(Base):
@@ -108,5 +114,25 @@ class ParticipantRow(Base):
     role: Mapped[str] = mapped_column(String(12))
     present: Mapped[bool] = mapped_column(Boolean, default=False)
     muted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    muted_by_moderator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    hand_raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    invited: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     connection_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RoomBanRow(Base):
+    """Banned from one room: they cannot join it again."""
+
+    __tablename__ = "room_bans"
+
+    room_id: Mapped[str] = mapped_column(
+        ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    banned_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    banned_at: Mapped[datetime] = mapped_column(UTCDateTime())

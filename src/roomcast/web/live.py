@@ -21,7 +21,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from roomcast.actions import rooms
 from roomcast.bus import HALLWAY, Subscription, levels_channel, room_channel
-from roomcast.domain.updates import RoomEnded
+from roomcast.domain.updates import ParticipantRemoved, RoomEnded
 from roomcast.errors import RoomcastError
 from roomcast.web import wire
 from roomcast.web.deps import context, guest_token, viewer
@@ -94,12 +94,15 @@ def same_origin(ws: WebSocket, public_url: str) -> bool:
 Encode = Callable[[object], dict[str, Any]]
 
 
-async def _pump(ws: WebSocket, sub: Subscription, encode: Encode) -> int:
-    """Forward messages until the room ends (returns its close code) or we fall behind."""
+async def _pump(ws: WebSocket, sub: Subscription, encode: Encode, me: str = "") -> int:
+    """Forward messages until the room ends or `me` is removed (returns the close code), or
+    until we fall behind."""
     async for message in sub:
         await ws.send_json(encode(message))
         if isinstance(message, RoomEnded):
             return CLOSE_ENDED
+        if isinstance(message, ParticipantRemoved) and message.key == me:
+            return CLOSE_REFUSED
     return CLOSE_BEHIND
 
 
@@ -140,8 +143,8 @@ async def _read(ws: WebSocket) -> int:
         await ws.send_json({"type": "pong"})
 
 
-async def _serve(ws: WebSocket, *feeds: tuple[Subscription, Encode]) -> None:
-    tasks = [asyncio.create_task(_pump(ws, sub, encode)) for sub, encode in feeds]
+async def _serve(ws: WebSocket, *feeds: tuple[Subscription, Encode], me: str = "") -> None:
+    tasks = [asyncio.create_task(_pump(ws, sub, encode, me)) for sub, encode in feeds]
     tasks.append(asyncio.create_task(_read(ws)))
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -186,7 +189,7 @@ async def room_live(ws: WebSocket, room_id: str) -> None:
                     "snapshot": wire.dump(wire.room_snapshot, snap),
                 }
             )
-            await _serve(ws, (sub, _update(wire.room_update)), (levels, _levels))
+            await _serve(ws, (sub, _update(wire.room_update)), (levels, _levels), me=me.key)
         except (WebSocketDisconnect, RuntimeError, OSError):
             pass
         finally:

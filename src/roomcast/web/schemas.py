@@ -83,13 +83,36 @@ ParticipantKey = Annotated[
 ]
 
 
-class StageIn(Body):
+class KeyIn(Body):
     key: ParticipantKey = Field(description="The participant's key, from the room snapshot")
-    on_stage: bool
+
+
+class HandIn(Body):
+    raised: bool
+
+
+class AnswerIn(Body):
+    accept: bool
 
 
 class MuteIn(Body):
     muted: bool
+
+
+class RoleIn(Body):
+    role: Literal["moderator", "speaker", "host"] = Field(
+        description="moderator: make one; speaker: unmake a moderator; host: hand the room on"
+    )
+
+
+class RemoveIn(Body):
+    ban: bool = Field(False, description="Also ban them from coming back to this room")
+
+
+class SettingsIn(Body):
+    hand_raising: bool = True
+    speakers_join_muted: bool = False
+    chat: bool = True
 
 
 class OfferIn(Body):

@@ -14,18 +14,11 @@ from roomcast.domain.updates import (
     HallwayRoomChanged,
     HallwayRoomRemoved,
     HallwaySnapshot,
-    MuteChanged,
-    ParticipantJoined,
-    ParticipantLeft,
-    RoleChanged,
-    RoomEnded,
     RoomSnapshot,
+    RoomUpdate,
 )
 
-RoomUpdateWire = Annotated[
-    ParticipantJoined | ParticipantLeft | RoleChanged | MuteChanged | RoomEnded,
-    Field(discriminator="type"),
-]
+RoomUpdateWire = Annotated[RoomUpdate, Field(discriminator="type")]
 HallwayUpdateWire = Annotated[HallwayRoomChanged | HallwayRoomRemoved, Field(discriminator="type")]
 
 room_snapshot = TypeAdapter(RoomSnapshot)

@@ -1,17 +1,32 @@
-"""The stage and audio: WebRTC signalling, who is on stage, self-mute."""
+"""The stage and audio: WebRTC signalling, hands, invitations, moves, mutes, roles, removal."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from roomcast.actions import media, stage
-from roomcast.domain.model import Participant
+from roomcast.domain.model import Participant, Role, RoomSettings
 from roomcast.media import SessionDescription
 from roomcast.web.deps import Ctx, GuestToken, SignedIn, Viewer
 from roomcast.web.routes.rooms import RoomIdPath
-from roomcast.web.schemas import AnswerOut, MuteIn, OfferIn, StageIn
+from roomcast.web.schemas import (
+    AnswerIn,
+    AnswerOut,
+    HandIn,
+    KeyIn,
+    MuteIn,
+    OfferIn,
+    Ok,
+    RemoveIn,
+    RoleIn,
+    SettingsIn,
+)
 
 router = APIRouter(prefix="/api/rooms/{room_id}", tags=["stage"])
+
+KeyPath = Annotated[str, Path(min_length=2, max_length=40, pattern=r"^[ug][A-Za-z0-9_-]+$")]
 
 
 @router.post(
@@ -25,23 +40,87 @@ router = APIRouter(prefix="/api/rooms/{room_id}", tags=["stage"])
 async def connect_media(
     room_id: RoomIdPath, body: OfferIn, viewer: Viewer, guest: GuestToken, ctx: Ctx
 ) -> AnswerOut:
-    answer = await media.connect(
-        ctx, room_id, viewer, guest, SessionDescription(body.sdp, body.type)
-    )
+    offer = SessionDescription(body.sdp, body.type)
+    answer = await media.connect(ctx, room_id, viewer, guest, offer)
     return AnswerOut(sdp=answer.sdp, type=answer.type, ice_servers=ctx.settings.ice_servers)
 
 
+@router.post("/hand", response_model=Participant, summary="Raise or lower one's hand (listeners)")
+async def hand(room_id: RoomIdPath, body: HandIn, user: SignedIn, ctx: Ctx) -> Participant:
+    return await stage.raise_hand(ctx, user, room_id, body.raised)
+
+
 @router.post(
-    "/stage",
+    "/invite",
     response_model=Participant,
-    summary="Bring someone on stage or move them back (host); step down (speaker)",
+    summary="Invite a listener to speak (host, moderators); they accept or decline",
 )
-async def move(room_id: RoomIdPath, body: StageIn, user: SignedIn, ctx: Ctx) -> Participant:
-    return await stage.set_on_stage(ctx, user, room_id, body.key, body.on_stage)
+async def invite(room_id: RoomIdPath, body: KeyIn, user: SignedIn, ctx: Ctx) -> Participant:
+    return await stage.invite(ctx, user, room_id, body.key)
+
+
+@router.post(
+    "/invite/answer",
+    response_model=Participant,
+    summary="Accept (go on stage) or decline an invitation to speak",
+)
+async def answer(room_id: RoomIdPath, body: AnswerIn, user: SignedIn, ctx: Ctx) -> Participant:
+    return await stage.answer_invite(ctx, user, room_id, body.accept)
+
+
+@router.post(
+    "/audience",
+    response_model=Participant,
+    summary="Move someone off the stage (host, moderators), or step down oneself",
+)
+async def audience(room_id: RoomIdPath, body: KeyIn, user: SignedIn, ctx: Ctx) -> Participant:
+    return await stage.move_to_audience(ctx, user, room_id, body.key)
 
 
 @router.post("/mute", response_model=Participant, summary="Mute or unmute oneself (on stage)")
 async def mute(
     room_id: RoomIdPath, body: MuteIn, viewer: Viewer, guest: GuestToken, ctx: Ctx
 ) -> Participant:
-    return await stage.set_muted(ctx, viewer, guest, room_id, body.muted)
+    return await stage.mute_self(ctx, viewer, guest, room_id, body.muted)
+
+
+@router.post(
+    "/participants/{key}/mute",
+    response_model=Participant,
+    summary="Mute someone on stage (they cannot unmute), or allow them to unmute",
+)
+async def mute_other(
+    room_id: RoomIdPath, key: KeyPath, body: MuteIn, user: SignedIn, ctx: Ctx
+) -> Participant:
+    return await stage.mute_other(ctx, user, room_id, key, body.muted)
+
+
+@router.post(
+    "/participants/{key}/role",
+    response_model=Participant,
+    summary="Make or unmake a moderator, or hand the host role on (host)",
+)
+async def role(
+    room_id: RoomIdPath, key: KeyPath, body: RoleIn, user: SignedIn, ctx: Ctx
+) -> Participant:
+    return await stage.set_role(ctx, user, room_id, key, Role(body.role))
+
+
+@router.post(
+    "/participants/{key}/remove",
+    response_model=Ok,
+    summary="Remove someone from the room, optionally banning them from it",
+)
+async def remove(room_id: RoomIdPath, key: KeyPath, body: RemoveIn, user: SignedIn, ctx: Ctx) -> Ok:
+    await stage.remove(ctx, user, room_id, key, body.ban)
+    return Ok()
+
+
+@router.put(
+    "/settings",
+    response_model=RoomSettings,
+    summary="Hand raising, speakers join muted, chat (host)",
+)
+async def settings(room_id: RoomIdPath, body: SettingsIn, user: SignedIn, ctx: Ctx) -> RoomSettings:
+    new = RoomSettings(body.hand_raising, body.speakers_join_muted, body.chat)
+    return await stage.change_settings(ctx, user, room_id, new)
