@@ -50,10 +50,15 @@ async def main(out: Path) -> None:
             for c in people[:5]:
                 cm = c.live(f"/api/rooms/{room['id']}/live")
                 sockets.append((cm, await cm.__aenter__()))
+            base = f"/api/rooms/{room['id']}"
+            await people[0].post(f"{base}/invite", {"key": f"u{people[1].user_id}"})
+            await people[1].post(f"{base}/invite/answer", {"accept": True})
             await people[0].post(
-                f"/api/rooms/{room['id']}/stage", {"key": f"u{people[1].user_id}", "on_stage": True}
+                f"{base}/participants/u{people[1].user_id}/role", {"role": "moderator"}
             )
-            await people[2].post(f"/api/rooms/{room['id']}/stage", {"key": "x", "on_stage": True})
+            await people[3].post(f"{base}/hand", {"raised": True})
+            await people[4].post(f"{base}/hand", {"raised": True})
+            await people[0].post(f"{base}/invite", {"key": f"u{people[4].user_id}"})
             async with async_playwright() as p:
                 browser = await p.chromium.launch(
                     executable_path="/usr/bin/chromium",
@@ -98,6 +103,9 @@ async def main(out: Path) -> None:
                     await hpage.goto(f"{srv.url}/r/{room['id']}")
                     await hpage.wait_for_timeout(1500)
                     await hpage.screenshot(path=str(out / f"room-host-{label}.png"))
+                    await hpage.get_by_role("button", name="More for Tim Berners").click()
+                    await hpage.wait_for_timeout(400)
+                    await hpage.screenshot(path=str(out / f"person-sheet-{label}.png"))
                     await host.close()
                     anon = await browser.new_context(viewport=size)
                     apage = await anon.new_page()

@@ -85,15 +85,22 @@ async def test_speaker_heard_by_listener_then_stage_switches(
     # and the speaking ring lights on Alice's avatar for Bea
     await expect(bea.locator("#stage .person.speaking")).to_have_count(1, timeout=5_000)
 
-    # Alice brings Bea on stage; Bea's microphone turns on without a new connection
+    # Bea raises her hand; Alice sees it and invites her; only when Bea accepts does her
+    # microphone turn on (no new connection)
     pcs_before = await bea.evaluate(
         "performance.getEntriesByType('resource').filter(e => e.name.endsWith('/media')).length"
     )
+    await bea.get_by_role("button", name="Raise hand").click()
+    await expect(alice.locator("#audience .person", has_text="Bea Brown")).to_contain_text("✋")
     await (
         alice.locator("#audience .person", has_text="Bea Brown")
         .get_by_role("button", name="Invite to stage")
         .click()
     )
+    await expect(bea.locator("#invite-dialog")).to_be_visible(timeout=10_000)
+    await asyncio.sleep(0.5)
+    assert float(np.max(await heard_envelope(alice, 1.5))) < 0.01  # invited is not speaking
+    await bea.get_by_role("button", name="Join the stage").click()
     await expect(bea.locator("#mic")).to_be_visible(timeout=10_000)
     await expect(alice.locator("#stage")).to_contain_text("Bea Brown")
     await asyncio.sleep(1.0)
@@ -123,6 +130,27 @@ async def test_speaker_heard_by_listener_then_stage_switches(
     heard = await heard_envelope(alice, 2.0)
     assert float(np.max(heard)) < 0.01
     await bea.get_by_role("button", name="Unmute").click()
+    await asyncio.sleep(1.0)
+    assert similarity(await heard_envelope(alice, 4.0), env_b) > 0.6
+
+    # Alice mutes Bea as host: silence, and Bea's page cannot unmute
+    await (
+        alice.locator("#stage .person", has_text="Bea Brown")
+        .get_by_role("button", name="More for Bea Brown")
+        .click()
+    )
+    await alice.locator("#person-dialog").get_by_role("button", name="Mute").click()
+    await expect(bea.locator("#mic")).to_have_text("🔇 Muted by a moderator", timeout=10_000)
+    await expect(bea.locator("#mic")).to_be_disabled()
+    await asyncio.sleep(0.5)
+    assert float(np.max(await heard_envelope(alice, 2.0))) < 0.01
+    await (
+        alice.locator("#stage .person", has_text="Bea Brown")
+        .get_by_role("button", name="More for Bea Brown")
+        .click()
+    )
+    await alice.locator("#person-dialog").get_by_role("button", name="Allow to unmute").click()
+    await expect(bea.locator("#mic")).to_be_enabled(timeout=10_000)
 
     # Alice moves Bea back: no longer heard, and her microphone is off
     await (

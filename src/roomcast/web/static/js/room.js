@@ -13,7 +13,7 @@ let snapshot = null;
 let you = null;
 let levels = {};
 
-const ROLE_LABEL = { host: 'Host', speaker: 'Speaker', listener: '' };
+const ROLE_LABEL = { host: 'Host', moderator: 'Moderator', speaker: 'Speaker', listener: '' };
 const END_WHY = {
   host_ended: 'The host ended the room.',
   host_left: 'The host left and did not come back.',
@@ -31,17 +31,19 @@ const AUDIO_TEXT = {
 
 const mine = () => snapshot?.participants.find((p) => p.key === you);
 const iAmHost = () => mine()?.role === 'host';
+const iAmStaff = () => ['host', 'moderator'].includes(mine()?.role);
 
 // --- people ---------------------------------------------------------------------------------
 function control(text, label, onclick) {
   return el('button', { class: 'btn btn-small', type: 'button', 'aria-label': label, onclick }, text);
 }
 
-async function moveTo(key, onStageNow) {
+async function post(path, body) {
   try {
-    await api('POST', `${base}/stage`, { key, on_stage: onStageNow });
+    return await api('POST', `${base}${path}`, body);
   } catch (err) {
     toast(err.message);
+    return null;
   }
 }
 
@@ -50,18 +52,24 @@ function person(p, size) {
   const label = u ? u.display_name : 'Guest';
   const role = ROLE_LABEL[p.role];
   const face = u ? avatar(u, size) : el('span', { class: `avatar avatar-${size}`, 'aria-hidden': 'true', text: '🎧' });
-  const status = [role, p.muted ? 'muted' : ''].filter(Boolean).join(', ');
+  const muted = p.muted || p.muted_by_moderator;
+  const badge = muted ? '🔇' : (p.hand_raised_at ? '✋' : '');
+  const status = [role, muted ? 'muted' : '', p.hand_raised_at ? 'hand raised' : ''].filter(Boolean).join(', ');
   const body = [
-    el('span', { class: 'face' }, face, p.muted ? el('span', { class: 'muted-badge', 'aria-hidden': 'true', text: '🔇' }) : null),
+    el('span', { class: 'face' }, face, badge ? el('span', { class: 'muted-badge', 'aria-hidden': 'true', text: badge }) : null),
     el('span', { class: 'name', text: label }),
     role ? el('span', { class: 'role', text: role }) : null,
   ];
   const li = el('li', { class: `person${p.key === you ? ' me' : ''}${levels[p.key] > 0.15 ? ' speaking' : ''}`,
     'data-key': p.key, 'data-role': p.role },
   u ? el('a', { href: `/u/${encodeURIComponent(u.username)}`, 'aria-label': status ? `${label}, ${status}` : label }, body) : body);
-  if (iAmHost() && p.key !== you && u) {
-    if (p.role === 'listener') li.append(control('Invite up', `Invite to stage: ${label}`, () => moveTo(p.key, true)));
-    else if (p.role === 'speaker') li.append(control('Move down', `Move to audience: ${label}`, () => moveTo(p.key, false)));
+  if (iAmStaff() && p.key !== you) {
+    const quick = el('span', { class: 'quick' });
+    if (p.role === 'listener' && u && !p.invited) quick.append(control('Invite up', `Invite to stage: ${label}`, () => post('/invite', { key: p.key })));
+    if (p.invited) quick.append(el('span', { class: 'small muted', text: 'Invited' }));
+    if (p.role === 'speaker') quick.append(control('Move down', `Move to audience: ${label}`, () => post('/audience', { key: p.key })));
+    quick.append(control('⋯', `More for ${label}`, () => openPerson(p)));
+    li.append(quick);
   }
   return li;
 }
@@ -70,7 +78,9 @@ function render() {
   const people = snapshot.participants;
   const stage = people.filter(onStage).sort((a, b) => (a.role !== 'host') - (b.role !== 'host')); // host first
   const audience = people.filter((p) => !onStage(p));
-  const named = audience.filter((p) => p.user || p.key === you); // a guest sees themself
+  const handKey = (p) => p.hand_raised_at ?? '\uffff'; // ISO times sort as text; no hand last
+  const byHand = (a, b) => (handKey(a) < handKey(b) ? -1 : handKey(a) > handKey(b) ? 1 : 0);
+  const named = audience.filter((p) => p.user || p.key === you).sort(byHand); // hands first, in order
   const guests = audience.length - named.length;
   $('stage').replaceChildren(...stage.map((p) => person(p, 'lg')));
   const items = named.map((p) => person(p, 'md'));
@@ -87,8 +97,26 @@ function render() {
     $('mic').setAttribute('aria-pressed', String(self.muted));
     $('mic').classList.toggle('is-muted', self.muted);
   }
-  $('step-down').hidden = self?.role !== 'speaker';
-  if (self) audio.setStage(speaking, self.muted);
+  $('step-down').hidden = !['speaker', 'moderator'].includes(self?.role);
+  const hands = snapshot.room.settings.hand_raising && self?.role === 'listener' && self.user;
+  $('hand').hidden = !hands;
+  if (hands) {
+    const up = Boolean(self.hand_raised_at);
+    $('hand').setAttribute('aria-pressed', String(up));
+    $('hand').setAttribute('aria-label', up ? 'Lower hand' : 'Raise hand');
+    $('hand').lastChild.textContent = up ? ' Lower hand' : ' Raise hand';
+    $('hand').classList.toggle('is-on', up);
+  }
+  $('settings-btn').hidden = !iAmHost();
+  if (speaking && self.muted_by_moderator) {
+    $('mic').textContent = '🔇 Muted by a moderator';
+    $('mic').disabled = true;
+  } else {
+    $('mic').disabled = false;
+  }
+  if (self?.invited && !$('invite-dialog').open) $('invite-dialog').showModal();
+  if (!self?.invited && $('invite-dialog').open) $('invite-dialog').close();
+  if (self) audio.setStage(speaking, self.muted || self.muted_by_moderator);
 }
 
 function showLevels(next) {
@@ -138,7 +166,9 @@ const live = ended ? null : connectLive(`${base}/live`, {
   },
   onUpdate: (u) => {
     snapshot = applyRoom(snapshot, u);
-    if (u.type === 'room_ended') showEnded(u.reason); else render();
+    if (u.type === 'room_ended') showEnded(u.reason);
+    else if (u.type === 'participant_removed' && u.key === you) showRemoved(u.banned);
+    else render();
   },
   onLevels: showLevels,
   onState: (s) => {
@@ -147,6 +177,7 @@ const live = ended ? null : connectLive(`${base}/live`, {
   },
   onFinal: (code, msg) => {
     if (code === 4410) { showEnded(snapshot?.room.end_reason); return; }
+    if (!$('removed').hidden) return; // already explained
     audio.close();
     if (code === 4409) { $('room-body').hidden = true; $('replaced').hidden = false; return; }
     $('conn').hidden = false;
@@ -172,7 +203,69 @@ $('mic').addEventListener('click', async () => {
   }
 });
 
-$('step-down').addEventListener('click', () => moveTo(you, false));
+$('step-down').addEventListener('click', () => post('/audience', { key: you }));
+$('hand').addEventListener('click', () => post('/hand', { raised: !mine()?.hand_raised_at }));
+$('invite-accept').addEventListener('click', () => post('/invite/answer', { accept: true }));
+$('invite-decline').addEventListener('click', () => post('/invite/answer', { accept: false }));
+$('invite-dialog').addEventListener('cancel', (e) => { e.preventDefault(); post('/invite/answer', { accept: false }); });
+
+function showRemoved(banned) {
+  audio.close();
+  for (const id of ['room-body', 'room-bar', 'conn', 'audio-state', 'mic-state']) $(id).hidden = true;
+  $('removed-title').textContent = banned ? 'You were banned from this room' : 'You were removed from this room';
+  $('removed').hidden = false;
+}
+
+// --- a person's sheet, for hosts and moderators --------------------------------------------------
+function openPerson(p) {
+  const label = p.user ? p.user.display_name : 'Guest';
+  $('person-name').textContent = label;
+  $('person-face').replaceChildren(p.user ? avatar(p.user, 'md') : el('span', { class: 'avatar avatar-md', text: '🎧' }));
+  $('person-profile').hidden = !p.user;
+  if (p.user) $('person-profile').href = `/u/${encodeURIComponent(p.user.username)}`;
+  const host = iAmHost();
+  const staffTarget = ['host', 'moderator'].includes(p.role);
+  const actions = [];
+  const add = (text, path, body) => actions.push(el('button', { class: 'btn btn-block', type: 'button',
+    onclick: async () => { $('person-dialog').close(); await post(path, body); } }, text));
+  const k = encodeURIComponent(p.key);
+  if (p.role === 'listener' && p.user && !p.invited) add('🎙️ Invite to speak', '/invite', { key: p.key });
+  if (p.role === 'speaker' || (host && p.role === 'moderator')) {
+    add(p.muted_by_moderator ? '🔈 Allow to unmute' : '🔇 Mute', `/participants/${k}/mute`, { muted: !p.muted_by_moderator });
+    add('⬇️ Move to audience', '/audience', { key: p.key });
+  }
+  if (host && p.user && p.role !== 'moderator') add('🛡️ Make moderator', `/participants/${k}/role`, { role: 'moderator' });
+  if (host && p.role === 'moderator') add('Remove as moderator', `/participants/${k}/role`, { role: 'speaker' });
+  if (host && p.user && ['moderator', 'speaker'].includes(p.role)) add('👑 Make host', `/participants/${k}/role`, { role: 'host' });
+  if (host || !staffTarget) {
+    add('🚪 Remove from room', `/participants/${k}/remove`, { ban: false });
+    if (p.user) add('⛔ Ban from room', `/participants/${k}/remove`, { ban: true });
+  }
+  $('person-actions').replaceChildren(...actions);
+  $('person-dialog').showModal();
+}
+
+// --- room settings (host) ------------------------------------------------------------------------
+$('settings-btn').addEventListener('click', () => {
+  const form = $('settings-form');
+  for (const [name, value] of Object.entries(snapshot.room.settings)) {
+    if (form.elements[name]) form.elements[name].checked = value;
+  }
+  $('settings-dialog').showModal();
+});
+$('settings-cancel').addEventListener('click', () => $('settings-dialog').close());
+$('settings-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const f = e.target.elements;
+  try {
+    await api('PUT', `${base}/settings`, { hand_raising: f.hand_raising.checked,
+      speakers_join_muted: f.speakers_join_muted.checked, chat: f.chat.checked });
+    $('settings-dialog').close();
+    toast('Settings saved');
+  } catch (err) {
+    toast(err.message);
+  }
+});
 
 $('share').addEventListener('click', async () => {
   const url = page.dataset.shareUrl;

@@ -4,17 +4,31 @@ function byJoin(a, b) {
   return a.joined_at === b.joined_at ? (a.key < b.key ? -1 : 1) : (a.joined_at < b.joined_at ? -1 : 1);
 }
 
+const FRESH_ROLE = { muted: false, muted_by_moderator: false, hand_raised_at: null, invited: false };
+const change = (snapshot, key, fields) => ({
+  ...snapshot, participants: snapshot.participants.map((p) => (p.key === key ? { ...p, ...fields } : p)),
+});
+
 export function applyRoom(snapshot, u) {
   const others = snapshot.participants.filter((p) => p.key !== (u.participant?.key ?? u.key));
   switch (u.type) {
     case 'participant_joined':
       return { ...snapshot, participants: [...others, u.participant].sort(byJoin) };
     case 'participant_left':
+    case 'participant_removed':
       return { ...snapshot, participants: others };
-    case 'role_changed': // a new role starts unmuted, as on the server
-      return { ...snapshot, participants: snapshot.participants.map((p) => (p.key === u.key ? { ...p, role: u.role, muted: false } : p)) };
+    case 'role_changed': // a new role starts afresh, as on the server
+      return change(snapshot, u.key, { role: u.role, ...FRESH_ROLE });
     case 'mute_changed':
-      return { ...snapshot, participants: snapshot.participants.map((p) => (p.key === u.key ? { ...p, muted: u.muted } : p)) };
+      return change(snapshot, u.key, { muted: u.muted, muted_by_moderator: u.muted_by_moderator });
+    case 'hand_changed':
+      return change(snapshot, u.key, { hand_raised_at: u.raised_at });
+    case 'invite_changed':
+      return change(snapshot, u.key, { invited: u.invited });
+    case 'settings_changed':
+      return { ...snapshot, room: { ...snapshot.room, settings: u.settings } };
+    case 'host_changed':
+      return { ...snapshot, room: { ...snapshot.room, host: u.host } };
     case 'room_ended':
       return { room: { ...snapshot.room, state: 'ended', ended_at: u.ended_at, end_reason: u.reason }, participants: [] };
     default:
