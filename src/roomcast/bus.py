@@ -78,9 +78,10 @@ def room_channel(room_id: str) -> str:
     return f"room:{room_id}"
 
 
-def levels_channel(room_id: str) -> str:
-    """Ephemeral speaking levels from the media engine: never stored, never in snapshots."""
-    return f"levels:{room_id}"
+def signals_channel(room_id: str) -> str:
+    """Ephemeral signals (speaking levels from the media engine, emoji reactions): never
+    stored, never in snapshots."""
+    return f"signals:{room_id}"
 
 
 HALLWAY = "hallway"

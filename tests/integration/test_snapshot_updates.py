@@ -118,6 +118,7 @@ async def test_updates_reproduce_fresh_snapshots(server: LiveServer) -> None:
                                 {"role": "moderator"},
                                 "bob made moderator",
                             ),
+                            (bob, "/chat", {"text": "hello <b>all</b>"}, "bob chatted"),
                             (host, "/settings", None, "settings changed"),
                             (host, "/audience", {"key": bob_key}, "bob moved back"),
                             (host, "/invite", {"key": bob_key}, "invited a third time"),
@@ -132,8 +133,22 @@ async def test_updates_reproduce_fresh_snapshots(server: LiveServer) -> None:
                                 )
                             else:
                                 r = await who.post(base + path_, body)
-                            assert r.status_code == 200, (what, r.text)
+                            assert r.status_code in (200, 201), (what, r.text)
                             await check(what)
+                        first = (await host.get(f"/api/rooms/{room_id}")).json()["chat"][0]
+                        r = await host.http.delete(
+                            f"{base}/chat/{first['id']}",
+                            headers={"x-csrf-token": host.http.cookies["rc_csrf"]},
+                        )
+                        assert r.status_code == 200
+                        await check("the host deleted bob's message")
+                        r = await host.http.put(
+                            f"{base}/pin",
+                            json={"url": "https://example.org/"},
+                            headers={"x-csrf-token": host.http.cookies["rc_csrf"]},
+                        )
+                        assert r.status_code == 200
+                        await check("a link pinned")
                         async with bob.live(path) as b2:  # replaces b1
                             await b2.recv()
                             await check("bob reconnected")

@@ -33,6 +33,13 @@ class Context:
     hasher: PasswordHasher = field(default_factory=PasswordHasher)
     auth_by_ip: Buckets = field(init=False)
     auth_by_name: Buckets = field(init=False)
+    # per person per room: chat messages and reactions
+    limits: dict[str, Buckets] = field(
+        default_factory=lambda: {
+            "chat": Buckets(Limit(burst=5, per_seconds=2.0)),
+            "reaction": Buckets(Limit(burst=8, per_seconds=0.25)),
+        }
+    )
     # verified when a username is unknown, so a wrong name costs as long as a wrong password
     dummy_hash: str = field(init=False)
 

@@ -24,6 +24,7 @@ from roomcast.domain.model import (
 )
 from roomcast.domain.stage import Action, Actor, can, can_enter
 from roomcast.domain.updates import (
+    CHAT_WINDOW,
     FRESH_ROLE,
     HallwayRoomChanged,
     HallwayRoomRemoved,
@@ -60,7 +61,8 @@ async def _load(uow: UnitOfWork, room_id: str, *, for_update: bool = False) -> R
 async def _snapshot(uow: UnitOfWork, room: Room) -> RoomSnapshot:
     hosts = await uow.users.public([room.host_id])
     people = await uow.participants.participants(room.id, uow.users)
-    return RoomSnapshot(RoomView.of(room, hosts[room.host_id]), order(tuple(people)))
+    chat = await uow.chat.recent(room.id, uow.users, CHAT_WINDOW)
+    return RoomSnapshot(RoomView.of(room, hosts[room.host_id]), order(tuple(people)), tuple(chat))
 
 
 def _after_commit_media(

@@ -99,6 +99,7 @@ class Room:
     end_reason: EndReason | None = None
     host_absent_since: datetime | None = None
     settings: RoomSettings = RoomSettings()
+    pinned_link: str | None = None
 
     def __post_init__(self) -> None:
         if not self.title.strip():
@@ -140,3 +141,15 @@ def user_key(user_id: UserId) -> str:
 
 def guest_key(token: str) -> str:
     return f"g{token}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    id: int
+    author: PublicUser
+    text: str  # "" once deleted
+    created_at: datetime
+    deleted: bool = False
+
+
+REACTIONS = ("👏", "❤️", "😂", "🔥", "💯", "🙌", "👍", "🎉")

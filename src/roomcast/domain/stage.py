@@ -33,6 +33,10 @@ class Action(enum.StrEnum):
     MAKE_HOST = "make_host"  # hand the host role on
     REMOVE = "remove"  # from the room; they may come back
     BAN = "ban"  # from the room, for good
+    CHAT = "chat"
+    REACT = "react"
+    DELETE_MESSAGE = "delete_message"  # anyone's (authors may delete their own anyway)
+    PIN_LINK = "pin_link"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,10 @@ RULES: dict[Action, Rule] = {
     Action.MAKE_HOST: Rule.on({H: frozenset({M, S})}),
     Action.REMOVE: Rule.on({H: frozenset({M, S, L}), M: frozenset({S, L})}),
     Action.BAN: Rule.on({H: frozenset({M, S, L}), M: frozenset({S, L})}),
+    Action.CHAT: Rule.self_only(H, M, S, L),
+    Action.REACT: Rule.self_only(H, M, S, L),
+    Action.DELETE_MESSAGE: Rule.self_only(H, M),
+    Action.PIN_LINK: Rule.self_only(H),
 }
 
 # Admins keep order across the server: they may end any room.

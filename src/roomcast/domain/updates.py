@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Literal
 
 from roomcast.domain.model import (
+    ChatMessage,
     EndReason,
     Participant,
     PublicUser,
@@ -40,6 +41,7 @@ class RoomView:
     ended_at: datetime | None
     end_reason: EndReason | None
     settings: RoomSettings = RoomSettings()
+    pinned_link: str | None = None
 
     @staticmethod
     def of(room: Room, host: PublicUser) -> RoomView:
@@ -56,13 +58,18 @@ class RoomView:
             ended_at=room.ended_at,
             end_reason=room.end_reason,
             settings=room.settings,
+            pinned_link=room.pinned_link,
         )
+
+
+CHAT_WINDOW = 50  # the last messages a snapshot carries (deleted ones as tombstones)
 
 
 @dataclass(frozen=True, slots=True)
 class RoomSnapshot:
     room: RoomView
     participants: tuple[Participant, ...]  # present now, in order of joining
+    chat: tuple[ChatMessage, ...] = ()  # the last CHAT_WINDOW messages, oldest first
 
     def participant(self, key: str) -> Participant | None:
         return next((p for p in self.participants if p.key == key), None)
@@ -131,6 +138,24 @@ class SettingsChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class ChatPosted:
+    message: ChatMessage
+    type: Literal["chat_posted"] = "chat_posted"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatDeleted:
+    id: int
+    type: Literal["chat_deleted"] = "chat_deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPinned:
+    url: str | None
+    type: Literal["link_pinned"] = "link_pinned"
+
+
+@dataclass(frozen=True, slots=True)
 class HostChanged:
     host: PublicUser
     type: Literal["host_changed"] = "host_changed"
@@ -153,6 +178,9 @@ RoomUpdate = (
     | ParticipantRemoved
     | SettingsChanged
     | HostChanged
+    | ChatPosted
+    | ChatDeleted
+    | LinkPinned
     | RoomEnded
 )
 
@@ -196,11 +224,23 @@ def apply(snapshot: RoomSnapshot, update: RoomUpdate) -> RoomSnapshot:
             return replace(snapshot, room=replace(snapshot.room, settings=settings))
         case HostChanged(host=host):
             return replace(snapshot, room=replace(snapshot.room, host=host))
+        case ChatPosted(message=message):
+            kept = tuple(m for m in snapshot.chat if m.id != message.id)
+            chat = tuple(sorted((*kept, message), key=lambda m: m.id))[-CHAT_WINDOW:]
+            return replace(snapshot, chat=chat)
+        case ChatDeleted(id=message_id):
+            chat = tuple(
+                replace(m, text="", deleted=True) if m.id == message_id else m
+                for m in snapshot.chat
+            )
+            return replace(snapshot, chat=chat)
+        case LinkPinned(url=url):
+            return replace(snapshot, room=replace(snapshot.room, pinned_link=url))
         case RoomEnded(ended_at=ended_at, reason=reason):
             room = replace(
                 snapshot.room, state=RoomState.ENDED, ended_at=ended_at, end_reason=reason
             )
-            return RoomSnapshot(room=room, participants=())
+            return RoomSnapshot(room=room, participants=(), chat=snapshot.chat)
     raise TypeError(f"not a room update: {update!r}")  # pragma: no cover - exhaustive match
 
 
@@ -273,3 +313,11 @@ def apply_hallway(snapshot: HallwaySnapshot, update: HallwayUpdate) -> HallwaySn
         case HallwayRoomRemoved(room_id=room_id):
             return HallwaySnapshot(tuple(r for r in snapshot.rooms if r.id != room_id))
     raise TypeError(f"not a hallway update: {update!r}")  # pragma: no cover - exhaustive match
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    """An emoji that floats over the stage for everyone: ephemeral, never in a snapshot."""
+
+    key: str
+    emoji: str

@@ -19,7 +19,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from roomcast.store.repos import BanRepo, ParticipantRepo, RoomRepo, SessionRepo, UserRepo
+from roomcast.store.repos import (
+    BanRepo,
+    ChatRepo,
+    ParticipantRepo,
+    RoomRepo,
+    SessionRepo,
+    UserRepo,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +41,7 @@ class UnitOfWork:
         self.rooms = RoomRepo(session)
         self.participants = ParticipantRepo(session)
         self.bans = BanRepo(session)
+        self.chat = ChatRepo(session)
         self.outbox: list[tuple[str, object]] = []
         self.effects: list[Callable[[], Awaitable[None]]] = []
 

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomcast.domain.model import (
+    ChatMessage,
     EndReason,
     Participant,
     PublicUser,
@@ -22,7 +23,14 @@ from roomcast.domain.model import (
     UserId,
     Visibility,
 )
-from roomcast.store.tables import ParticipantRow, RoomBanRow, RoomRow, SessionRow, UserRow
+from roomcast.store.tables import (
+    ChatMessageRow,
+    ParticipantRow,
+    RoomBanRow,
+    RoomRow,
+    SessionRow,
+    UserRow,
+)
 
 
 def _user(row: UserRow) -> User:
@@ -145,6 +153,7 @@ def _room(row: RoomRow) -> Room:
         end_reason=EndReason(row.end_reason) if row.end_reason else None,
         host_absent_since=row.host_absent_since,
         settings=RoomSettings(row.hand_raising, row.speakers_join_muted, row.chat),
+        pinned_link=row.pinned_link,
     )
 
 
@@ -165,6 +174,7 @@ def _room_values(room: Room) -> dict[str, object]:
         "hand_raising": room.settings.hand_raising,
         "speakers_join_muted": room.settings.speakers_join_muted,
         "chat": room.settings.chat,
+        "pinned_link": room.pinned_link,
     }
 
 
@@ -325,3 +335,48 @@ class BanRepo:
     async def is_banned(self, room_id: RoomId, user_id: UserId) -> bool:
         row = await self._s.get(RoomBanRow, (room_id, user_id))
         return row is not None
+
+
+class ChatRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(
+        self, room_id: RoomId, author: PublicUser, text: str, now: datetime
+    ) -> ChatMessage:
+        row = ChatMessageRow(room_id=room_id, user_id=author.id, text=text, created_at=now)
+        self._s.add(row)
+        await self._s.flush()
+        return ChatMessage(row.id, author, text, now)
+
+    async def get(self, room_id: RoomId, message_id: int) -> tuple[UserId, bool] | None:
+        """(author, deleted) of a message in this room, or None."""
+        row = await self._s.get(ChatMessageRow, message_id)
+        if row is None or row.room_id != room_id:
+            return None
+        return UserId(row.user_id), row.deleted_at is not None
+
+    async def delete(self, message_id: int, by: UserId, now: datetime) -> None:
+        await self._s.execute(
+            update(ChatMessageRow)
+            .where(ChatMessageRow.id == message_id)
+            .values(deleted_at=now, deleted_by=by, text="")
+        )
+
+    async def recent(self, room_id: RoomId, users: UserRepo, limit: int) -> list[ChatMessage]:
+        """The last `limit` messages, oldest first; deleted ones as tombstones."""
+        rows = list(
+            await self._s.scalars(
+                select(ChatMessageRow)
+                .where(ChatMessageRow.room_id == room_id)
+                .order_by(ChatMessageRow.id.desc())
+                .limit(limit)
+            )
+        )
+        people = await users.public(UserId(r.user_id) for r in rows)
+        return [
+            ChatMessage(
+                r.id, people[UserId(r.user_id)], r.text, r.created_at, r.deleted_at is not None
+            )
+            for r in reversed(rows)
+        ]

@@ -96,6 +96,7 @@ class RoomRow(Base):
         Boolean, default=False, server_default=false()
     )
     chat: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    pinned_link: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class ParticipantRow(Base):
@@ -136,3 +137,18 @@ class RoomBanRow(Base):
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     banned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ChatMessageRow(Base):
+    __tablename__ = "chat_messages"
+    __table_args__ = (Index("ix_chat_messages_room_id_id", "room_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    deleted_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )

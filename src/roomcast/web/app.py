@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from roomcast import __version__
 from roomcast.actions import rooms
 from roomcast.actions.context import Context
-from roomcast.bus import Bus, levels_channel
+from roomcast.bus import Bus, signals_channel
 from roomcast.config import Settings
 from roomcast.errors import RoomcastError
 from roomcast.media import LocalMediaEngine, configure_ice, rtc_configuration
@@ -27,7 +27,7 @@ from roomcast.web import avatars
 from roomcast.web.live import Connections
 from roomcast.web.live import router as live_router
 from roomcast.web.middleware import BodyLimitMiddleware, CsrfMiddleware, SecurityHeadersMiddleware
-from roomcast.web.routes import auth, health, pages, stage, users
+from roomcast.web.routes import auth, health, interaction, pages, stage, users
 from roomcast.web.routes import rooms as rooms_routes
 from roomcast.web.schemas import ErrorOut
 
@@ -69,7 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
         ),
         bitrate=settings.media_bitrate,
         max_peers_per_room=settings.media_max_peers,
-        levels=lambda room_id, levels: bus.publish(levels_channel(room_id), levels),
+        levels=lambda room_id, levels: bus.publish(signals_channel(room_id), levels),
     )
     ctx = Context(settings=settings, store=store, bus=bus, media=engine)
 
@@ -122,6 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
         users.router,
         rooms_routes.router,
         stage.router,
+        interaction.router,
         live_router,
         pages.router,
     ):

@@ -20,8 +20,8 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from roomcast.actions import rooms
-from roomcast.bus import HALLWAY, Subscription, levels_channel, room_channel
-from roomcast.domain.updates import ParticipantRemoved, RoomEnded
+from roomcast.bus import HALLWAY, Subscription, room_channel, signals_channel
+from roomcast.domain.updates import ParticipantRemoved, Reaction, RoomEnded
 from roomcast.errors import RoomcastError
 from roomcast.web import wire
 from roomcast.web.deps import context, guest_token, viewer
@@ -110,7 +110,9 @@ def _update(adapter: Any) -> Encode:
     return lambda m: {"type": "update", "update": wire.dump(adapter, m)}
 
 
-def _levels(message: object) -> dict[str, Any]:
+def _signal(message: object) -> dict[str, Any]:
+    if isinstance(message, Reaction):
+        return {"type": "reaction", "key": message.key, "emoji": message.emoji}
     return {"type": "levels", "levels": message}
 
 
@@ -172,7 +174,7 @@ async def room_live(ws: WebSocket, room_id: str) -> None:
     await ws.accept()
     async with (
         ctx.bus.subscribe(room_channel(room_id[:64])) as sub,
-        ctx.bus.subscribe(levels_channel(room_id[:64])) as levels,
+        ctx.bus.subscribe(signals_channel(room_id[:64])) as signals,
     ):
         try:
             snap, me = await rooms.join(ctx, room_id[:64], user, guest, connection_id)
@@ -189,7 +191,7 @@ async def room_live(ws: WebSocket, room_id: str) -> None:
                     "snapshot": wire.dump(wire.room_snapshot, snap),
                 }
             )
-            await _serve(ws, (sub, _update(wire.room_update)), (levels, _levels), me=me.key)
+            await _serve(ws, (sub, _update(wire.room_update)), (signals, _signal), me=me.key)
         except (WebSocketDisconnect, RuntimeError, OSError):
             pass
         finally:

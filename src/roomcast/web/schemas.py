@@ -6,7 +6,15 @@ import unicodedata
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    UrlConstraints,
+)
 
 from roomcast.domain.model import Topic, User, Visibility
 from roomcast.domain.updates import RoomView
@@ -124,6 +132,20 @@ class AnswerOut(BaseModel):
     sdp: str
     type: str
     ice_servers: list[str] = Field(description="STUN/TURN URLs the browser may also use")
+
+
+class ChatIn(Body):
+    text: Annotated[Text, Field(min_length=1, max_length=500)]
+
+
+class ReactionIn(Body):
+    emoji: Annotated[str, StringConstraints(min_length=1, max_length=8)]
+
+
+class PinIn(Body):
+    url: (
+        Annotated[HttpUrl, UrlConstraints(max_length=500, allowed_schemes=["http", "https"])] | None
+    )
 
 
 class UserOut(BaseModel):

@@ -32,6 +32,10 @@ EXPECTED: dict[Action, set[tuple[Role, Role | None]]] = {
     Action.MAKE_HOST: {(H, M), (H, S)},
     Action.REMOVE: {(H, M), (H, S), (H, L), (M, S), (M, L)},
     Action.BAN: {(H, M), (H, S), (H, L), (M, S), (M, L)},
+    Action.CHAT: {(H, SELF), (M, SELF), (S, SELF), (L, SELF)},
+    Action.REACT: {(H, SELF), (M, SELF), (S, SELF), (L, SELF)},
+    Action.DELETE_MESSAGE: {(H, SELF), (M, SELF)},
+    Action.PIN_LINK: {(H, SELF)},
 }
 
 

@@ -1,0 +1,104 @@
+"""Chat, reactions and the pinned link over the real API, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.integration.test_moderation_api import key, room_with
+from tests.live_server import LiveServer
+
+EVIL = '<img src=x onerror="alert(1)"> & <b>bold</b> https://example.org/x?a=1&b=2'
+
+
+async def test_chat_reactions_and_pin(server: LiveServer) -> None:
+    room_id, (host, ann, bob) = await room_with(server, "host", "ann", "bob")
+    base = f"/api/rooms/{room_id}"
+    async with (
+        host.live(f"{base}/live") as h,
+        ann.live(f"{base}/live") as a,
+        bob.live(f"{base}/live") as b,
+    ):
+        for ws in (h, a, b):
+            await ws.recv()
+        r = await ann.post(f"{base}/chat", {"text": EVIL})
+        assert r.status_code == 201 and r.json()["text"] == EVIL  # stored as text, verbatim
+        posted = await b.next_update(lambda u: u["type"] == "chat_posted")
+        assert (
+            posted["message"]["text"] == EVIL and posted["message"]["author"]["username"] == "ann"
+        )
+        message_id = r.json()["id"]
+
+        for bad in ({"text": ""}, {"text": "   "}, {"text": "x" * 501}, {"text": "bell\x07"}, {}):
+            assert (await ann.post(f"{base}/chat", bad)).status_code == 422
+
+        # only the author, the host or a moderator deletes
+        r = await bob.http.delete(
+            f"{base}/chat/{message_id}", headers={"x-csrf-token": bob.http.cookies["rc_csrf"]}
+        )
+        assert r.status_code == 403
+        r = await host.http.delete(
+            f"{base}/chat/{message_id}", headers={"x-csrf-token": host.http.cookies["rc_csrf"]}
+        )
+        assert r.status_code == 200
+        assert (await b.next_update(lambda u: u["type"] == "chat_deleted"))["id"] == message_id
+        snap = (await bob.get(f"/api/rooms/{room_id}")).json()
+        assert snap["chat"] == [{**snap["chat"][0], "text": "", "deleted": True}]
+        r = await host.http.delete(
+            f"{base}/chat/999999", headers={"x-csrf-token": host.http.cookies["rc_csrf"]}
+        )
+        assert r.status_code == 404
+
+        # a flood is slowed down with a retry time; the others keep chatting
+        codes = [(await bob.post(f"{base}/chat", {"text": f"m{i}"})).status_code for i in range(8)]
+        assert codes[:5] == [201] * 5 and 429 in codes[5:]
+        assert (await ann.post(f"{base}/chat", {"text": "still here"})).status_code == 201
+
+        # reactions: ephemeral, on the room socket, from a fixed set
+        assert (await bob.post(f"{base}/reactions", {"emoji": "🔥"})).status_code == 200
+        async with asyncio.timeout(5):
+            while (msg := await a.recv())["type"] != "reaction":
+                pass
+        assert msg == {"type": "reaction", "key": key(bob), "emoji": "🔥"}
+        assert (await bob.post(f"{base}/reactions", {"emoji": "💩"})).status_code == 400
+        assert "reaction" not in str((await bob.get(f"/api/rooms/{room_id}")).json())
+
+        # the pinned link: host only, web links only
+        assert (
+            await ann.http.put(
+                f"{base}/pin",
+                json={"url": "https://example.org"},
+                headers={"x-csrf-token": ann.http.cookies["rc_csrf"]},
+            )
+        ).status_code == 403
+        for bad in ("javascript:alert(1)", "ftp://x.org/", "not a url", "https://" + "x" * 600):
+            r = await host.http.put(
+                f"{base}/pin",
+                json={"url": bad},
+                headers={"x-csrf-token": host.http.cookies["rc_csrf"]},
+            )
+            assert r.status_code == 422, bad
+        r = await host.http.put(
+            f"{base}/pin",
+            json={"url": "https://example.org/notes"},
+            headers={"x-csrf-token": host.http.cookies["rc_csrf"]},
+        )
+        assert r.status_code == 200
+        pinned = await a.next_update(lambda u: u["type"] == "link_pinned")
+        assert pinned["url"] == "https://example.org/notes"
+
+        # chat off: refused clearly
+        r = await host.http.put(
+            f"{base}/settings",
+            json={"chat": False},
+            headers={"x-csrf-token": host.http.cookies["rc_csrf"]},
+        )
+        assert r.status_code == 200
+        r = await ann.post(f"{base}/chat", {"text": "hello?"})
+        assert r.status_code == 409 and r.json()["error"]["code"] == "chat_off"
+    async with ann.live(f"{base}/live"):
+        pass
+    # guests listen only
+    from tests.live_server import Client
+
+    async with Client(server) as guest:
+        assert (await guest.post(f"{base}/chat", {"text": "hi"})).status_code == 401
