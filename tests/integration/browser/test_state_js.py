@@ -8,6 +8,7 @@ import pytest
 from playwright.async_api import Browser
 
 from roomcast.domain.model import (
+    ChatMessage,
     EndReason,
     Participant,
     PublicUser,
@@ -20,12 +21,15 @@ from roomcast.domain.model import (
     Visibility,
 )
 from roomcast.domain.updates import (
+    ChatDeleted,
+    ChatPosted,
     HallwayRoomChanged,
     HallwayRoomRemoved,
     HallwaySnapshot,
     HandChanged,
     HostChanged,
     InviteChanged,
+    LinkPinned,
     MuteChanged,
     ParticipantJoined,
     ParticipantLeft,
@@ -80,6 +84,10 @@ async def test_room_and_hallway_updates_match_python(
         RoleChanged("u2", Role.LISTENER),
         SettingsChanged(RoomSettings(False, True, False)),
         HostChanged(BOB),
+        ChatPosted(ChatMessage(7, BOB, "hi <b>x</b>", at(10))),
+        ChatPosted(ChatMessage(5, HOST, "earlier", at(9))),
+        ChatDeleted(7),
+        LinkPinned("https://example.org/"),
         ParticipantRemoved("u2", True),
         ParticipantJoined(Participant("u2", BOB, Role.SPEAKER, at(3), muted=True)),  # idempotent
         ParticipantLeft("g1"),

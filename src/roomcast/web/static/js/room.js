@@ -3,7 +3,7 @@ import { api } from './api.js';
 import { RoomAudio } from './audio.js';
 import { connectLive } from './live.js';
 import { applyRoom, onStage } from './state.js';
-import { avatar, el, me, plural, toast } from './ui.js';
+import { avatar, el, linkified, me, plural, toast } from './ui.js';
 
 const page = document.querySelector('.room');
 const roomId = page.dataset.roomId;
@@ -116,8 +116,61 @@ function render() {
   }
   if (self?.invited && !$('invite-dialog').open) $('invite-dialog').showModal();
   if (!self?.invited && $('invite-dialog').open) $('invite-dialog').close();
+  renderChat();
   if (self) audio.setStage(speaking, self.muted || self.muted_by_moderator);
 }
+
+const REACTIONS = ['👏', '❤️', '😂', '🔥', '💯', '🙌', '👍', '🎉'];
+
+function renderChat() {
+  const self = mine();
+  const staff = iAmStaff();
+  $('chat-list').replaceChildren(...snapshot.chat.map((m) => {
+    const mineMsg = me && m.author.id === me.id;
+    return el('li', { class: `chat-msg${m.deleted ? ' deleted' : ''}`, 'data-id': m.id },
+      avatar(m.author, 'xs'),
+      el('div', { class: 'chat-body' },
+        el('strong', { text: m.author.display_name }), ' ',
+        m.deleted ? el('span', { class: 'muted', text: 'message deleted' }) : el('span', {}, linkified(m.text))),
+      !m.deleted && (mineMsg || staff)
+        ? el('button', { class: 'btn btn-small chat-del', type: 'button', 'aria-label': `Delete message from ${m.author.display_name}`,
+          onclick: () => api('DELETE', `${base}/chat/${m.id}`).catch((err) => toast(err.message)) }, '✕')
+        : null);
+  }));
+  $('chat-empty').hidden = snapshot.chat.length > 0;
+  const open = snapshot.room.settings.chat;
+  const canChat = open && self && self.user;
+  $('chat-form').hidden = !canChat;
+  $('chat-note').hidden = canChat;
+  $('chat-note').textContent = !open ? 'Chat is off in this room.' : 'Sign in to chat and react.';
+  $('react-row').hidden = !(self && self.user);
+  const pin = snapshot.room.pinned_link;
+  $('pinned').hidden = !pin;
+  if (pin) { $('pinned-link').href = pin; $('pinned-link').textContent = pin; }
+}
+
+function floatReaction({ key, emoji }) {
+  const face = document.querySelector(`.person[data-key="${CSS.escape(key)}"] .face`);
+  const box = face ? face.getBoundingClientRect() : { left: window.innerWidth / 2, top: window.innerHeight - 120, width: 0 };
+  const bubble = el('span', { class: 'floating', text: emoji });
+  bubble.style.left = `${box.left + box.width / 2}px`;
+  bubble.style.top = `${box.top}px`;
+  $('float-layer').append(bubble);
+  setTimeout(() => bubble.remove(), 1800);
+  const li = document.querySelector(`.person[data-key="${CSS.escape(key)}"]`);
+  if (li) { li.dataset.reaction = emoji; setTimeout(() => { if (li.dataset.reaction === emoji) delete li.dataset.reaction; }, 1800); }
+}
+
+$('react-row').replaceChildren(...REACTIONS.map((emoji) => el('button', { class: 'btn btn-round react', type: 'button',
+  'aria-label': `React ${emoji}`, onclick: () => post('/reactions', { emoji }) }, emoji)));
+
+$('chat-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const input = $('chat-input');
+  const text = input.value.trim();
+  if (!text) return;
+  if (await post('/chat', { text })) input.value = '';
+});
 
 function showLevels(next) {
   levels = next;
@@ -171,6 +224,7 @@ const live = ended ? null : connectLive(`${base}/live`, {
     else render();
   },
   onLevels: showLevels,
+  onReaction: floatReaction,
   onState: (s) => {
     $('conn').hidden = s !== 'reconnecting';
     $('conn').textContent = s === 'reconnecting' ? 'Connection lost. Reconnecting…' : '';
@@ -251,6 +305,7 @@ $('settings-btn').addEventListener('click', () => {
   for (const [name, value] of Object.entries(snapshot.room.settings)) {
     if (form.elements[name]) form.elements[name].checked = value;
   }
+  form.elements.pinned.value = snapshot.room.pinned_link || '';
   $('settings-dialog').showModal();
 });
 $('settings-cancel').addEventListener('click', () => $('settings-dialog').close());
@@ -260,6 +315,8 @@ $('settings-form').addEventListener('submit', async (e) => {
   try {
     await api('PUT', `${base}/settings`, { hand_raising: f.hand_raising.checked,
       speakers_join_muted: f.speakers_join_muted.checked, chat: f.chat.checked });
+    const pinned = f.pinned.value.trim() || null;
+    if (pinned !== (snapshot.room.pinned_link || null)) await api('PUT', `${base}/pin`, { url: pinned });
     $('settings-dialog').close();
     toast('Settings saved');
   } catch (err) {

@@ -4,6 +4,7 @@ function byJoin(a, b) {
   return a.joined_at === b.joined_at ? (a.key < b.key ? -1 : 1) : (a.joined_at < b.joined_at ? -1 : 1);
 }
 
+const CHAT_WINDOW = 50; // as domain/updates.py
 const FRESH_ROLE = { muted: false, muted_by_moderator: false, hand_raised_at: null, invited: false };
 const change = (snapshot, key, fields) => ({
   ...snapshot, participants: snapshot.participants.map((p) => (p.key === key ? { ...p, ...fields } : p)),
@@ -29,8 +30,18 @@ export function applyRoom(snapshot, u) {
       return { ...snapshot, room: { ...snapshot.room, settings: u.settings } };
     case 'host_changed':
       return { ...snapshot, room: { ...snapshot.room, host: u.host } };
+    case 'chat_posted': {
+      const chat = snapshot.chat.filter((m) => m.id !== u.message.id);
+      chat.push(u.message);
+      chat.sort((a, b) => a.id - b.id);
+      return { ...snapshot, chat: chat.slice(-CHAT_WINDOW) };
+    }
+    case 'chat_deleted':
+      return { ...snapshot, chat: snapshot.chat.map((m) => (m.id === u.id ? { ...m, text: '', deleted: true } : m)) };
+    case 'link_pinned':
+      return { ...snapshot, room: { ...snapshot.room, pinned_link: u.url } };
     case 'room_ended':
-      return { room: { ...snapshot.room, state: 'ended', ended_at: u.ended_at, end_reason: u.reason }, participants: [] };
+      return { room: { ...snapshot.room, state: 'ended', ended_at: u.ended_at, end_reason: u.reason }, participants: [], chat: snapshot.chat };
     default:
       return snapshot; // a newer server may send update types this page does not know yet
   }

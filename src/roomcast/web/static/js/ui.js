@@ -46,3 +46,21 @@ export function toast(message) {
 }
 
 export function plural(n, one, many) { return `${n} ${n === 1 ? one : many}`; }
+
+// Text with web links made clickable: every piece is a text node or an <a> built here,
+// never parsed HTML; only http(s) URLs become links.
+export function linkified(text) {
+  const out = [];
+  let last = 0;
+  for (const m of text.matchAll(/https?:\/\/[^\s<>"']+/g)) {
+    out.push(document.createTextNode(text.slice(last, m.index)));
+    let url = null;
+    try { url = new URL(m[0]); } catch { url = null; }
+    out.push(url && ['http:', 'https:'].includes(url.protocol)
+      ? el('a', { href: url.href, rel: 'noopener nofollow ugc', target: '_blank', text: m[0] })
+      : document.createTextNode(m[0]));
+    last = m.index + m[0].length;
+  }
+  out.push(document.createTextNode(text.slice(last)));
+  return out;
+}

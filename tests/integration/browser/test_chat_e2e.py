@@ -1,0 +1,52 @@
+"""Chat and reactions between two browsers; user text stays text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import Browser, expect
+
+from tests.integration.browser.test_hallway_e2e import sign_up
+from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.browser
+
+EVIL = '<img src=x onerror="window.__pwned=1"> hi, see https://example.org/notes'
+
+
+async def test_chat_reactions_pin(browser: Browser, web_server: LiveServer) -> None:
+    base = web_server.url
+    host = await (await browser.new_context()).new_page()
+    guest = await (await browser.new_context()).new_page()
+    await sign_up(host, base, "hosta", "Host A")
+    await sign_up(guest, base, "lis", "Lis Tener")
+    await host.get_by_role("button", name="Start a room").click()
+    await host.get_by_role("button", name="Let's go").click()
+    await host.wait_for_url(re.compile(r"/r/"))
+    await guest.goto(host.url)
+    await expect(host.locator("#audience")).to_contain_text("Lis Tener")
+
+    # a message with HTML in it arrives on the host's page as text, its link clickable
+    await guest.get_by_label("Message").fill(EVIL)
+    await guest.get_by_role("button", name="Send").click()
+    message = host.locator("#chat-list li", has_text="Lis Tener")
+    await expect(message).to_contain_text('<img src=x onerror="window.__pwned=1"> hi')
+    assert await host.locator("#chat-list img").count() == 0
+    assert await host.evaluate("window.__pwned === undefined")
+    link = message.get_by_role("link", name="https://example.org/notes")
+    await expect(link).to_have_attribute("rel", "noopener nofollow ugc")
+
+    # a reaction floats for everyone
+    await guest.get_by_role("button", name="React 🔥").click()
+    await expect(host.locator("#audience .person[data-reaction='🔥']")).to_have_count(1)
+
+    # the host deletes the message: gone from the listener's page too
+    await host.get_by_role("button", name="Delete message from Lis Tener").click()
+    await expect(guest.locator("#chat-list li").first).to_contain_text("message deleted")
+
+    # and pins a link from the settings sheet
+    await host.get_by_role("button", name="Room settings").click()
+    await host.get_by_label("Pinned link").fill("https://example.org/agenda")
+    await host.get_by_role("button", name="Save").click()
+    await expect(guest.locator("#pinned-link")).to_have_text("https://example.org/agenda")
