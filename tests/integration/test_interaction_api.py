@@ -102,3 +102,63 @@ async def test_chat_reactions_and_pin(server: LiveServer) -> None:
 
     async with Client(server) as guest:
         assert (await guest.post(f"{base}/chat", {"text": "hi"})).status_code == 401
+
+
+async def test_questions_and_polls(server: LiveServer) -> None:
+    room_id, (host, ann, bob) = await room_with(server, "hostq", "annq", "bobq")
+    base = f"/api/rooms/{room_id}"
+    async with (
+        host.live(f"{base}/live") as h,
+        ann.live(f"{base}/live") as a,
+        bob.live(f"{base}/live") as b,
+    ):
+        for ws in (h, a, b):
+            await ws.recv()
+        q = (await ann.post(f"{base}/questions", {"text": "What is <jazz>?"})).json()
+        assert q["text"] == "What is <jazz>?" and q["voters"] == []
+        for bad in ({"text": ""}, {"text": "q" * 301}, {}):
+            assert (await ann.post(f"{base}/questions", bad)).status_code == 422
+        r = await bob.post(f"{base}/questions/{q['id']}/upvote")
+        assert r.status_code == 200 and r.json()["voters"] == [bob.user_id]
+        r = await bob.post(f"{base}/questions/{q['id']}/upvote")  # twice: refused
+        assert r.status_code == 409 and r.json()["error"]["code"] == "already_voted"
+        assert (await bob.post(f"{base}/questions/99999/upvote")).status_code == 404
+        r = await bob.post(f"{base}/questions/{q['id']}/answered", {"answered": True})
+        assert r.status_code == 403  # listeners do not mark answers
+        r = await host.post(f"{base}/questions/{q['id']}/answered", {"answered": True})
+        assert r.status_code == 200 and r.json()["answered"] is True
+        await a.next_update(lambda u: u["type"] == "question_answered")
+
+        # polls: staff open them; everyone votes once; results live; closed is closed
+        poll_body = {"question": "Jazz or punk?", "options": ["Jazz", "Punk", "Both"]}
+        assert (await ann.post(f"{base}/polls", poll_body)).status_code == 403
+        for bad in (
+            {"question": "x", "options": ["one"]},
+            {"question": "x", "options": [str(i) for i in range(7)]},
+            {"question": "", "options": ["a", "b"]},
+            {"question": "x", "options": ["a", ""]},
+        ):
+            assert (await host.post(f"{base}/polls", bad)).status_code == 422
+        r = await host.post(f"{base}/polls", {"question": "x", "options": ["a", "a"]})
+        assert r.status_code == 400
+        poll = (await host.post(f"{base}/polls", poll_body)).json()
+        assert poll["counts"] == [0, 0, 0] and poll["closed"] is False
+        r = await ann.post(f"{base}/polls/{poll['id']}/vote", {"option": 1})
+        assert r.status_code == 200 and r.json()["counts"] == [0, 1, 0]
+        assert (await ann.post(f"{base}/polls/{poll['id']}/vote", {"option": 0})).status_code == 409
+        assert (await bob.post(f"{base}/polls/{poll['id']}/vote", {"option": 5})).status_code == 400
+        assert (
+            await bob.post(f"{base}/polls/{poll['id']}/vote", {"option": -1})
+        ).status_code == 422
+        assert (await bob.post(f"{base}/polls/{poll['id']}/vote", {"option": 1})).status_code == 200
+        voted = await h.next_update(
+            lambda u: u["type"] == "poll_voted" and u["voter"] == bob.user_id
+        )
+        assert voted["option"] == 1
+        assert (await bob.post(f"{base}/polls/{poll['id']}/close")).status_code == 403
+        r = await host.post(f"{base}/polls/{poll['id']}/close")
+        assert r.status_code == 200 and r.json()["counts"] == [0, 2, 0] and r.json()["closed"]
+        r = await host.post(f"{base}/polls/{poll['id']}/vote", {"option": 0})
+        assert r.status_code == 409 and r.json()["error"]["code"] == "poll_closed"
+        snap = (await host.get(f"/api/rooms/{room_id}")).json()
+        assert snap["polls"][0]["counts"] == [0, 2, 0] and snap["questions"][0]["answered"]

@@ -119,6 +119,13 @@ async def test_updates_reproduce_fresh_snapshots(server: LiveServer) -> None:
                                 "bob made moderator",
                             ),
                             (bob, "/chat", {"text": "hello <b>all</b>"}, "bob chatted"),
+                            (bob, "/questions", {"text": "Why?"}, "bob asked"),
+                            (
+                                host,
+                                "/polls",
+                                {"question": "A or B?", "options": ["A", "B"]},
+                                "a poll opened",
+                            ),
                             (host, "/settings", None, "settings changed"),
                             (host, "/audience", {"key": bob_key}, "bob moved back"),
                             (host, "/invite", {"key": bob_key}, "invited a third time"),
@@ -149,6 +156,18 @@ async def test_updates_reproduce_fresh_snapshots(server: LiveServer) -> None:
                         )
                         assert r.status_code == 200
                         await check("a link pinned")
+                        snap = (await host.get(f"/api/rooms/{room_id}")).json()
+                        qid, pid = snap["questions"][0]["id"], snap["polls"][0]["id"]
+                        for who, path_, body, what in [
+                            (host, f"/questions/{qid}/upvote", None, "the host upvoted"),
+                            (host, f"/questions/{qid}/answered", {"answered": True}, "answered"),
+                            (bob, f"/polls/{pid}/vote", {"option": 1}, "bob voted"),
+                            (host, f"/polls/{pid}/vote", {"option": 0}, "the host voted"),
+                            (host, f"/polls/{pid}/close", None, "the poll closed"),
+                        ]:
+                            r = await who.post(base + path_, body)
+                            assert r.status_code == 200, (what, r.text)
+                            await check(what)
                         async with bob.live(path) as b2:  # replaces b1
                             await b2.recv()
                             await check("bob reconnected")

@@ -7,9 +7,20 @@ from dataclasses import replace
 from roomcast.actions.context import Context
 from roomcast.actions.stage import _scene
 from roomcast.bus import room_channel, signals_channel
-from roomcast.domain.model import REACTIONS, ChatMessage, PublicUser, User
+from roomcast.domain.model import REACTIONS, ChatMessage, Poll, PublicUser, Question, User
 from roomcast.domain.stage import Action, can
-from roomcast.domain.updates import ChatDeleted, ChatPosted, LinkPinned, Reaction
+from roomcast.domain.updates import (
+    ChatDeleted,
+    ChatPosted,
+    LinkPinned,
+    PollClosed,
+    PollOpened,
+    PollVoted,
+    QuestionAnswered,
+    QuestionAsked,
+    QuestionVoted,
+    Reaction,
+)
 from roomcast.errors import BadRequest, Conflict, NotFound, RateLimited
 
 
@@ -66,3 +77,97 @@ async def pin_link(ctx: Context, viewer: User, room_id: str, url: str | None) ->
         await uow.rooms.save(s.room)
         uow.publish(room_channel(s.room.id), LinkPinned(url))
     return url
+
+
+# --- Q&A ------------------------------------------------------------------------------------------
+
+MAX_QUESTIONS_PER_PERSON = 20
+
+
+async def ask(ctx: Context, viewer: User, room_id: str, text: str) -> Question:
+    async with ctx.transaction() as uow:
+        s = await _scene(ctx, uow, room_id, viewer)
+        can(s.actor(), Action.ASK).check()
+        _limit(ctx, "chat", f"{s.room.id}:{viewer.id}")
+        if await uow.questions.count_by(s.room.id, viewer.id) >= MAX_QUESTIONS_PER_PERSON:
+            raise Conflict("You have asked enough questions in this room.", code="too_many")
+        question = await uow.questions.add(s.room.id, PublicUser.of(viewer), text, ctx.clock())
+        uow.publish(room_channel(s.room.id), QuestionAsked(question))
+    return question
+
+
+async def upvote(ctx: Context, viewer: User, room_id: str, question_id: int) -> Question:
+    async with ctx.transaction() as uow:
+        s = await _scene(ctx, uow, room_id, viewer)
+        can(s.actor(), Action.ASK).check()
+        question = await uow.questions.get(s.room.id, question_id, uow.users)
+        if question is None:
+            raise NotFound("No such question in this room.", code="question_not_found")
+        if viewer.id in question.voters:
+            raise Conflict("You already upvoted this question.", code="already_voted")
+        await uow.questions.vote(question_id, viewer.id, ctx.clock())
+        uow.publish(room_channel(s.room.id), QuestionVoted(question_id, viewer.id))
+    return replace(question, voters=(*question.voters, viewer.id))
+
+
+async def mark_answered(
+    ctx: Context, viewer: User, room_id: str, question_id: int, answered: bool
+) -> Question:
+    async with ctx.transaction() as uow:
+        s = await _scene(ctx, uow, room_id, viewer)
+        can(s.actor(), Action.ANSWER_QUESTION).check()
+        question = await uow.questions.get(s.room.id, question_id, uow.users)
+        if question is None:
+            raise NotFound("No such question in this room.", code="question_not_found")
+        if question.answered != answered:
+            await uow.questions.set_answered(question_id, answered)
+            uow.publish(room_channel(s.room.id), QuestionAnswered(question_id, answered))
+    return replace(question, answered=answered)
+
+
+# --- polls ----------------------------------------------------------------------------------------
+
+
+async def open_poll(
+    ctx: Context, viewer: User, room_id: str, question: str, options: tuple[str, ...]
+) -> Poll:
+    async with ctx.transaction() as uow:
+        s = await _scene(ctx, uow, room_id, viewer)
+        can(s.actor(), Action.RUN_POLL).check()
+        if len(set(options)) != len(options):
+            raise BadRequest("Each option must be different.", code="duplicate_options")
+        poll = await uow.polls.add(s.room.id, viewer.id, question, options, ctx.clock())
+        uow.publish(room_channel(s.room.id), PollOpened(poll))
+    return poll
+
+
+async def vote(ctx: Context, viewer: User, room_id: str, poll_id: int, option: int) -> Poll:
+    async with ctx.transaction() as uow:
+        s = await _scene(ctx, uow, room_id, viewer)
+        can(s.actor(), Action.VOTE).check()
+        found = await uow.polls.all(s.room.id, only=poll_id)
+        if not found:
+            raise NotFound("No such poll in this room.", code="poll_not_found")
+        poll = found[0]
+        if poll.closed:
+            raise Conflict("This poll is closed.", code="poll_closed")
+        if not 0 <= option < len(poll.options):
+            raise BadRequest("No such option.", code="bad_option")
+        if viewer.id in poll.voters:
+            raise Conflict("You already voted in this poll.", code="already_voted")
+        await uow.polls.vote(poll_id, viewer.id, option, ctx.clock())
+        uow.publish(room_channel(s.room.id), PollVoted(poll_id, option, viewer.id))
+        return (await uow.polls.all(s.room.id, only=poll_id))[0]
+
+
+async def close_poll(ctx: Context, viewer: User, room_id: str, poll_id: int) -> Poll:
+    async with ctx.transaction() as uow:
+        s = await _scene(ctx, uow, room_id, viewer)
+        can(s.actor(), Action.RUN_POLL).check()
+        found = await uow.polls.all(s.room.id, only=poll_id)
+        if not found:
+            raise NotFound("No such poll in this room.", code="poll_not_found")
+        if not found[0].closed:
+            await uow.polls.close(poll_id)
+            uow.publish(room_channel(s.room.id), PollClosed(poll_id))
+    return replace(found[0], closed=True)

@@ -62,7 +62,15 @@ async def _snapshot(uow: UnitOfWork, room: Room) -> RoomSnapshot:
     hosts = await uow.users.public([room.host_id])
     people = await uow.participants.participants(room.id, uow.users)
     chat = await uow.chat.recent(room.id, uow.users, CHAT_WINDOW)
-    return RoomSnapshot(RoomView.of(room, hosts[room.host_id]), order(tuple(people)), tuple(chat))
+    questions = await uow.questions.all(room.id, uow.users)
+    polls = await uow.polls.all(room.id)
+    return RoomSnapshot(
+        RoomView.of(room, hosts[room.host_id]),
+        order(tuple(people)),
+        tuple(chat),
+        tuple(questions),
+        tuple(polls),
+    )
 
 
 def _after_commit_media(

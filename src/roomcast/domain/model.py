@@ -153,3 +153,32 @@ class ChatMessage:
 
 
 REACTIONS = ("👏", "❤️", "😂", "🔥", "💯", "🙌", "👍", "🎉")
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A listener's question (AMA): everyone upvotes once; hosts mark it answered."""
+
+    id: int
+    author: PublicUser
+    text: str
+    created_at: datetime
+    voters: tuple[UserId, ...] = ()  # in order of voting
+    answered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Poll:
+    """A debate poll: 2 to 6 options, one vote each, results live, closed by hosts."""
+
+    id: int
+    question: str
+    options: tuple[str, ...]
+    counts: tuple[int, ...]
+    voters: tuple[UserId, ...]  # who voted (not for what)
+    created_at: datetime
+    closed: bool = False
+
+    def __post_init__(self) -> None:
+        if not 2 <= len(self.options) <= 6 or len(self.counts) != len(self.options):
+            raise ValueError("a poll has 2 to 6 options, each with a count")

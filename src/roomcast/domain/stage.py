@@ -37,6 +37,10 @@ class Action(enum.StrEnum):
     REACT = "react"
     DELETE_MESSAGE = "delete_message"  # anyone's (authors may delete their own anyway)
     PIN_LINK = "pin_link"
+    ASK = "ask"  # a question, and upvote others'
+    ANSWER_QUESTION = "answer_question"
+    RUN_POLL = "run_poll"  # open and close polls
+    VOTE = "vote"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,10 @@ RULES: dict[Action, Rule] = {
     Action.REACT: Rule.self_only(H, M, S, L),
     Action.DELETE_MESSAGE: Rule.self_only(H, M),
     Action.PIN_LINK: Rule.self_only(H),
+    Action.ASK: Rule.self_only(H, M, S, L),
+    Action.ANSWER_QUESTION: Rule.self_only(H, M),
+    Action.RUN_POLL: Rule.self_only(H, M),
+    Action.VOTE: Rule.self_only(H, M, S, L),
 }
 
 # Admins keep order across the server: they may end any room.

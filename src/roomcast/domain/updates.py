@@ -14,13 +14,16 @@ from roomcast.domain.model import (
     ChatMessage,
     EndReason,
     Participant,
+    Poll,
     PublicUser,
+    Question,
     Role,
     Room,
     RoomId,
     RoomSettings,
     RoomState,
     Topic,
+    UserId,
     Visibility,
 )
 
@@ -70,6 +73,8 @@ class RoomSnapshot:
     room: RoomView
     participants: tuple[Participant, ...]  # present now, in order of joining
     chat: tuple[ChatMessage, ...] = ()  # the last CHAT_WINDOW messages, oldest first
+    questions: tuple[Question, ...] = ()  # oldest first; clients rank them by votes
+    polls: tuple[Poll, ...] = ()  # oldest first
 
     def participant(self, key: str) -> Participant | None:
         return next((p for p in self.participants if p.key == key), None)
@@ -150,6 +155,46 @@ class ChatDeleted:
 
 
 @dataclass(frozen=True, slots=True)
+class QuestionAsked:
+    question: Question
+    type: Literal["question_asked"] = "question_asked"
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionVoted:
+    id: int
+    voter: UserId
+    type: Literal["question_voted"] = "question_voted"
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionAnswered:
+    id: int
+    answered: bool
+    type: Literal["question_answered"] = "question_answered"
+
+
+@dataclass(frozen=True, slots=True)
+class PollOpened:
+    poll: Poll
+    type: Literal["poll_opened"] = "poll_opened"
+
+
+@dataclass(frozen=True, slots=True)
+class PollVoted:
+    id: int
+    option: int
+    voter: UserId
+    type: Literal["poll_voted"] = "poll_voted"
+
+
+@dataclass(frozen=True, slots=True)
+class PollClosed:
+    id: int
+    type: Literal["poll_closed"] = "poll_closed"
+
+
+@dataclass(frozen=True, slots=True)
 class LinkPinned:
     url: str | None
     type: Literal["link_pinned"] = "link_pinned"
@@ -181,6 +226,12 @@ RoomUpdate = (
     | ChatPosted
     | ChatDeleted
     | LinkPinned
+    | QuestionAsked
+    | QuestionVoted
+    | QuestionAnswered
+    | PollOpened
+    | PollVoted
+    | PollClosed
     | RoomEnded
 )
 
@@ -201,6 +252,13 @@ FRESH_ROLE: dict[str, object] = {
 def _change(snapshot: RoomSnapshot, key: str, **changes: object) -> RoomSnapshot:
     people = tuple(replace(p, **changes) if p.key == key else p for p in snapshot.participants)  # type: ignore[arg-type]
     return replace(snapshot, participants=people)
+
+
+def _vote(poll: Poll, option: int, voter: UserId) -> Poll:
+    if voter in poll.voters:
+        return poll
+    counts = tuple(c + (i == option) for i, c in enumerate(poll.counts))
+    return replace(poll, counts=counts, voters=(*poll.voters, voter))
 
 
 def apply(snapshot: RoomSnapshot, update: RoomUpdate) -> RoomSnapshot:
@@ -236,11 +294,44 @@ def apply(snapshot: RoomSnapshot, update: RoomUpdate) -> RoomSnapshot:
             return replace(snapshot, chat=chat)
         case LinkPinned(url=url):
             return replace(snapshot, room=replace(snapshot.room, pinned_link=url))
+        case QuestionAsked(question=q):
+            asked = tuple(x for x in snapshot.questions if x.id != q.id)
+            return replace(snapshot, questions=tuple(sorted((*asked, q), key=lambda x: x.id)))
+        case QuestionVoted(id=qid, voter=voter):
+            return replace(
+                snapshot,
+                questions=tuple(
+                    replace(q, voters=(*q.voters, voter))
+                    if q.id == qid and voter not in q.voters
+                    else q
+                    for q in snapshot.questions
+                ),
+            )
+        case QuestionAnswered(id=qid, answered=answered):
+            return replace(
+                snapshot,
+                questions=tuple(
+                    replace(q, answered=answered) if q.id == qid else q for q in snapshot.questions
+                ),
+            )
+        case PollOpened(poll=poll):
+            others_p = tuple(x for x in snapshot.polls if x.id != poll.id)
+            return replace(snapshot, polls=tuple(sorted((*others_p, poll), key=lambda x: x.id)))
+        case PollVoted(id=pid, option=option, voter=voter):
+            return replace(
+                snapshot,
+                polls=tuple(_vote(p, option, voter) if p.id == pid else p for p in snapshot.polls),
+            )
+        case PollClosed(id=pid):
+            return replace(
+                snapshot,
+                polls=tuple(replace(p, closed=True) if p.id == pid else p for p in snapshot.polls),
+            )
         case RoomEnded(ended_at=ended_at, reason=reason):
             room = replace(
                 snapshot.room, state=RoomState.ENDED, ended_at=ended_at, end_reason=reason
             )
-            return RoomSnapshot(room=room, participants=(), chat=snapshot.chat)
+            return replace(snapshot, room=room, participants=())
     raise TypeError(f"not a room update: {update!r}")  # pragma: no cover - exhaustive match
 
 

@@ -23,6 +23,8 @@ from roomcast.store.repos import (
     BanRepo,
     ChatRepo,
     ParticipantRepo,
+    PollRepo,
+    QuestionRepo,
     RoomRepo,
     SessionRepo,
     UserRepo,
@@ -42,6 +44,8 @@ class UnitOfWork:
         self.participants = ParticipantRepo(session)
         self.bans = BanRepo(session)
         self.chat = ChatRepo(session)
+        self.questions = QuestionRepo(session)
+        self.polls = PollRepo(session)
         self.outbox: list[tuple[str, object]] = []
         self.effects: list[Callable[[], Awaitable[None]]] = []
 

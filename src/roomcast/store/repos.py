@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -12,7 +13,9 @@ from roomcast.domain.model import (
     ChatMessage,
     EndReason,
     Participant,
+    Poll,
     PublicUser,
+    Question,
     Role,
     Room,
     RoomId,
@@ -26,6 +29,10 @@ from roomcast.domain.model import (
 from roomcast.store.tables import (
     ChatMessageRow,
     ParticipantRow,
+    PollRow,
+    PollVoteRow,
+    QuestionRow,
+    QuestionVoteRow,
     RoomBanRow,
     RoomRow,
     SessionRow,
@@ -380,3 +387,128 @@ class ChatRepo:
             )
             for r in reversed(rows)
         ]
+
+
+class QuestionRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, room_id: RoomId, author: PublicUser, text: str, now: datetime) -> Question:
+        row = QuestionRow(room_id=room_id, user_id=author.id, text=text, created_at=now)
+        self._s.add(row)
+        await self._s.flush()
+        return Question(row.id, author, text, now)
+
+    async def get(self, room_id: RoomId, question_id: int, users: UserRepo) -> Question | None:
+        found = await self.all(room_id, users, only=question_id)
+        return found[0] if found else None
+
+    async def vote(self, question_id: int, user_id: UserId, now: datetime) -> None:
+        self._s.add(QuestionVoteRow(question_id=question_id, user_id=user_id, voted_at=now))
+        await self._s.flush()
+
+    async def set_answered(self, question_id: int, answered: bool) -> None:
+        await self._s.execute(
+            update(QuestionRow).where(QuestionRow.id == question_id).values(answered=answered)
+        )
+
+    async def count_by(self, room_id: RoomId, user_id: UserId) -> int:
+        rows = await self._s.scalars(
+            select(QuestionRow.id).where(
+                QuestionRow.room_id == room_id, QuestionRow.user_id == user_id
+            )
+        )
+        return len(list(rows))
+
+    async def all(
+        self, room_id: RoomId, users: UserRepo, only: int | None = None
+    ) -> list[Question]:
+        stmt = select(QuestionRow).where(QuestionRow.room_id == room_id).order_by(QuestionRow.id)
+        if only is not None:
+            stmt = stmt.where(QuestionRow.id == only)
+        rows = list(await self._s.scalars(stmt))
+        if not rows:
+            return []
+        votes = (
+            await self._s.execute(
+                select(QuestionVoteRow.question_id, QuestionVoteRow.user_id)
+                .where(QuestionVoteRow.question_id.in_([r.id for r in rows]))
+                .order_by(QuestionVoteRow.voted_at, QuestionVoteRow.user_id)
+            )
+        ).all()
+        voters: dict[int, list[UserId]] = {}
+        for qid, uid in votes:
+            voters.setdefault(qid, []).append(UserId(uid))
+        people = await users.public(UserId(r.user_id) for r in rows)
+        return [
+            Question(
+                r.id,
+                people[UserId(r.user_id)],
+                r.text,
+                r.created_at,
+                tuple(voters.get(r.id, ())),
+                r.answered,
+            )
+            for r in rows
+        ]
+
+
+class PollRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(
+        self,
+        room_id: RoomId,
+        author: UserId,
+        question: str,
+        options: tuple[str, ...],
+        now: datetime,
+    ) -> Poll:
+        row = PollRow(
+            room_id=room_id,
+            user_id=author,
+            question=question,
+            options=json.dumps(list(options)),
+            created_at=now,
+        )
+        self._s.add(row)
+        await self._s.flush()
+        return Poll(row.id, question, options, (0,) * len(options), (), now)
+
+    async def vote(self, poll_id: int, user_id: UserId, option: int, now: datetime) -> None:
+        self._s.add(PollVoteRow(poll_id=poll_id, user_id=user_id, option=option, voted_at=now))
+        await self._s.flush()
+
+    async def close(self, poll_id: int) -> None:
+        await self._s.execute(update(PollRow).where(PollRow.id == poll_id).values(closed=True))
+
+    async def all(self, room_id: RoomId, only: int | None = None) -> list[Poll]:
+        stmt = select(PollRow).where(PollRow.room_id == room_id).order_by(PollRow.id)
+        if only is not None:
+            stmt = stmt.where(PollRow.id == only)
+        rows = list(await self._s.scalars(stmt))
+        if not rows:
+            return []
+        votes = (
+            await self._s.execute(
+                select(PollVoteRow.poll_id, PollVoteRow.user_id, PollVoteRow.option)
+                .where(PollVoteRow.poll_id.in_([r.id for r in rows]))
+                .order_by(PollVoteRow.voted_at, PollVoteRow.user_id)
+            )
+        ).all()
+        polls = []
+        for r in rows:
+            options = tuple(json.loads(r.options))
+            counts = [0] * len(options)
+            voters = []
+            for pid, uid, option in votes:
+                if pid == r.id:
+                    counts[option] += 1
+                    voters.append(UserId(uid))
+            polls.append(
+                Poll(
+                    r.id, r.question, options, tuple(counts), tuple(voters), r.created_at, r.closed
+                )
+            )
+        return polls

@@ -152,3 +152,57 @@ class ChatMessageRow(Base):
     deleted_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
+
+
+class QuestionRow(Base):
+    __tablename__ = "questions"
+    __table_args__ = (Index("ix_questions_room_id_id", "room_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class QuestionVoteRow(Base):
+    """One upvote per person per question: the primary key says so."""
+
+    __tablename__ = "question_votes"
+
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PollRow(Base):
+    __tablename__ = "polls"
+    __table_args__ = (Index("ix_polls_room_id_id", "room_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(String(200))
+    options: Mapped[str] = mapped_column(Text)  # JSON list of 2-6 strings
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class PollVoteRow(Base):
+    """One vote per person per poll: the primary key says so."""
+
+    __tablename__ = "poll_votes"
+
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    option: Mapped[int] = mapped_column(Integer)
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -148,6 +148,25 @@ class PinIn(Body):
     )
 
 
+class QuestionIn(Body):
+    text: Annotated[Text, Field(min_length=1, max_length=300)]
+
+
+class AnsweredIn(Body):
+    answered: bool = True
+
+
+class PollIn(Body):
+    question: Annotated[Line, Field(min_length=1, max_length=200)]
+    options: Annotated[
+        list[Annotated[Line, Field(min_length=1, max_length=80)]], Field(min_length=2, max_length=6)
+    ]
+
+
+class VoteIn(Body):
+    option: Annotated[int, Field(ge=0, le=5)]
+
+
 class UserOut(BaseModel):
     username: str
     display_name: str
