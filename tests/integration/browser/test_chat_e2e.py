@@ -50,3 +50,46 @@ async def test_chat_reactions_pin(browser: Browser, web_server: LiveServer) -> N
     await host.get_by_label("Pinned link").fill("https://example.org/agenda")
     await host.get_by_role("button", name="Save").click()
     await expect(guest.locator("#pinned-link")).to_have_text("https://example.org/agenda")
+
+
+async def test_questions_and_polls_on_every_page(browser: Browser, web_server: LiveServer) -> None:
+    base = web_server.url
+    host = await (await browser.new_context()).new_page()
+    ann = await (await browser.new_context()).new_page()
+    bob = await (await browser.new_context()).new_page()
+    await sign_up(host, base, "hostp", "Host P")
+    await sign_up(ann, base, "annp", "Ann P")
+    await sign_up(bob, base, "bobp", "Bob P")
+    await host.get_by_role("button", name="Start a room").click()
+    await host.get_by_role("button", name="Let's go").click()
+    await host.wait_for_url(re.compile(r"/r/"))
+    for page in (ann, bob):
+        await page.goto(host.url)
+    for page in (host, ann, bob):
+        await page.get_by_role("tab", name="Q&A").click()
+
+    # Ann asks; Bob upvotes (once); the host marks it answered: everyone sees it
+    await ann.get_by_label("Your question").fill("Is <b>jazz</b> the new punk?")
+    await ann.get_by_role("button", name="Ask").click()
+    upvote = bob.locator("#qa-list .upvote").first
+    await upvote.click()
+    await expect(upvote).to_be_disabled()
+    await expect(host.locator("#qa-list li").first).to_contain_text("1")
+    await host.get_by_role("button", name="Mark answered").click()
+    await expect(ann.locator("#qa-list li").first).to_contain_text("Answered")
+    await expect(ann.locator("#qa-list li").first).to_contain_text("Is <b>jazz</b> the new punk?")
+
+    # the host opens a poll; Ann and Bob vote; counts agree on all pages; the host closes it
+    await host.get_by_role("tab", name="Polls").click()
+    await host.get_by_label("Poll question").fill("Jazz or punk?")
+    await host.get_by_label("Options, one per line (2–6)").fill("Jazz\nPunk\nBoth")
+    await host.get_by_role("button", name="Open poll").click()
+    for page, choice in ((ann, "Both"), (bob, "Both")):
+        await page.get_by_role("tab", name="Polls").click()
+        await page.locator(".poll").get_by_role("button", name=choice).click()
+    for page in (host, ann, bob):
+        await expect(page.locator(".poll")).to_contain_text("2 votes", timeout=10_000)
+    await host.get_by_role("button", name="Close poll").click()
+    for page in (host, ann, bob):
+        await expect(page.locator(".poll")).to_contain_text("2 votes · Closed")
+        await expect(page.locator(".poll .poll-option").nth(2)).to_contain_text("2 · 100%")

@@ -117,6 +117,8 @@ function render() {
   if (self?.invited && !$('invite-dialog').open) $('invite-dialog').showModal();
   if (!self?.invited && $('invite-dialog').open) $('invite-dialog').close();
   renderChat();
+  renderQuestions();
+  renderPolls();
   if (self) audio.setStage(speaking, self.muted || self.muted_by_moderator);
 }
 
@@ -163,6 +165,101 @@ function floatReaction({ key, emoji }) {
 
 $('react-row').replaceChildren(...REACTIONS.map((emoji) => el('button', { class: 'btn btn-round react', type: 'button',
   'aria-label': `React ${emoji}`, onclick: () => post('/reactions', { emoji }) }, emoji)));
+
+// --- tabs: chat, Q&A, polls ----------------------------------------------------------------------
+const TABS = ['chat', 'qa', 'polls'];
+function selectTab(name) {
+  for (const t of TABS) {
+    const on = t === name;
+    $(`tab-${t}`).setAttribute('aria-selected', String(on));
+    $(`tab-${t}`).tabIndex = on ? 0 : -1;
+    $(`panel-${t}`).hidden = !on;
+  }
+}
+TABS.forEach((t, i) => {
+  $(`tab-${t}`).addEventListener('click', () => selectTab(t));
+  $(`tab-${t}`).addEventListener('keydown', (e) => {
+    const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+    if (!step) return;
+    const next = TABS[(i + step + TABS.length) % TABS.length];
+    selectTab(next);
+    $(`tab-${next}`).focus();
+  });
+});
+
+// --- Q&A ----------------------------------------------------------------------------------------
+function renderQuestions() {
+  const staff = iAmStaff();
+  const signedIn = Boolean(me && mine()?.user);
+  const ranked = [...snapshot.questions].sort((a, b) =>
+    (a.answered - b.answered) || (b.voters.length - a.voters.length) || (a.id - b.id));
+  $('qa-list').replaceChildren(...ranked.map((q) => {
+    const voted = me && q.voters.includes(me.id);
+    const asker = snapshot.participants.find((p) => p.user && p.user.id === q.author.id);
+    return el('li', { class: `qa-item${q.answered ? ' answered' : ''}`, 'data-id': q.id },
+      el('button', { class: 'btn btn-round upvote', type: 'button', 'aria-pressed': String(Boolean(voted)),
+        'aria-label': `Upvote: ${q.text} (${q.voters.length})`, disabled: !signedIn || voted || undefined,
+        onclick: () => post(`/questions/${q.id}/upvote`) }, '▲', el('span', { text: String(q.voters.length) })),
+      el('div', { class: 'qa-text' }, q.text,
+        el('span', { class: 'qa-meta', text: `${q.author.display_name}${q.answered ? ' · Answered' : ''}` })),
+      staff ? el('span', { class: 'quick' },
+        el('button', { class: 'btn btn-small', type: 'button', onclick: () => post(`/questions/${q.id}/answered`, { answered: !q.answered }) },
+          q.answered ? 'Reopen' : 'Mark answered'),
+        asker && asker.role === 'listener' && !asker.invited
+          ? el('button', { class: 'btn btn-small', type: 'button', 'aria-label': `Invite ${q.author.display_name} to speak`,
+            onclick: () => post('/invite', { key: asker.key }) }, 'Invite up')
+          : null) : null);
+  }));
+  $('qa-empty').hidden = snapshot.questions.length > 0;
+  $('qa-form').hidden = !signedIn;
+  const open = snapshot.questions.filter((q) => !q.answered).length;
+  $('qa-count').textContent = open ? String(open) : '';
+}
+
+$('qa-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const input = $('qa-input');
+  const text = input.value.trim();
+  if (text && await post('/questions', { text })) input.value = '';
+});
+
+// --- polls --------------------------------------------------------------------------------------
+function renderPolls() {
+  const staff = iAmStaff();
+  const signedIn = Boolean(me && mine()?.user);
+  $('poll-list').replaceChildren(...[...snapshot.polls].reverse().map((poll) => {
+    const voted = me && poll.voters.includes(me.id);
+    const total = poll.counts.reduce((a, b) => a + b, 0);
+    const showResults = voted || poll.closed || !signedIn;
+    const options = poll.options.map((text, i) => {
+      if (!showResults) {
+        return el('button', { class: 'btn btn-block', type: 'button', onclick: () => post(`/polls/${poll.id}/vote`, { option: i }) }, text);
+      }
+      const pct = total ? Math.round((100 * poll.counts[i]) / total) : 0;
+      const fill = el('span');
+      fill.style.width = `${pct}%`;
+      return el('div', { class: 'poll-option' },
+        el('span', { text }), el('strong', { text: `${poll.counts[i]} · ${pct}%` }),
+        el('div', { class: 'bar', role: 'img', 'aria-label': `${text}: ${poll.counts[i]} votes, ${pct}%` }, fill));
+    });
+    return el('article', { class: 'poll', 'data-id': poll.id },
+      el('h3', { text: poll.question }),
+      ...options,
+      el('p', { class: 'muted small', text: `${plural(total, 'vote', 'votes')}${poll.closed ? ' · Closed' : ''}` }),
+      staff && !poll.closed ? el('button', { class: 'btn btn-small', type: 'button', onclick: () => post(`/polls/${poll.id}/close`) }, 'Close poll') : null);
+  }));
+  $('polls-empty').hidden = snapshot.polls.length > 0;
+  $('poll-form').hidden = !staff;
+  const open = snapshot.polls.filter((p) => !p.closed).length;
+  $('polls-count').textContent = open ? String(open) : '';
+}
+
+$('poll-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const f = e.target.elements;
+  const options = f.options.value.split('\n').map((x) => x.trim()).filter(Boolean);
+  if (await post('/polls', { question: f.question.value.trim(), options })) e.target.reset();
+});
 
 $('chat-form').addEventListener('submit', async (e) => {
   e.preventDefault();

@@ -38,10 +38,29 @@ export function applyRoom(snapshot, u) {
     }
     case 'chat_deleted':
       return { ...snapshot, chat: snapshot.chat.map((m) => (m.id === u.id ? { ...m, text: '', deleted: true } : m)) };
+    case 'question_asked': {
+      const questions = snapshot.questions.filter((q) => q.id !== u.question.id);
+      questions.push(u.question);
+      return { ...snapshot, questions: questions.sort((a, b) => a.id - b.id) };
+    }
+    case 'question_voted':
+      return { ...snapshot, questions: snapshot.questions.map((q) => (q.id === u.id && !q.voters.includes(u.voter) ? { ...q, voters: [...q.voters, u.voter] } : q)) };
+    case 'question_answered':
+      return { ...snapshot, questions: snapshot.questions.map((q) => (q.id === u.id ? { ...q, answered: u.answered } : q)) };
+    case 'poll_opened': {
+      const polls = snapshot.polls.filter((p) => p.id !== u.poll.id);
+      polls.push(u.poll);
+      return { ...snapshot, polls: polls.sort((a, b) => a.id - b.id) };
+    }
+    case 'poll_voted':
+      return { ...snapshot, polls: snapshot.polls.map((p) => (p.id === u.id && !p.voters.includes(u.voter)
+        ? { ...p, counts: p.counts.map((c, i) => c + (i === u.option ? 1 : 0)), voters: [...p.voters, u.voter] } : p)) };
+    case 'poll_closed':
+      return { ...snapshot, polls: snapshot.polls.map((p) => (p.id === u.id ? { ...p, closed: true } : p)) };
     case 'link_pinned':
       return { ...snapshot, room: { ...snapshot.room, pinned_link: u.url } };
     case 'room_ended':
-      return { room: { ...snapshot.room, state: 'ended', ended_at: u.ended_at, end_reason: u.reason }, participants: [], chat: snapshot.chat };
+      return { ...snapshot, room: { ...snapshot.room, state: 'ended', ended_at: u.ended_at, end_reason: u.reason }, participants: [] };
     default:
       return snapshot; // a newer server may send update types this page does not know yet
   }
