@@ -165,3 +165,41 @@ async def test_a_moderator_takes_over_when_the_host_stays_away(server: LiveServe
         async with host.live(f"{base}/live") as h:  # the old host comes back as a moderator
             snap = (await h.recv())["snapshot"]
             assert {p["key"]: p["role"] for p in snap["participants"]}[key(host)] == "moderator"
+
+
+async def test_speaking_timer(server: LiveServer) -> None:
+    room_id, (host, bob) = await room_with(server, "host5", "bob5")
+    base = f"/api/rooms/{room_id}"
+    csrf = {"x-csrf-token": host.http.cookies["rc_csrf"]}
+    async with host.live(f"{base}/live") as h, bob.live(f"{base}/live") as b:
+        await h.recv()
+        await b.recv()
+        r = await host.http.put(
+            f"{base}/timer", json={"key": key(bob), "seconds": 60}, headers=csrf
+        )
+        assert r.status_code == 403  # a listener has no turn to time
+        await host.post(f"{base}/invite", {"key": key(bob)})
+        await bob.post(f"{base}/invite/answer", {"accept": True})
+        r = await bob.http.put(
+            f"{base}/timer",
+            json={"key": key(bob), "seconds": 600},
+            headers={"x-csrf-token": bob.http.cookies["rc_csrf"]},
+        )
+        assert r.status_code == 403  # speakers do not time themselves
+        for bad in (
+            {"key": key(bob), "seconds": 5},
+            {"key": key(bob), "seconds": 99999},
+            {"key": "<x>", "seconds": 60},
+        ):
+            r = await host.http.put(f"{base}/timer", json=bad, headers=csrf)
+            assert r.status_code == 422
+        r = await host.http.put(
+            f"{base}/timer", json={"key": key(bob), "seconds": 90}, headers=csrf
+        )
+        assert r.status_code == 200 and r.json()["key"] == key(bob)
+        update = await b.next_update(lambda u: u["type"] == "timer_changed")
+        assert update["timer"]["key"] == key(bob)
+        r = await host.http.put(f"{base}/timer", json={"key": None}, headers=csrf)
+        assert r.status_code == 200 and r.json() is None
+        snap = (await host.get(f"/api/rooms/{room_id}")).json()
+        assert snap["room"]["timer"] is None

@@ -164,8 +164,17 @@ async def test_updates_reproduce_fresh_snapshots(server: LiveServer) -> None:
                             (bob, f"/polls/{pid}/vote", {"option": 1}, "bob voted"),
                             (host, f"/polls/{pid}/vote", {"option": 0}, "the host voted"),
                             (host, f"/polls/{pid}/close", None, "the poll closed"),
+                            (host, "/timer", {"key": bob_key, "seconds": 60}, "bob's turn"),
+                            (host, "/timer", {"key": None}, "the timer stopped"),
                         ]:
-                            r = await who.post(base + path_, body)
+                            if path_ == "/timer":
+                                r = await who.http.put(
+                                    base + path_,
+                                    json=body,
+                                    headers={"x-csrf-token": who.http.cookies["rc_csrf"]},
+                                )
+                            else:
+                                r = await who.post(base + path_, body)
                             assert r.status_code == 200, (what, r.text)
                             await check(what)
                         async with bob.live(path) as b2:  # replaces b1

@@ -8,11 +8,20 @@ mix follows the stored state whatever a client sends.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from roomcast.actions.context import Context
 from roomcast.actions.rooms import load_live, participant_key, refresh_hallway
 from roomcast.bus import room_channel
-from roomcast.domain.model import Participant, PublicUser, Role, Room, RoomSettings, User
+from roomcast.domain.model import (
+    Participant,
+    PublicUser,
+    Role,
+    Room,
+    RoomSettings,
+    SpeakingTimer,
+    User,
+)
 from roomcast.domain.stage import Action, Actor, can
 from roomcast.domain.updates import (
     FRESH_ROLE,
@@ -24,6 +33,7 @@ from roomcast.domain.updates import (
     RoleChanged,
     RoomUpdate,
     SettingsChanged,
+    TimerChanged,
 )
 from roomcast.errors import Conflict, Forbidden, NotFound
 from roomcast.store import UnitOfWork
@@ -242,3 +252,22 @@ async def change_settings(
                 if p.hand_raised_at is not None:
                     await s.save(p, replace(p, hand_raised_at=None), HandChanged(p.key, None))
     return settings
+
+
+async def time_turn(
+    ctx: Context, actor: User, room_id: str, key: str | None, seconds: int
+) -> SpeakingTimer | None:
+    """Give someone on stage the floor for `seconds` (debate turns), or stop the timer."""
+    async with ctx.transaction() as uow:
+        s = await _scene(ctx, uow, room_id, actor)
+        if key is None:
+            can(s.actor(), Action.TIME_TURN, Role.SPEAKER).check()
+            timer = None
+        else:
+            target = s.me if key == s.me.key else await s.person(key)
+            can(s.actor(), Action.TIME_TURN, target.role).check()
+            timer = SpeakingTimer(key, ctx.clock() + timedelta(seconds=seconds))
+        s.room = replace(s.room, timer=timer)
+        await uow.rooms.save(s.room)
+        uow.publish(room_channel(s.room.id), TimerChanged(timer))
+    return timer

@@ -84,6 +84,14 @@ class RoomSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeakingTimer:
+    """A debate turn: who has the floor and until when (clients count down to it)."""
+
+    key: str
+    ends_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Room:
     id: RoomId
     host_id: UserId
@@ -100,6 +108,7 @@ class Room:
     host_absent_since: datetime | None = None
     settings: RoomSettings = RoomSettings()
     pinned_link: str | None = None
+    timer: SpeakingTimer | None = None
 
     def __post_init__(self) -> None:
         if not self.title.strip():

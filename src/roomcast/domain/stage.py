@@ -41,6 +41,7 @@ class Action(enum.StrEnum):
     ANSWER_QUESTION = "answer_question"
     RUN_POLL = "run_poll"  # open and close polls
     VOTE = "vote"
+    TIME_TURN = "time_turn"  # start or stop a speaking timer for someone on stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,7 @@ RULES: dict[Action, Rule] = {
     Action.ANSWER_QUESTION: Rule.self_only(H, M),
     Action.RUN_POLL: Rule.self_only(H, M),
     Action.VOTE: Rule.self_only(H, M, S, L),
+    Action.TIME_TURN: Rule.on({H: frozenset({H, M, S}), M: frozenset({H, M, S})}),
 }
 
 # Admins keep order across the server: they may end any room.

@@ -22,6 +22,7 @@ from roomcast.domain.model import (
     RoomId,
     RoomSettings,
     RoomState,
+    SpeakingTimer,
     Topic,
     UserId,
     Visibility,
@@ -45,6 +46,7 @@ class RoomView:
     end_reason: EndReason | None
     settings: RoomSettings = RoomSettings()
     pinned_link: str | None = None
+    timer: SpeakingTimer | None = None
 
     @staticmethod
     def of(room: Room, host: PublicUser) -> RoomView:
@@ -62,6 +64,7 @@ class RoomView:
             end_reason=room.end_reason,
             settings=room.settings,
             pinned_link=room.pinned_link,
+            timer=room.timer,
         )
 
 
@@ -195,6 +198,12 @@ class PollClosed:
 
 
 @dataclass(frozen=True, slots=True)
+class TimerChanged:
+    timer: SpeakingTimer | None
+    type: Literal["timer_changed"] = "timer_changed"
+
+
+@dataclass(frozen=True, slots=True)
 class LinkPinned:
     url: str | None
     type: Literal["link_pinned"] = "link_pinned"
@@ -226,6 +235,7 @@ RoomUpdate = (
     | ChatPosted
     | ChatDeleted
     | LinkPinned
+    | TimerChanged
     | QuestionAsked
     | QuestionVoted
     | QuestionAnswered
@@ -294,6 +304,8 @@ def apply(snapshot: RoomSnapshot, update: RoomUpdate) -> RoomSnapshot:
             return replace(snapshot, chat=chat)
         case LinkPinned(url=url):
             return replace(snapshot, room=replace(snapshot.room, pinned_link=url))
+        case TimerChanged(timer=timer):
+            return replace(snapshot, room=replace(snapshot.room, timer=timer))
         case QuestionAsked(question=q):
             asked = tuple(x for x in snapshot.questions if x.id != q.id)
             return replace(snapshot, questions=tuple(sorted((*asked, q), key=lambda x: x.id)))

@@ -21,6 +21,7 @@ from roomcast.domain.model import (
     RoomId,
     RoomSettings,
     RoomState,
+    SpeakingTimer,
     Topic,
     User,
     UserId,
@@ -161,6 +162,9 @@ def _room(row: RoomRow) -> Room:
         host_absent_since=row.host_absent_since,
         settings=RoomSettings(row.hand_raising, row.speakers_join_muted, row.chat),
         pinned_link=row.pinned_link,
+        timer=SpeakingTimer(row.timer_key, row.timer_ends_at)
+        if row.timer_key and row.timer_ends_at
+        else None,
     )
 
 
@@ -182,6 +186,8 @@ def _room_values(room: Room) -> dict[str, object]:
         "speakers_join_muted": room.settings.speakers_join_muted,
         "chat": room.settings.chat,
         "pinned_link": room.pinned_link,
+        "timer_key": room.timer.key if room.timer else None,
+        "timer_ends_at": room.timer.ends_at if room.timer else None,
     }
 
 

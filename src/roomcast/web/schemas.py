@@ -167,6 +167,11 @@ class VoteIn(Body):
     option: Annotated[int, Field(ge=0, le=5)]
 
 
+class TimerIn(Body):
+    key: ParticipantKey | None = Field(description="Whose turn; null stops the timer")
+    seconds: Annotated[int, Field(ge=10, le=1800)] = 60
+
+
 class UserOut(BaseModel):
     username: str
     display_name: str

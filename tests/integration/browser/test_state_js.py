@@ -18,6 +18,7 @@ from roomcast.domain.model import (
     RoomId,
     RoomSettings,
     RoomState,
+    SpeakingTimer,
     Topic,
     UserId,
     Visibility,
@@ -48,6 +49,7 @@ from roomcast.domain.updates import (
     RoomSummary,
     RoomView,
     SettingsChanged,
+    TimerChanged,
     apply,
     apply_hallway,
 )
@@ -106,6 +108,9 @@ async def test_room_and_hallway_updates_match_python(
         PollVoted(4, 0, UserId(1)),  # a second vote by the same person changes nothing
         PollVoted(4, 0, UserId(2)),
         PollClosed(4),
+        TimerChanged(SpeakingTimer("u1", at(90))),
+        TimerChanged(None),
+        TimerChanged(SpeakingTimer("u1", at(120))),
         ParticipantRemoved("u2", True),
         ParticipantJoined(Participant("u2", BOB, Role.SPEAKER, at(3), muted=True)),  # idempotent
         ParticipantLeft("g1"),

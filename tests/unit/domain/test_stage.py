@@ -40,6 +40,7 @@ EXPECTED: dict[Action, set[tuple[Role, Role | None]]] = {
     Action.ANSWER_QUESTION: {(H, SELF), (M, SELF)},
     Action.RUN_POLL: {(H, SELF), (M, SELF)},
     Action.VOTE: {(H, SELF), (M, SELF), (S, SELF), (L, SELF)},
+    Action.TIME_TURN: {(H, H), (H, M), (H, S), (M, H), (M, M), (M, S)},
 }
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from roomcast.actions import media, stage
-from roomcast.domain.model import Participant, Role, RoomSettings
+from roomcast.domain.model import Participant, Role, RoomSettings, SpeakingTimer
 from roomcast.media import SessionDescription
 from roomcast.web.deps import Ctx, GuestToken, SignedIn, Viewer
 from roomcast.web.routes.rooms import RoomIdPath
@@ -22,6 +22,7 @@ from roomcast.web.schemas import (
     RemoveIn,
     RoleIn,
     SettingsIn,
+    TimerIn,
 )
 
 router = APIRouter(prefix="/api/rooms/{room_id}", tags=["stage"])
@@ -124,3 +125,14 @@ async def remove(room_id: RoomIdPath, key: KeyPath, body: RemoveIn, user: Signed
 async def settings(room_id: RoomIdPath, body: SettingsIn, user: SignedIn, ctx: Ctx) -> RoomSettings:
     new = RoomSettings(body.hand_raising, body.speakers_join_muted, body.chat)
     return await stage.change_settings(ctx, user, room_id, new)
+
+
+@router.put(
+    "/timer",
+    response_model=SpeakingTimer | None,
+    summary="Start a speaking timer for someone on stage, or stop it (host, moderators)",
+)
+async def timer(
+    room_id: RoomIdPath, body: TimerIn, user: SignedIn, ctx: Ctx
+) -> SpeakingTimer | None:
+    return await stage.time_turn(ctx, user, room_id, body.key, body.seconds)

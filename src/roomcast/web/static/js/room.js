@@ -60,9 +60,10 @@ function person(p, size) {
     el('span', { class: 'name', text: label }),
     role ? el('span', { class: 'role', text: role }) : null,
   ];
+  const timer = snapshot.room.timer?.key === p.key ? el('span', { class: 'turn', 'data-ends': snapshot.room.timer.ends_at, role: 'timer' }) : null;
   const li = el('li', { class: `person${p.key === you ? ' me' : ''}${levels[p.key] > 0.15 ? ' speaking' : ''}`,
     'data-key': p.key, 'data-role': p.role },
-  u ? el('a', { href: `/u/${encodeURIComponent(u.username)}`, 'aria-label': status ? `${label}, ${status}` : label }, body) : body);
+  u ? el('a', { href: `/u/${encodeURIComponent(u.username)}`, 'aria-label': status ? `${label}, ${status}` : label }, body) : body, timer);
   if (iAmStaff() && p.key !== you) {
     const quick = el('span', { class: 'quick' });
     if (p.role === 'listener' && u && !p.invited) quick.append(control('Invite up', `Invite to stage: ${label}`, () => post('/invite', { key: p.key })));
@@ -388,6 +389,15 @@ function openPerson(p) {
   if (host && p.user && p.role !== 'moderator') add('🛡️ Make moderator', `/participants/${k}/role`, { role: 'moderator' });
   if (host && p.role === 'moderator') add('Remove as moderator', `/participants/${k}/role`, { role: 'speaker' });
   if (host && p.user && ['moderator', 'speaker'].includes(p.role)) add('👑 Make host', `/participants/${k}/role`, { role: 'host' });
+  if (p.role !== 'listener') {
+    const timed = snapshot.room.timer?.key === p.key;
+    if (timed) actions.push(el('button', { class: 'btn btn-block', type: 'button',
+      onclick: async () => { $('person-dialog').close(); await putTimer(null); } }, '⏹ Stop the timer'));
+    for (const seconds of [60, 120, 300]) {
+      actions.push(el('button', { class: 'btn btn-block', type: 'button',
+        onclick: async () => { $('person-dialog').close(); await putTimer(p.key, seconds); } }, `⏱ ${seconds / 60} min turn`));
+    }
+  }
   if (host || !staffTarget) {
     add('🚪 Remove from room', `/participants/${k}/remove`, { ban: false });
     if (p.user) add('⛔ Ban from room', `/participants/${k}/remove`, { ban: true });
@@ -395,6 +405,23 @@ function openPerson(p) {
   $('person-actions').replaceChildren(...actions);
   $('person-dialog').showModal();
 }
+
+async function putTimer(key, seconds = 60) {
+  try {
+    await api('PUT', `${base}/timer`, { key, seconds });
+  } catch (err) {
+    toast(err.message);
+  }
+}
+
+// Debate turns count down on the speaker's avatar; the server only says when the turn ends.
+setInterval(() => {
+  for (const t of document.querySelectorAll('.turn[data-ends]')) {
+    const left = Math.max(0, Math.round((Date.parse(t.dataset.ends) - Date.now()) / 1000));
+    t.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+    t.classList.toggle('over', left === 0);
+  }
+}, 250);
 
 // --- room settings (host) ------------------------------------------------------------------------
 $('settings-btn').addEventListener('click', () => {

@@ -57,6 +57,8 @@ export function applyRoom(snapshot, u) {
         ? { ...p, counts: p.counts.map((c, i) => c + (i === u.option ? 1 : 0)), voters: [...p.voters, u.voter] } : p)) };
     case 'poll_closed':
       return { ...snapshot, polls: snapshot.polls.map((p) => (p.id === u.id ? { ...p, closed: true } : p)) };
+    case 'timer_changed':
+      return { ...snapshot, room: { ...snapshot.room, timer: u.timer } };
     case 'link_pinned':
       return { ...snapshot, room: { ...snapshot.room, pinned_link: u.url } };
     case 'room_ended':
