@@ -84,4 +84,9 @@ def signals_channel(room_id: str) -> str:
     return f"signals:{room_id}"
 
 
+def user_channel(user_id: int) -> str:
+    """Messages for one person's open sockets (e.g. their account was suspended)."""
+    return f"user:{user_id}"
+
+
 HALLWAY = "hallway"

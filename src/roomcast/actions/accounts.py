@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from roomcast.actions.context import Context
 from roomcast.domain.model import User, UserId
-from roomcast.errors import Conflict, NotAuthenticated, NotFound, RateLimited
+from roomcast.errors import Conflict, Forbidden, NotAuthenticated, NotFound, RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,8 @@ async def login(ctx: Context, username: str, password: str, ip: str) -> tuple[Us
         stored = await uow.users.password_hash(user.id) if user else None
     if not await _verify(ctx, stored, password) or user is None or stored is None:
         raise NotAuthenticated("Wrong username or password.", code="bad_credentials")
+    if user.suspended:
+        raise Forbidden("This account is suspended.", code="suspended")
     if ctx.hasher.check_needs_rehash(stored):
         new_hash = await asyncio.to_thread(ctx.hasher.hash, password)
         async with ctx.transaction() as uow:
@@ -87,7 +89,8 @@ async def logout(ctx: Context, token: str) -> None:
 
 async def user_for_session(ctx: Context, token: str) -> User | None:
     async with ctx.transaction() as uow:
-        return await uow.sessions.user(token_hash(token), ctx.clock())
+        user = await uow.sessions.user(token_hash(token), ctx.clock())
+    return None if user is None or user.suspended else user
 
 
 async def change_password(

@@ -38,6 +38,7 @@ class Context:
         default_factory=lambda: {
             "chat": Buckets(Limit(burst=5, per_seconds=2.0)),
             "reaction": Buckets(Limit(burst=8, per_seconds=0.25)),
+            "report": Buckets(Limit(burst=5, per_seconds=600)),
         }
     )
     # verified when a username is unknown, so a wrong name costs as long as a wrong password

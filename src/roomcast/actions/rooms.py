@@ -160,8 +160,14 @@ async def join(
     async with ctx.transaction() as uow:
         room = await load_live(uow, room_id)
         _check_visible(room, viewer)
-        if viewer is not None and await uow.bans.is_banned(room.id, viewer.id):
-            can_enter(Actor(None, banned=True)).check()
+        if viewer is not None:
+            standing = Actor(
+                None,
+                suspended=viewer.suspended,
+                banned=await uow.bans.is_banned(room.id, viewer.id),
+                blocked_by_host=await uow.users.is_blocked(room.host_id, viewer.id),
+            )
+            can_enter(standing).check()
         was_present, _ = await uow.participants.connection(room.id, key)
         previous = await uow.participants.role(room.id, key)
         role = rules.role_on_join(room, viewer.id if viewer else None, previous)

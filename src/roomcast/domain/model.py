@@ -57,6 +57,7 @@ class User:
     bio: str
     is_admin: bool
     created_at: datetime
+    suspended: bool = False
 
     def __post_init__(self) -> None:
         if not self.username:
@@ -191,3 +192,17 @@ class Poll:
     def __post_init__(self) -> None:
         if not 2 <= len(self.options) <= 6 or len(self.counts) != len(self.options):
             raise ValueError("a poll has 2 to 6 options, each with a count")
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Someone reported a user or a room; an admin reviews it."""
+
+    id: int
+    reporter: PublicUser
+    reason: str
+    created_at: datetime
+    user: PublicUser | None = None
+    room_id: RoomId | None = None
+    resolved: bool = False
+    resolution: str | None = None  # "dismissed" or "suspended"

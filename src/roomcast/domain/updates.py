@@ -246,6 +246,17 @@ RoomUpdate = (
 )
 
 
+def visible_to(snapshot: RoomSnapshot, hidden: frozenset[UserId]) -> RoomSnapshot:
+    """The snapshot as one viewer sees it: no chat from people blocked either way."""
+    if not hidden:
+        return snapshot
+    return replace(snapshot, chat=tuple(m for m in snapshot.chat if m.author.id not in hidden))
+
+
+def hides(update: RoomUpdate, hidden: frozenset[UserId]) -> bool:
+    return isinstance(update, ChatPosted) and update.message.author.id in hidden
+
+
 def order(participants: tuple[Participant, ...]) -> tuple[Participant, ...]:
     return tuple(sorted(participants, key=lambda p: (p.joined_at, p.key)))
 
@@ -424,3 +435,10 @@ class Reaction:
 
     key: str
     emoji: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSuspended:
+    """Sent to a suspended person's sockets, which then close."""
+
+    message: str = "Your account is suspended."

@@ -25,6 +25,7 @@ from roomcast.store.repos import (
     ParticipantRepo,
     PollRepo,
     QuestionRepo,
+    ReportRepo,
     RoomRepo,
     SessionRepo,
     UserRepo,
@@ -46,6 +47,7 @@ class UnitOfWork:
         self.chat = ChatRepo(session)
         self.questions = QuestionRepo(session)
         self.polls = PollRepo(session)
+        self.reports = ReportRepo(session)
         self.outbox: list[tuple[str, object]] = []
         self.effects: list[Callable[[], Awaitable[None]]] = []
 

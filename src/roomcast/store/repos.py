@@ -16,6 +16,7 @@ from roomcast.domain.model import (
     Poll,
     PublicUser,
     Question,
+    Report,
     Role,
     Room,
     RoomId,
@@ -34,9 +35,11 @@ from roomcast.store.tables import (
     PollVoteRow,
     QuestionRow,
     QuestionVoteRow,
+    ReportRow,
     RoomBanRow,
     RoomRow,
     SessionRow,
+    UserBlockRow,
     UserRow,
 )
 
@@ -49,6 +52,7 @@ def _user(row: UserRow) -> User:
         bio=row.bio,
         is_admin=row.is_admin,
         created_at=row.created_at,
+        suspended=row.suspended_at is not None,
     )
 
 
@@ -109,6 +113,46 @@ class UserRepo:
 
     async def all(self) -> list[User]:
         return [_user(r) for r in await self._s.scalars(select(UserRow).order_by(UserRow.id))]
+
+    async def set_suspended(self, user_id: UserId, when: datetime | None) -> None:
+        await self._s.execute(
+            update(UserRow).where(UserRow.id == user_id).values(suspended_at=when)
+        )
+
+    async def block(self, blocker: UserId, blocked: UserId, now: datetime) -> None:
+        if await self._s.get(UserBlockRow, (blocker, blocked)) is None:
+            self._s.add(UserBlockRow(blocker_id=blocker, blocked_id=blocked, created_at=now))
+            await self._s.flush()
+
+    async def unblock(self, blocker: UserId, blocked: UserId) -> None:
+        await self._s.execute(
+            delete(UserBlockRow).where(
+                UserBlockRow.blocker_id == blocker, UserBlockRow.blocked_id == blocked
+            )
+        )
+
+    async def blocked_by(self, blocker: UserId) -> list[PublicUser]:
+        rows = await self._s.scalars(
+            select(UserRow)
+            .join(UserBlockRow, UserBlockRow.blocked_id == UserRow.id)
+            .where(UserBlockRow.blocker_id == blocker)
+            .order_by(UserRow.username)
+        )
+        return [PublicUser(UserId(r.id), r.username, r.display_name) for r in rows]
+
+    async def blocked_either_way(self, user: UserId) -> set[UserId]:
+        """Everyone this user blocked or was blocked by: they do not see each other's chat."""
+        rows = (
+            await self._s.execute(
+                select(UserBlockRow.blocker_id, UserBlockRow.blocked_id).where(
+                    (UserBlockRow.blocker_id == user) | (UserBlockRow.blocked_id == user)
+                )
+            )
+        ).all()
+        return {UserId(b if a == user else a) for a, b in rows}
+
+    async def is_blocked(self, blocker: UserId, blocked: UserId) -> bool:
+        return await self._s.get(UserBlockRow, (blocker, blocked)) is not None
 
 
 class SessionRepo:
@@ -518,3 +562,56 @@ class PollRepo:
                 )
             )
         return polls
+
+
+class ReportRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(
+        self,
+        reporter: UserId,
+        reason: str,
+        now: datetime,
+        user: UserId | None,
+        room_id: RoomId | None,
+    ) -> int:
+        row = ReportRow(
+            reporter_id=reporter, user_id=user, room_id=room_id, reason=reason, created_at=now
+        )
+        self._s.add(row)
+        await self._s.flush()
+        return row.id
+
+    async def get(self, report_id: int) -> ReportRow | None:
+        return await self._s.get(ReportRow, report_id)
+
+    async def resolve(self, report_id: int, by: UserId, resolution: str, now: datetime) -> None:
+        await self._s.execute(
+            update(ReportRow)
+            .where(ReportRow.id == report_id)
+            .values(resolved_at=now, resolved_by=by, resolution=resolution)
+        )
+
+    async def queue(self, users: UserRepo, include_resolved: bool = False) -> list[Report]:
+        stmt = select(ReportRow).order_by(ReportRow.id)
+        if not include_resolved:
+            stmt = stmt.where(ReportRow.resolved_at.is_(None))
+        rows = list(await self._s.scalars(stmt))
+        ids = {UserId(r.reporter_id) for r in rows} | {
+            UserId(r.user_id) for r in rows if r.user_id is not None
+        }
+        people = await users.public(ids)
+        return [
+            Report(
+                id=r.id,
+                reporter=people[UserId(r.reporter_id)],
+                reason=r.reason,
+                created_at=r.created_at,
+                user=people.get(UserId(r.user_id)) if r.user_id is not None else None,
+                room_id=RoomId(r.room_id) if r.room_id else None,
+                resolved=r.resolved_at is not None,
+                resolution=r.resolution,
+            )
+            for r in rows
+        ]

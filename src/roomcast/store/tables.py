@@ -63,6 +63,7 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class SessionRow(Base):
@@ -208,3 +209,35 @@ class PollVoteRow(Base):
     )
     option: Mapped[int] = mapped_column(Integer)
     voted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class UserBlockRow(Base):
+    __tablename__ = "user_blocks"
+
+    blocker_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    blocked_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReportRow(Base):
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True
+    )
+    room_id: Mapped[str | None] = mapped_column(
+        ForeignKey("rooms.id", ondelete="CASCADE"), nullable=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    resolved_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    resolution: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -27,7 +27,7 @@ from roomcast.web import avatars
 from roomcast.web.live import Connections
 from roomcast.web.live import router as live_router
 from roomcast.web.middleware import BodyLimitMiddleware, CsrfMiddleware, SecurityHeadersMiddleware
-from roomcast.web.routes import auth, health, interaction, pages, stage, users
+from roomcast.web.routes import auth, health, interaction, pages, safety, stage, users
 from roomcast.web.routes import rooms as rooms_routes
 from roomcast.web.schemas import ErrorOut
 
@@ -123,6 +123,7 @@ def create_app(settings: Settings) -> FastAPI:
         rooms_routes.router,
         stage.router,
         interaction.router,
+        safety.router,
         live_router,
         pages.router,
     ):

@@ -19,9 +19,17 @@ from fastapi import APIRouter, WebSocket
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from roomcast.actions import rooms
-from roomcast.bus import HALLWAY, Subscription, room_channel, signals_channel
-from roomcast.domain.updates import ParticipantRemoved, Reaction, RoomEnded
+from roomcast.actions import rooms, safety
+from roomcast.bus import HALLWAY, Subscription, room_channel, signals_channel, user_channel
+from roomcast.domain.model import UserId
+from roomcast.domain.updates import (
+    AccountSuspended,
+    ParticipantRemoved,
+    Reaction,
+    RoomEnded,
+    hides,
+    visible_to,
+)
 from roomcast.errors import RoomcastError
 from roomcast.web import wire
 from roomcast.web.deps import context, guest_token, viewer
@@ -91,23 +99,37 @@ def same_origin(ws: WebSocket, public_url: str) -> bool:
     return netloc in {ws.headers.get("host", ""), urlsplit(public_url).netloc}
 
 
-Encode = Callable[[object], dict[str, Any]]
+Encode = Callable[[object], dict[str, Any] | None]
 
 
 async def _pump(ws: WebSocket, sub: Subscription, encode: Encode, me: str = "") -> int:
-    """Forward messages until the room ends or `me` is removed (returns the close code), or
-    until we fall behind."""
+    """Forward messages until the room ends or `me` is removed or suspended (returns the
+    close code), or until we fall behind. `encode` returns None for what this viewer skips."""
     async for message in sub:
-        await ws.send_json(encode(message))
+        encoded = encode(message)
+        if encoded is not None:
+            await ws.send_json(encoded)
         if isinstance(message, RoomEnded):
             return CLOSE_ENDED
         if isinstance(message, ParticipantRemoved) and message.key == me:
             return CLOSE_REFUSED
+        if isinstance(message, AccountSuspended):
+            return CLOSE_REFUSED
     return CLOSE_BEHIND
 
 
-def _update(adapter: Any) -> Encode:
-    return lambda m: {"type": "update", "update": wire.dump(adapter, m)}
+def _update(adapter: Any, hidden: frozenset[UserId] = frozenset()) -> Encode:
+    def encode(m: object) -> dict[str, Any] | None:
+        if hides(m, hidden):  # type: ignore[arg-type]
+            return None
+        return {"type": "update", "update": wire.dump(adapter, m)}
+
+    return encode
+
+
+def _personal(message: object) -> dict[str, Any]:
+    assert isinstance(message, AccountSuspended)
+    return {"type": "error", "code": "suspended", "message": message.message}
 
 
 def _signal(message: object) -> dict[str, Any]:
@@ -172,9 +194,12 @@ async def room_live(ws: WebSocket, room_id: str) -> None:
     connection_id = secrets.token_hex(8)
     connections: Connections = ws.app.state.connections
     await ws.accept()
+    hidden = await safety.hidden_from(ctx, user)
+    personal = user_channel(user.id) if user else f"user:guest:{connection_id}"
     async with (
         ctx.bus.subscribe(room_channel(room_id[:64])) as sub,
         ctx.bus.subscribe(signals_channel(room_id[:64])) as signals,
+        ctx.bus.subscribe(personal) as mine,
     ):
         try:
             snap, me = await rooms.join(ctx, room_id[:64], user, guest, connection_id)
@@ -184,14 +209,15 @@ async def room_live(ws: WebSocket, room_id: str) -> None:
             return
         try:
             await connections.claim(room_id, me.key, connection_id, ws)
-            await ws.send_json(
-                {
-                    "type": "snapshot",
-                    "you": me.key,
-                    "snapshot": wire.dump(wire.room_snapshot, snap),
-                }
+            snapshot = wire.dump(wire.room_snapshot, visible_to(snap, hidden))
+            await ws.send_json({"type": "snapshot", "you": me.key, "snapshot": snapshot})
+            await _serve(
+                ws,
+                (sub, _update(wire.room_update, hidden)),
+                (signals, _signal),
+                (mine, _personal),
+                me=me.key,
             )
-            await _serve(ws, (sub, _update(wire.room_update)), (signals, _signal), me=me.key)
         except (WebSocketDisconnect, RuntimeError, OSError):
             pass
         finally:

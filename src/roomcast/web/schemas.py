@@ -172,6 +172,30 @@ class TimerIn(Body):
     seconds: Annotated[int, Field(ge=10, le=1800)] = 60
 
 
+class ReportIn(Body):
+    username: (
+        Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_]+$")]
+        | None
+    ) = None
+    room_id: (
+        Annotated[str, StringConstraints(min_length=1, max_length=24, pattern=r"^[A-Za-z0-9_-]+$")]
+        | None
+    ) = None
+    reason: Annotated[Text, Field(min_length=3, max_length=1000)]
+
+
+class ReportCreated(BaseModel):
+    id: int
+
+
+class ResolveIn(Body):
+    action: Literal["dismiss", "suspend"]
+
+
+class SuspendIn(Body):
+    suspended: bool = True
+
+
 class UserOut(BaseModel):
     username: str
     display_name: str

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from roomcast.actions import rooms
+from roomcast.actions import rooms, safety
 from roomcast.domain.rooms import RoomDraft
-from roomcast.domain.updates import HallwaySnapshot, RoomSnapshot, RoomView
+from roomcast.domain.updates import HallwaySnapshot, RoomSnapshot, RoomView, visible_to
 from roomcast.web.deps import Ctx, SignedIn, Viewer
 from roomcast.web.schemas import RoomCreated, RoomIn
 
@@ -40,7 +40,8 @@ async def list_rooms(ctx: Ctx) -> HallwaySnapshot:
     summary="A room and who is in it (the same snapshot its WebSocket starts with)",
 )
 async def get_room(room_id: RoomIdPath, viewer: Viewer, ctx: Ctx) -> RoomSnapshot:
-    return await rooms.snapshot(ctx, room_id, viewer)
+    snap = await rooms.snapshot(ctx, room_id, viewer)
+    return visible_to(snap, await safety.hidden_from(ctx, viewer))
 
 
 @router.post("/{room_id}/end", response_model=RoomView, summary="End a live room (host only)")

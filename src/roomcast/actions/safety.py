@@ -1,0 +1,110 @@
+"""Safety: blocks between people, reports, and the admins' review queue with suspensions."""
+
+from __future__ import annotations
+
+from roomcast.actions.context import Context
+from roomcast.bus import user_channel
+from roomcast.domain.model import PublicUser, Report, RoomId, User, UserId
+from roomcast.domain.updates import AccountSuspended
+from roomcast.errors import BadRequest, Conflict, Forbidden, NotFound, RateLimited
+
+
+async def _someone(ctx: Context, username: str) -> User:
+    async with ctx.transaction() as uow:
+        user = await uow.users.by_username(username)
+    if user is None:
+        raise NotFound("No such user.", code="user_not_found")
+    return user
+
+
+async def block(ctx: Context, me: User, username: str, blocked: bool) -> None:
+    """Blocked people cannot join rooms you host; neither of you sees the other's chat."""
+    other = await _someone(ctx, username)
+    if other.id == me.id:
+        raise BadRequest("You cannot block yourself.", code="block_self")
+    async with ctx.transaction() as uow:
+        if blocked:
+            await uow.users.block(me.id, other.id, ctx.clock())
+        else:
+            await uow.users.unblock(me.id, other.id)
+
+
+async def blocks(ctx: Context, me: User) -> list[PublicUser]:
+    async with ctx.transaction() as uow:
+        return await uow.users.blocked_by(me.id)
+
+
+async def hidden_from(ctx: Context, viewer: User | None) -> frozenset[UserId]:
+    """Authors whose chat this viewer does not see (blocked either way)."""
+    if viewer is None:
+        return frozenset()
+    async with ctx.transaction() as uow:
+        return frozenset(await uow.users.blocked_either_way(viewer.id))
+
+
+async def report(
+    ctx: Context, me: User, reason: str, username: str | None, room_id: str | None
+) -> int:
+    if (username is None) == (room_id is None):
+        raise BadRequest("Report one user or one room.", code="bad_report")
+    wait = ctx.limits["report"].take(str(me.id), ctx.monotonic())
+    if wait > 0:
+        raise RateLimited("You have sent many reports; try again later.", retry_after=wait)
+    async with ctx.transaction() as uow:
+        user = await uow.users.by_username(username) if username else None
+        if username and user is None:
+            raise NotFound("No such user.", code="user_not_found")
+        if room_id and await uow.rooms.get(room_id) is None:
+            raise NotFound("No such room.", code="room_not_found")
+        return await uow.reports.add(
+            me.id,
+            reason,
+            ctx.clock(),
+            user.id if user else None,
+            RoomId(room_id) if room_id else None,
+        )
+
+
+def _admin(me: User) -> None:
+    if not me.is_admin:
+        raise Forbidden("Only admins review reports.", code="not_admin")
+
+
+async def queue(ctx: Context, me: User, include_resolved: bool = False) -> list[Report]:
+    _admin(me)
+    async with ctx.transaction() as uow:
+        return await uow.reports.queue(uow.users, include_resolved)
+
+
+async def suspend(ctx: Context, me: User, username: str, suspended: bool) -> None:
+    """A suspended account is signed out everywhere and cannot sign in or take part."""
+    _admin(me)
+    target = await _someone(ctx, username)
+    if target.is_admin and suspended:
+        raise Conflict(
+            "Admins cannot be suspended; remove the admin role first.", code="admin_target"
+        )
+    async with ctx.transaction() as uow:
+        await uow.users.set_suspended(target.id, ctx.clock() if suspended else None)
+        if suspended:
+            await uow.sessions.delete_for_user(target.id)
+            uow.publish(user_channel(target.id), AccountSuspended())
+
+
+async def resolve(ctx: Context, me: User, report_id: int, action: str) -> None:
+    _admin(me)
+    async with ctx.transaction() as uow:
+        row = await uow.reports.get(report_id)
+        if row is None:
+            raise NotFound("No such report.", code="report_not_found")
+        if row.resolved_at is not None:
+            raise Conflict("This report was already resolved.", code="already_resolved")
+        target = await uow.users.get(UserId(row.user_id)) if row.user_id is not None else None
+    if action == "suspend":
+        if target is None:
+            raise BadRequest("This report is about a room, not a user.", code="no_user")
+        await suspend(ctx, me, target.username, True)
+    async with ctx.transaction() as uow:
+        await uow.reports.resolve(
+            report_id, me.id, "suspended" if action == "suspend" else "dismissed", ctx.clock()
+        )
