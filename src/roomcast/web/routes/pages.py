@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from roomcast.actions import accounts, rooms
+from roomcast.actions import accounts, rooms, safety
 from roomcast.domain.model import Topic, User
 from roomcast.errors import RoomcastError
 from roomcast.web import csrf
@@ -78,6 +78,15 @@ async def settings_page(request: Request, user: Viewer) -> Response:
     return _render(request, "settings.html", user, title="Settings")
 
 
+@router.get("/admin", response_class=HTMLResponse)
+async def admin_page(request: Request, user: Viewer) -> Response:
+    if user is None:
+        return RedirectResponse("/login?next=/admin", status_code=303)
+    if not user.is_admin:
+        return _not_found(request, user, "There is nothing here.")
+    return _render(request, "admin.html", user, title="Reports")
+
+
 @router.get("/u/{username}", response_class=HTMLResponse)
 async def profile_page(
     request: Request, username: Annotated[str, Path(max_length=32)], user: Viewer, ctx: Ctx
@@ -87,8 +96,15 @@ async def profile_page(
     except RoomcastError:
         return _not_found(request, user, "There is nobody by that name here.")
     hosted = [r for r in await rooms.rooms_hosted_by(ctx, person) if r.visibility.value == "open"]
+    blocked = user is not None and any(b.id == person.id for b in await safety.blocks(ctx, user))
     return _render(
-        request, "profile.html", user, title=person.display_name, person=person, hosted=hosted[:20]
+        request,
+        "profile.html",
+        user,
+        title=person.display_name,
+        person=person,
+        hosted=hosted[:20],
+        blocked=blocked,
     )
 
 

@@ -1,6 +1,7 @@
 // A room: who is on stage and in the audience, live; the audio; the host's controls.
 import { api } from './api.js';
 import { RoomAudio } from './audio.js';
+import { reporter } from './report.js';
 import { connectLive } from './live.js';
 import { applyRoom, onStage } from './state.js';
 import { avatar, el, linkified, me, plural, toast } from './ui.js';
@@ -466,3 +467,5 @@ $('end-room').addEventListener('click', async () => {
     toast(err.message);
   }
 });
+
+$('report-room')?.addEventListener('click', reporter({ room_id: roomId }));
