@@ -35,19 +35,19 @@ async def browser_with_mic(p, wav: Path) -> Browser:  # type: ignore[no-untyped-
 
 
 @pytest.fixture
-async def two_browsers(tmp_path: Path) -> AsyncIterator[tuple[Page, Page, Path, Path]]:
+async def two_browsers(tmp_path: Path) -> AsyncIterator[tuple[Page, Page, Page, Path, Path]]:
     wav_a = speech_wav(tmp_path / "alice.wav", ALICE_SAYS, "en-us", 150)
     wav_b = speech_wav(tmp_path / "bea.wav", BEA_SAYS, "en+f3", 190)
     async with async_playwright() as p:
         a, b = await browser_with_mic(p, wav_a), await browser_with_mic(p, wav_b)
         try:
             pages = []
-            for br in (a, b):
+            for br in (a, b, a):  # the third page: a guest listener, no microphone used
                 page = await (await br.new_context()).new_page()
                 await page.add_init_script(PROBE_JS)
                 page.on("dialog", lambda d: d.accept())
                 pages.append(page)
-            yield pages[0], pages[1], wav_a, wav_b
+            yield pages[0], pages[1], pages[2], wav_a, wav_b
         finally:
             await asyncio.gather(a.close(), b.close())
 
@@ -57,9 +57,9 @@ async def audio_live(page: Page) -> None:
 
 
 async def test_speaker_heard_by_listener_then_stage_switches(
-    two_browsers: tuple[Page, Page, Path, Path], web_server: LiveServer
+    two_browsers: tuple[Page, Page, Page, Path, Path], web_server: LiveServer
 ) -> None:
-    alice, bea, wav_a, wav_b = two_browsers
+    alice, bea, carl, wav_a, wav_b = two_browsers
     env_a, env_b = wav_envelope(wav_a), wav_envelope(wav_b)
     base = web_server.url
     await sign_up(alice, base, "alice", "Alice Adams")
@@ -72,6 +72,8 @@ async def test_speaker_heard_by_listener_then_stage_switches(
     await audio_live(alice)
     await expect(alice.locator("#mic")).to_have_text("🎙️ Mute")
 
+    await carl.goto(alice.url)  # a guest listens too
+    await audio_live(carl)
     await bea.locator("#rooms li", has_text="Live from two browsers").click()
     await bea.wait_for_url(alice.url)
     await audio_live(bea)
@@ -113,6 +115,14 @@ async def test_speaker_heard_by_listener_then_stage_switches(
     )
     assert pcs_after == pcs_before == 1  # one offer for the whole visit
 
+    # the third page hears the new speaker (the host mutes herself, so Bea alone is heard)
+    await alice.get_by_role("button", name="Mute").click()
+    await expect(alice.locator("#mic")).to_have_text("🔇 Unmute")
+    await asyncio.sleep(1.0)
+    right = similarity(await heard_envelope(carl, 4.0), env_b)
+    print(f"a third page hears the new speaker: r={right:.2f}")
+    assert right > 0.6
+
     # Bea reloads her page: back in the room, still on stage, heard again
     await bea.reload()
     await audio_live(bea)
@@ -144,6 +154,7 @@ async def test_speaker_heard_by_listener_then_stage_switches(
     await expect(bea.locator("#mic")).to_be_disabled()
     await asyncio.sleep(0.5)
     assert float(np.max(await heard_envelope(alice, 2.0))) < 0.01
+    assert float(np.max(await heard_envelope(carl, 2.0))) < 0.01  # silence from her everywhere
     await (
         alice.locator("#stage .person", has_text="Bea Brown")
         .get_by_role("button", name="More for Bea Brown")
