@@ -20,11 +20,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo: tests' helpers
 
+from tests.integration.test_stage_audio import via
 from tests.live_server import Client, run_server
 from tests.media_helpers import ClientPeer, ToneTrack, loopback_only
 
 from common import pct, report
-from roomcast.media import SessionDescription
 
 
 class Ear(ClientPeer):
@@ -66,19 +66,12 @@ async def run(rounds: int) -> dict[str, object]:
             room = (await host.start_room())["room"]["id"]
             base = f"/api/rooms/{room}"
 
-            def via(c: Client):  # type: ignore[no-untyped-def]
-                async def connect(offer: SessionDescription) -> SessionDescription:
-                    r = await c.post(f"{base}/media", {"sdp": offer.sdp, "type": offer.type})
-                    return SessionDescription(r.json()["sdp"], r.json()["type"])
-
-                return connect
-
             async with host.live(f"{base}/live") as hws, bob.live(f"{base}/live") as bws:
                 await hws.recv()
                 await bws.recv()
                 ear, mouth = Ear(), ClientPeer(ToneTrack(440))
-                await ear.join(via(host))
-                await mouth.join(via(bob))
+                await ear.join(via(host, room))
+                await mouth.join(via(bob, room))
                 api_ms: list[float] = []
                 silence_ms: list[float] = []
                 for _ in range(rounds):

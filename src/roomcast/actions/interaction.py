@@ -7,7 +7,7 @@ from dataclasses import replace
 from roomcast.actions.context import Context
 from roomcast.actions.stage import _scene
 from roomcast.bus import room_channel, signals_channel
-from roomcast.domain.model import REACTIONS, ChatMessage, Poll, PublicUser, Question, User
+from roomcast.domain.model import REACTIONS, ChatMessage, Poll, PublicUser, Question, RoomId, User
 from roomcast.domain.stage import Action, can
 from roomcast.domain.updates import (
     ChatDeleted,
@@ -22,6 +22,7 @@ from roomcast.domain.updates import (
     Reaction,
 )
 from roomcast.errors import BadRequest, Conflict, NotFound, RateLimited
+from roomcast.store import UnitOfWork
 
 
 def _limit(ctx: Context, bucket: str, key: str) -> None:
@@ -84,6 +85,20 @@ async def pin_link(ctx: Context, viewer: User, room_id: str, url: str | None) ->
 MAX_QUESTIONS_PER_PERSON = 20
 
 
+async def _question(uow: UnitOfWork, room_id: RoomId, question_id: int) -> Question:
+    question = await uow.questions.get(room_id, question_id, uow.users)
+    if question is None:
+        raise NotFound("No such question in this room.", code="question_not_found")
+    return question
+
+
+async def _poll(uow: UnitOfWork, room_id: RoomId, poll_id: int) -> Poll:
+    found = await uow.polls.all(room_id, only=poll_id)
+    if not found:
+        raise NotFound("No such poll in this room.", code="poll_not_found")
+    return found[0]
+
+
 async def ask(ctx: Context, viewer: User, room_id: str, text: str) -> Question:
     async with ctx.transaction() as uow:
         s = await _scene(ctx, uow, room_id, viewer)
@@ -100,9 +115,7 @@ async def upvote(ctx: Context, viewer: User, room_id: str, question_id: int) -> 
     async with ctx.transaction() as uow:
         s = await _scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.ASK).check()
-        question = await uow.questions.get(s.room.id, question_id, uow.users)
-        if question is None:
-            raise NotFound("No such question in this room.", code="question_not_found")
+        question = await _question(uow, s.room.id, question_id)
         if viewer.id in question.voters:
             raise Conflict("You already upvoted this question.", code="already_voted")
         await uow.questions.vote(question_id, viewer.id, ctx.clock())
@@ -116,9 +129,7 @@ async def mark_answered(
     async with ctx.transaction() as uow:
         s = await _scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.ANSWER_QUESTION).check()
-        question = await uow.questions.get(s.room.id, question_id, uow.users)
-        if question is None:
-            raise NotFound("No such question in this room.", code="question_not_found")
+        question = await _question(uow, s.room.id, question_id)
         if question.answered != answered:
             await uow.questions.set_answered(question_id, answered)
             uow.publish(room_channel(s.room.id), QuestionAnswered(question_id, answered))
@@ -145,10 +156,7 @@ async def vote(ctx: Context, viewer: User, room_id: str, poll_id: int, option: i
     async with ctx.transaction() as uow:
         s = await _scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.VOTE).check()
-        found = await uow.polls.all(s.room.id, only=poll_id)
-        if not found:
-            raise NotFound("No such poll in this room.", code="poll_not_found")
-        poll = found[0]
+        poll = await _poll(uow, s.room.id, poll_id)
         if poll.closed:
             raise Conflict("This poll is closed.", code="poll_closed")
         if not 0 <= option < len(poll.options):
@@ -164,10 +172,8 @@ async def close_poll(ctx: Context, viewer: User, room_id: str, poll_id: int) -> 
     async with ctx.transaction() as uow:
         s = await _scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.RUN_POLL).check()
-        found = await uow.polls.all(s.room.id, only=poll_id)
-        if not found:
-            raise NotFound("No such poll in this room.", code="poll_not_found")
-        if not found[0].closed:
+        poll = await _poll(uow, s.room.id, poll_id)
+        if not poll.closed:
             await uow.polls.close(poll_id)
             uow.publish(room_channel(s.room.id), PollClosed(poll_id))
-    return replace(found[0], closed=True)
+    return replace(poll, closed=True)
