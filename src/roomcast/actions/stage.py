@@ -183,6 +183,8 @@ async def mute_other(ctx: Context, actor: User, room_id: str, key: str, muted: b
         s = await _scene(ctx, uow, room_id, actor)
         target = await s.person(key)
         can(s.actor(), Action.MUTE_OTHER, target.role).check()
+        if not muted and not target.muted_by_moderator:
+            return target  # nothing to allow
         after = replace(target, muted=True, muted_by_moderator=muted)
         if after == target:
             return target
