@@ -10,12 +10,14 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from aiortc import RTCConfiguration, RTCSessionDescription
 
 from roomcast.media import mixer
 from roomcast.media.peer import Peer
+from roomcast.media.recorder import Recorder
 from roomcast.media.tracks import OpusEncoder
 
 logger = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ class MediaEngine(Protocol):
     def set_can_speak(self, room_id: str, peer_id: str, can_speak: bool) -> None: ...
     async def drop(self, room_id: str, peer_id: str) -> None: ...
     async def close_room(self, room_id: str) -> None: ...
+    async def record(self, room_id: str, folder: Path | None) -> list[Path]: ...
     def stats(self, room_id: str) -> RoomStats | None: ...
     async def close(self) -> None: ...
 
@@ -75,6 +78,7 @@ class RoomMedia:
         self.stats = RoomStats()
         self._levels = levels
         self._level_peak: dict[str, float] = {}
+        self.recorder: Recorder | None = None
         self._task = asyncio.create_task(self._run(), name=f"media-room-{room_id}")
 
     async def _run(self) -> None:
@@ -105,6 +109,8 @@ class RoomMedia:
             if frame is not None:
                 frames[p.id] = frame
         result = mixer.mix(frames)
+        if self.recorder is not None:
+            self.recorder.add(result.listeners)  # the room as listeners hear it
         pts = n * mixer.FRAME
         if len(speakers) < len(self.peers):
             packet = self.listener_encoder.encode(result.listeners, pts)
@@ -134,9 +140,14 @@ class RoomMedia:
                 self._levels(self.id, speaking)
             self._last_levels = speaking
 
+    async def stop_recording(self) -> list[Path]:
+        recorder, self.recorder = self.recorder, None
+        return await asyncio.to_thread(recorder.close) if recorder else []
+
     async def close(self) -> None:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
+        await self.stop_recording()
         peers, self.peers = list(self.peers.values()), {}
         await asyncio.gather(*(p.close() for p in peers), return_exceptions=True)
 
@@ -211,6 +222,17 @@ class LocalMediaEngine:
         room = self.rooms.pop(room_id, None)
         if room is not None:
             await room.close()
+
+    async def record(self, room_id: str, folder: Path | None) -> list[Path]:
+        """Start recording the room's mix into `folder`, or stop (None) and return the
+        finished segments. Starting again in the same folder continues the recording."""
+        room = self._room(room_id)
+        if folder is None:
+            return await room.stop_recording()
+        if room.recorder is None or room.recorder.folder != folder:
+            await room.stop_recording()
+            room.recorder = await asyncio.to_thread(Recorder, folder)
+        return []
 
     def stats(self, room_id: str) -> RoomStats | None:
         room = self.rooms.get(room_id)

@@ -159,3 +159,27 @@ async def test_nothing_is_queued_for_aiortc_before_the_answer() -> None:
         peer.deliver(packet, bytes(packet), n * 960)
     assert len(peer.out._queue) == 0
     await peer.close()
+
+
+async def test_the_room_mix_is_recorded(engine: LocalMediaEngine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from roomcast.media.recorder import segments
+
+    speaker = await join(engine, "s", True, ToneTrack(700))
+    listener = await join(engine, "l", False)
+    await connected(speaker, listener)
+    await engine.record("room", tmp_path)
+    await asyncio.sleep(2.5)
+    done = await engine.record("room", None)
+    assert done == segments(tmp_path) and done
+    import wave
+
+    import numpy as np
+
+    pcm = []
+    for p in done:
+        with wave.open(str(p)) as w:
+            pcm.append(np.frombuffer(w.readframes(w.getnframes()), np.int16))
+    audio = np.concatenate(pcm).astype(np.float64) / 32768
+    assert 2.0 < audio.size / 48_000 < 3.0
+    assert tone_power(audio, 700) > HEARD
+    await asyncio.gather(speaker.close(), listener.close())
