@@ -79,6 +79,7 @@ class RoomMedia:
         self._levels = levels
         self._level_peak: dict[str, float] = {}
         self.recorder: Recorder | None = None
+        self._last_levels: dict[str, float] = {}
         self._task = asyncio.create_task(self._run(), name=f"media-room-{room_id}")
 
     async def _run(self) -> None:
@@ -136,7 +137,7 @@ class RoomMedia:
         if n % LEVEL_EVERY == 0:
             peaks, self._level_peak = self._level_peak, {}
             speaking = {k: round(v, 2) for k, v in peaks.items() if v > 0.05}
-            if speaking or getattr(self, "_last_levels", None):
+            if speaking or self._last_levels:  # once more when all fall silent: rings off
                 self._levels(self.id, speaking)
             self._last_levels = speaking
 
