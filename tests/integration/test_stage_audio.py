@@ -231,3 +231,42 @@ async def test_full_room(tmp_path, database_url: str) -> None:  # type: ignore[n
             assert r.status_code == 409 and r.json()["error"]["code"] == "room_full"
             assert "full" in r.json()["error"]["message"]
             await asyncio.gather(hp.close(), bp.close())
+
+
+async def test_a_recorded_room_writes_its_mix(server: LiveServer) -> None:
+    """Record on at creation: segments appear under the data folder; turned off: they stop."""
+    import wave
+
+    import numpy as np
+
+    from roomcast.media.recorder import segments
+
+    loopback_only()
+    async with Client(server) as host:
+        await host.signup("recorder")
+        room = (await host.start_room("On the record", record=True))["room"]
+        assert room["settings"]["record"] is True
+        base = f"/api/rooms/{room['id']}"
+        folder = server.ctx.settings.data_dir / "recordings" / room["id"]
+        async with host.live(f"{base}/live") as ws:
+            await ws.recv()
+            peer = ClientPeer(ToneTrack(HOST_TONE))
+            await peer.join(via(host, room["id"]))
+            await until_connected(peer)
+            await asyncio.sleep(5.5)  # at least one 5 s segment finished
+            done = segments(folder)
+            assert done, list(folder.iterdir()) if folder.exists() else "no folder"
+            with wave.open(str(done[-1])) as w:
+                pcm = np.frombuffer(w.readframes(w.getnframes()), np.int16) / 32768
+            assert tone_power(pcm, HOST_TONE) > HEARD  # the host's voice is in it
+            r = await host.http.put(
+                f"{base}/settings",
+                json={"record": False},
+                headers={"x-csrf-token": host.http.cookies["rc_csrf"]},
+            )
+            assert r.status_code == 200
+            await asyncio.sleep(0.3)
+            count = len(segments(folder))
+            await asyncio.sleep(5.5)
+            assert len(segments(folder)) == count  # stopped
+            await peer.close()

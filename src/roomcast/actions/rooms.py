@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 from roomcast.actions.context import Context
 from roomcast.bus import HALLWAY, room_channel
@@ -81,6 +82,20 @@ def _after_commit_media(
         uow.after_commit(lambda: call(engine))
 
 
+def recording_folder(ctx: Context, room_id: str) -> Path:
+    return ctx.settings.data_dir / "recordings" / room_id
+
+
+def follow_recording(ctx: Context, uow: UnitOfWork, room: Room) -> None:
+    """After the commit, have the media engine record this room, or stop, as stored."""
+    folder = recording_folder(ctx, room.id) if room.settings.record and room.is_live else None
+
+    async def record(engine: MediaEngine) -> None:
+        await engine.record(room.id, folder)
+
+    _after_commit_media(ctx, uow, record)
+
+
 async def refresh_hallway(uow: UnitOfWork, room: Room) -> None:
     """The room's stage or audience changed: the hallway's summary of it follows."""
     _publish_hallway(uow, room, await _snapshot(uow, room))
@@ -101,6 +116,8 @@ async def create(ctx: Context, host: User, draft: rules.RoomDraft) -> RoomSnapsh
         await uow.rooms.add(room)
         snap = await _snapshot(uow, room)
         _publish_hallway(uow, room, snap)
+        if room.settings.record:
+            follow_recording(ctx, uow, room)
     logger.info("room %s started by user %s", room.id, host.id)
     return snap
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from roomcast.actions.context import Context
-from roomcast.actions.rooms import load_live, participant_key, refresh_hallway
+from roomcast.actions.rooms import follow_recording, load_live, participant_key, refresh_hallway
 from roomcast.bus import room_channel
 from roomcast.domain.model import (
     Participant,
@@ -246,9 +246,12 @@ async def change_settings(
         can(s.actor(), Action.EDIT_ROOM).check()
         if settings == s.room.settings:
             return settings
+        recording_changed = settings.record != s.room.settings.record
         s.room = replace(s.room, settings=settings)
         await uow.rooms.save(s.room)
         uow.publish(room_channel(s.room.id), SettingsChanged(settings))
+        if recording_changed:
+            follow_recording(ctx, uow, s.room)
         if not settings.hand_raising:  # hands down: the queue is closed
             for p in await uow.participants.participants(s.room.id, uow.users):
                 if p.hand_raised_at is not None:

@@ -82,6 +82,7 @@ class RoomSettings:
     hand_raising: bool = True  # listeners may raise a hand
     speakers_join_muted: bool = False  # people brought on stage start muted
     chat: bool = True
+    record: bool = False  # record the room's mix and publish it as a podcast episode
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from roomcast.domain.model import (
     Role,
     Room,
     RoomId,
+    RoomSettings,
     RoomState,
     Topic,
     UserId,
@@ -27,6 +28,7 @@ class RoomDraft:
     topic: Topic
     language: str
     visibility: Visibility
+    record: bool = False
 
 
 def start_now(room_id: RoomId, host_id: UserId, draft: RoomDraft, now: datetime) -> Room:
@@ -44,6 +46,7 @@ def start_now(room_id: RoomId, host_id: UserId, draft: RoomDraft, now: datetime)
         created_at=now,
         started_at=now,
         host_absent_since=now,
+        settings=RoomSettings(record=draft.record),
     )
 
 

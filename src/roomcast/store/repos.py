@@ -204,7 +204,7 @@ def _room(row: RoomRow) -> Room:
         ended_at=row.ended_at,
         end_reason=EndReason(row.end_reason) if row.end_reason else None,
         host_absent_since=row.host_absent_since,
-        settings=RoomSettings(row.hand_raising, row.speakers_join_muted, row.chat),
+        settings=RoomSettings(row.hand_raising, row.speakers_join_muted, row.chat, row.record),
         pinned_link=row.pinned_link,
         timer=SpeakingTimer(row.timer_key, row.timer_ends_at)
         if row.timer_key and row.timer_ends_at
@@ -229,6 +229,7 @@ def _room_values(room: Room) -> dict[str, object]:
         "hand_raising": room.settings.hand_raising,
         "speakers_join_muted": room.settings.speakers_join_muted,
         "chat": room.settings.chat,
+        "record": room.settings.record,
         "pinned_link": room.pinned_link,
         "timer_key": room.timer.key if room.timer else None,
         "timer_ends_at": room.timer.ends_at if room.timer else None,

@@ -84,6 +84,7 @@ class RoomIn(Body):
     topic: Topic = Topic.OTHER
     language: Language = "en"
     visibility: Visibility = Visibility.OPEN
+    record: bool = Field(False, description="Record the room and publish it as an episode")
 
 
 ParticipantKey = Annotated[
@@ -121,6 +122,7 @@ class SettingsIn(Body):
     hand_raising: bool = True
     speakers_join_muted: bool = False
     chat: bool = True
+    record: bool = False
 
 
 class OfferIn(Body):

@@ -102,3 +102,27 @@ async def test_guest_listens_and_reload_rejoins(browser: Browser, web_server: Li
     await expect(host.locator("#audience")).to_contain_text("1 guest")
     await expect(guest.locator("#stage")).to_contain_text("Hosty McHost", timeout=10_000)
     assert (await guest.locator("#stage .person").count()) == 1
+
+
+async def test_recorded_rooms_say_so(browser: Browser, web_server: LiveServer) -> None:
+    base = web_server.url
+    host = await (await browser.new_context()).new_page()
+    guest = await (await browser.new_context()).new_page()
+    await sign_up(host, base, "rechost", "Rec Host")
+    await sign_up(guest, base, "recguest", "Rec Guest")
+    await host.get_by_role("button", name="Start a room").click()
+    await host.get_by_label("Record and publish as a podcast episode").check()
+    await host.get_by_role("button", name="Let's go").click()
+    await host.wait_for_url(re.compile(r"/r/"))
+    await guest.goto(host.url)
+    for page in (host, guest):
+        await expect(page.locator("#rec-badge")).to_be_visible()
+    # a listener invited to speak is told before accepting
+    await (
+        host.locator("#audience .person", has_text="Rec Guest")
+        .get_by_role("button", name="Invite to stage")
+        .click()
+    )
+    await expect(guest.locator("#invite-dialog")).to_be_visible()
+    await expect(guest.locator("#invite-rec")).to_be_visible()
+    await expect(guest.locator("#invite-rec")).to_contain_text("published as a podcast episode")

@@ -24,7 +24,9 @@ RoomIdPath = Annotated[str, Path(min_length=1, max_length=24, pattern=r"^[A-Za-z
     summary="Start a room now; the caller is its host",
 )
 async def create_room(body: RoomIn, user: SignedIn, ctx: Ctx) -> RoomCreated:
-    draft = RoomDraft(body.title, body.description, body.topic, body.language, body.visibility)
+    draft = RoomDraft(
+        body.title, body.description, body.topic, body.language, body.visibility, body.record
+    )
     snap = await rooms.create(ctx, user, draft)
     return RoomCreated(room=snap.room, url=f"{ctx.settings.base_url}/r/{snap.room.id}")
 

@@ -123,7 +123,7 @@ async def remove(room_id: RoomIdPath, key: KeyPath, body: RemoveIn, user: Signed
     summary="Hand raising, speakers join muted, chat (host)",
 )
 async def settings(room_id: RoomIdPath, body: SettingsIn, user: SignedIn, ctx: Ctx) -> RoomSettings:
-    new = RoomSettings(body.hand_raising, body.speakers_join_muted, body.chat)
+    new = RoomSettings(body.hand_raising, body.speakers_join_muted, body.chat, body.record)
     return await stage.change_settings(ctx, user, room_id, new)
 
 

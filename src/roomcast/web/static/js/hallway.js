@@ -60,7 +60,7 @@ form.addEventListener('submit', async (e) => {
   const go = document.getElementById('start-go');
   go.disabled = true;
   try {
-    const created = await api('POST', '/api/rooms', formData(form));
+    const created = await api('POST', '/api/rooms', { ...formData(form), record: form.elements.record.checked });
     location.href = `/r/${encodeURIComponent(created.room.id)}`;
   } catch (err) {
     error.textContent = err.message;

@@ -110,6 +110,9 @@ function render() {
     $('hand').classList.toggle('is-on', up);
   }
   $('settings-btn').hidden = !iAmHost();
+  const recording = snapshot.room.settings.record && snapshot.room.state === 'live';
+  $('rec-badge').hidden = !recording;
+  $('invite-rec').hidden = !snapshot.room.settings.record;
   if (speaking && self.muted_by_moderator) {
     $('mic').textContent = '🔇 Muted by a moderator';
     $('mic').disabled = true;
@@ -280,7 +283,7 @@ function showLevels(next) {
 
 function showEnded(reason) {
   audio.close();
-  for (const id of ['room-body', 'room-bar', 'live-badge', 'conn', 'audio-state']) $(id).hidden = true;
+  for (const id of ['room-body', 'room-bar', 'live-badge', 'rec-badge', 'conn', 'audio-state']) $(id).hidden = true;
   $('ended-why').textContent = END_WHY[reason] || '';
   $('ended').hidden = false;
 }
@@ -439,7 +442,7 @@ $('settings-form').addEventListener('submit', async (e) => {
   const f = e.target.elements;
   try {
     await api('PUT', `${base}/settings`, { hand_raising: f.hand_raising.checked,
-      speakers_join_muted: f.speakers_join_muted.checked, chat: f.chat.checked });
+      speakers_join_muted: f.speakers_join_muted.checked, chat: f.chat.checked, record: f.record.checked });
     const pinned = f.pinned.value.trim() || null;
     if (pinned !== (snapshot.room.pinned_link || null)) await api('PUT', `${base}/pin`, { url: pinned });
     $('settings-dialog').close();
