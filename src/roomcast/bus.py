@@ -70,9 +70,6 @@ class Bus:
             if not self._subs[channel]:
                 del self._subs[channel]
 
-    def subscribers(self, channel: str) -> int:
-        return len(self._subs.get(channel, ()))
-
 
 def room_channel(room_id: str) -> str:
     return f"room:{room_id}"

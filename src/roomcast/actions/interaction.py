@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from roomcast.actions.context import Context
-from roomcast.actions.stage import _scene
+from roomcast.actions.stage import scene
 from roomcast.bus import room_channel, signals_channel
 from roomcast.domain.model import REACTIONS, ChatMessage, Poll, PublicUser, Question, RoomId, User
 from roomcast.domain.stage import Action, can
@@ -33,7 +33,7 @@ def _limit(ctx: Context, bucket: str, key: str) -> None:
 
 async def post_chat(ctx: Context, viewer: User, room_id: str, text: str) -> ChatMessage:
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, viewer)
+        s = await scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.CHAT).check()
         if not s.room.settings.chat:
             raise Conflict("Chat is off in this room.", code="chat_off")
@@ -46,7 +46,7 @@ async def post_chat(ctx: Context, viewer: User, room_id: str, text: str) -> Chat
 async def delete_chat(ctx: Context, viewer: User, room_id: str, message_id: int) -> None:
     """Authors delete their own messages; hosts and moderators anyone's."""
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, viewer)
+        s = await scene(ctx, uow, room_id, viewer)
         found = await uow.chat.get(s.room.id, message_id)
         if found is None:
             raise NotFound("No such message in this room.", code="message_not_found")
@@ -63,7 +63,7 @@ async def react(ctx: Context, viewer: User, room_id: str, emoji: str) -> None:
     if emoji not in REACTIONS:
         raise BadRequest("Not one of the room's reactions.", code="bad_reaction")
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, viewer)
+        s = await scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.REACT).check()
     _limit(ctx, "reaction", f"{s.room.id}:{viewer.id}")
     ctx.bus.publish(signals_channel(s.room.id), Reaction(s.me.key, emoji))
@@ -72,7 +72,7 @@ async def react(ctx: Context, viewer: User, room_id: str, emoji: str) -> None:
 async def pin_link(ctx: Context, viewer: User, room_id: str, url: str | None) -> str | None:
     """The host pins one web link (validated at the edge) for everyone, or unpins it."""
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, viewer)
+        s = await scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.PIN_LINK).check()
         s.room = replace(s.room, pinned_link=url)
         await uow.rooms.save(s.room)
@@ -101,7 +101,7 @@ async def _poll(uow: UnitOfWork, room_id: RoomId, poll_id: int) -> Poll:
 
 async def ask(ctx: Context, viewer: User, room_id: str, text: str) -> Question:
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, viewer)
+        s = await scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.ASK).check()
         _limit(ctx, "chat", f"{s.room.id}:{viewer.id}")
         if await uow.questions.count_by(s.room.id, viewer.id) >= MAX_QUESTIONS_PER_PERSON:
@@ -113,7 +113,7 @@ async def ask(ctx: Context, viewer: User, room_id: str, text: str) -> Question:
 
 async def upvote(ctx: Context, viewer: User, room_id: str, question_id: int) -> Question:
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, viewer)
+        s = await scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.ASK).check()
         question = await _question(uow, s.room.id, question_id)
         if viewer.id in question.voters:
@@ -127,7 +127,7 @@ async def mark_answered(
     ctx: Context, viewer: User, room_id: str, question_id: int, answered: bool
 ) -> Question:
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, viewer)
+        s = await scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.ANSWER_QUESTION).check()
         question = await _question(uow, s.room.id, question_id)
         if question.answered != answered:
@@ -143,7 +143,7 @@ async def open_poll(
     ctx: Context, viewer: User, room_id: str, question: str, options: tuple[str, ...]
 ) -> Poll:
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, viewer)
+        s = await scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.RUN_POLL).check()
         if len(set(options)) != len(options):
             raise BadRequest("Each option must be different.", code="duplicate_options")
@@ -154,7 +154,7 @@ async def open_poll(
 
 async def vote(ctx: Context, viewer: User, room_id: str, poll_id: int, option: int) -> Poll:
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, viewer)
+        s = await scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.VOTE).check()
         poll = await _poll(uow, s.room.id, poll_id)
         if poll.closed:
@@ -170,7 +170,7 @@ async def vote(ctx: Context, viewer: User, room_id: str, poll_id: int, option: i
 
 async def close_poll(ctx: Context, viewer: User, room_id: str, poll_id: int) -> Poll:
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, viewer)
+        s = await scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.RUN_POLL).check()
         poll = await _poll(uow, s.room.id, poll_id)
         if not poll.closed:

@@ -74,9 +74,10 @@ async def _snapshot(uow: UnitOfWork, room: Room) -> RoomSnapshot:
     )
 
 
-def _after_commit_media(
+def after_commit_media(
     ctx: Context, uow: UnitOfWork, call: Callable[[MediaEngine], Awaitable[None]]
 ) -> None:
+    """Call the media engine once the unit of work has committed (no-op without media)."""
     if ctx.media is not None:  # CLI contexts have no media
         engine = ctx.media
         uow.after_commit(lambda: call(engine))
@@ -93,7 +94,7 @@ def follow_recording(ctx: Context, uow: UnitOfWork, room: Room) -> None:
     async def record(engine: MediaEngine) -> None:
         await engine.record(room.id, folder)
 
-    _after_commit_media(ctx, uow, record)
+    after_commit_media(ctx, uow, record)
 
 
 async def refresh_hallway(uow: UnitOfWork, room: Room) -> None:
@@ -160,7 +161,7 @@ async def _end(ctx: Context, uow: UnitOfWork, room: Room, reason: EndReason) -> 
     assert ended.ended_at is not None
     uow.publish(room_channel(room.id), RoomEnded(ended.ended_at, reason))
     _publish_hallway(uow, ended, None)
-    _after_commit_media(ctx, uow, lambda engine: engine.close_room(room.id))
+    after_commit_media(ctx, uow, lambda engine: engine.close_room(room.id))
     logger.info("room %s ended: %s", room.id, reason.value)
     return await _snapshot(uow, ended)
 
@@ -214,7 +215,7 @@ async def leave(ctx: Context, room_id: str, key: str, connection_id: str) -> Non
             return
         await uow.participants.depart(room.id, key)
         left_room = room.id
-        _after_commit_media(ctx, uow, lambda engine: engine.drop(left_room, key))
+        after_commit_media(ctx, uow, lambda engine: engine.drop(left_room, key))
         if key == user_key(room.host_id):
             room = rules.host_left(room, ctx.clock())
             await uow.rooms.save(room)

@@ -29,6 +29,11 @@ async def block(ctx: Context, me: User, username: str, blocked: bool) -> None:
             await uow.users.unblock(me.id, other.id)
 
 
+async def has_blocked(ctx: Context, me: User, other: User) -> bool:
+    async with ctx.transaction() as uow:
+        return await uow.users.is_blocked(me.id, other.id)
+
+
 async def blocks(ctx: Context, me: User) -> list[PublicUser]:
     async with ctx.transaction() as uow:
         return await uow.users.blocked_by(me.id)

@@ -11,7 +11,13 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from roomcast.actions.context import Context
-from roomcast.actions.rooms import follow_recording, load_live, participant_key, refresh_hallway
+from roomcast.actions.rooms import (
+    after_commit_media,
+    follow_recording,
+    load_live,
+    participant_key,
+    refresh_hallway,
+)
 from roomcast.bus import room_channel
 from roomcast.domain.model import (
     Participant,
@@ -36,6 +42,7 @@ from roomcast.domain.updates import (
     TimerChanged,
 )
 from roomcast.errors import Conflict, Forbidden, NotFound
+from roomcast.media import MediaEngine
 from roomcast.store import UnitOfWork
 
 
@@ -64,15 +71,15 @@ class Scene:
         if before.role.on_stage != after.role.on_stage:
             await refresh_hallway(self.uow, self.room)
         if before.can_speak != after.can_speak:
-            engine, room_id, key, speak = self.ctx.engine, self.room.id, after.key, after.can_speak
+            room_id, key, speak = self.room.id, after.key, after.can_speak
 
-            async def tell_media() -> None:
+            async def tell(engine: MediaEngine) -> None:
                 engine.set_can_speak(room_id, key, speak)
 
-            self.uow.after_commit(tell_media)
+            after_commit_media(self.ctx, self.uow, tell)
 
 
-async def _scene(
+async def scene(
     ctx: Context, uow: UnitOfWork, room_id: str, viewer: User | None, guest: str = ""
 ) -> Scene:
     room = await load_live(uow, room_id)
@@ -99,7 +106,7 @@ def _account(p: Participant) -> PublicUser:
 
 async def raise_hand(ctx: Context, viewer: User | None, room_id: str, raised: bool) -> Participant:
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, viewer)
+        s = await scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.RAISE_HAND).check()
         if raised and not s.room.settings.hand_raising:
             raise Conflict("Hand raising is off in this room.", code="hands_off")
@@ -112,7 +119,7 @@ async def raise_hand(ctx: Context, viewer: User | None, room_id: str, raised: bo
 
 async def invite(ctx: Context, actor: User, room_id: str, key: str) -> Participant:
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, actor)
+        s = await scene(ctx, uow, room_id, actor)
         target = await s.person(key)
         can(s.actor(), Action.INVITE_TO_SPEAK, target.role).check()
         _account(target)
@@ -126,7 +133,7 @@ async def invite(ctx: Context, actor: User, room_id: str, key: str) -> Participa
 async def answer_invite(ctx: Context, viewer: User, room_id: str, accept: bool) -> Participant:
     """Only after accepting does one's microphone reach the mix."""
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, viewer)
+        s = await scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.ANSWER_INVITE).check()
         if not s.me.invited:
             raise Conflict("Nobody has invited you to speak.", code="no_invitation")
@@ -148,7 +155,7 @@ async def answer_invite(ctx: Context, viewer: User, room_id: str, accept: bool) 
 
 async def move_to_audience(ctx: Context, actor: User, room_id: str, key: str) -> Participant:
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, actor)
+        s = await scene(ctx, uow, room_id, actor)
         target = s.me if key == s.me.key else await s.person(key)
         if target.key == s.me.key:
             can(s.actor(), Action.STEP_DOWN).check()
@@ -163,7 +170,7 @@ async def mute_self(
     ctx: Context, viewer: User | None, guest: str, room_id: str, muted: bool
 ) -> Participant:
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, viewer, guest)
+        s = await scene(ctx, uow, room_id, viewer, guest)
         can(s.actor(), Action.MUTE_SELF).check()
         if not muted and s.me.muted_by_moderator:
             raise Forbidden(
@@ -180,7 +187,7 @@ async def mute_other(ctx: Context, actor: User, room_id: str, key: str, muted: b
     """Mute someone on stage (they cannot unmute), or let them unmute again (they stay muted
     until they unmute themselves)."""
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, actor)
+        s = await scene(ctx, uow, room_id, actor)
         target = await s.person(key)
         can(s.actor(), Action.MUTE_OTHER, target.role).check()
         if not muted and not target.muted_by_moderator:
@@ -195,7 +202,7 @@ async def mute_other(ctx: Context, actor: User, room_id: str, key: str, muted: b
 async def set_role(ctx: Context, actor: User, room_id: str, key: str, role: Role) -> Participant:
     """Make or unmake a moderator, or hand the host role on (the host becomes a moderator)."""
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, actor)
+        s = await scene(ctx, uow, room_id, actor)
         target = await s.person(key)
         action = {
             Role.MODERATOR: Action.MAKE_MODERATOR,
@@ -221,7 +228,7 @@ async def set_role(ctx: Context, actor: User, room_id: str, key: str, role: Role
 async def remove(ctx: Context, actor: User, room_id: str, key: str, ban: bool) -> None:
     """Out of the room now; banned people cannot come back to it."""
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, actor)
+        s = await scene(ctx, uow, room_id, actor)
         target = await s.person(key)
         can(s.actor(), Action.BAN if ban else Action.REMOVE, target.role).check()
         if ban:
@@ -230,19 +237,15 @@ async def remove(ctx: Context, actor: User, room_id: str, key: str, ban: bool) -
         await uow.participants.depart(s.room.id, key)
         uow.publish(room_channel(s.room.id), ParticipantRemoved(key, ban))
         await refresh_hallway(uow, s.room)
-        engine, room = ctx.engine, s.room.id
-
-        async def drop_media() -> None:
-            await engine.drop(room, key)
-
-        uow.after_commit(drop_media)
+        room = s.room.id
+        after_commit_media(ctx, uow, lambda engine: engine.drop(room, key))
 
 
 async def change_settings(
     ctx: Context, actor: User, room_id: str, settings: RoomSettings
 ) -> RoomSettings:
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, actor)
+        s = await scene(ctx, uow, room_id, actor)
         can(s.actor(), Action.EDIT_ROOM).check()
         if settings == s.room.settings:
             return settings
@@ -264,7 +267,7 @@ async def time_turn(
 ) -> SpeakingTimer | None:
     """Give someone on stage the floor for `seconds` (debate turns), or stop the timer."""
     async with ctx.transaction() as uow:
-        s = await _scene(ctx, uow, room_id, actor)
+        s = await scene(ctx, uow, room_id, actor)
         if key is None:
             can(s.actor(), Action.TIME_TURN, Role.SPEAKER).check()
             timer = None

@@ -13,8 +13,6 @@ from roomcast.domain.model import Role
 from roomcast.errors import Forbidden
 
 H, M, S, L = Role.HOST, Role.MODERATOR, Role.SPEAKER, Role.LISTENER
-STAFF = frozenset({H, M})
-ON_STAGE = frozenset({H, M, S})
 
 
 class Action(enum.StrEnum):

@@ -41,7 +41,6 @@ class Peer:
         self.can_speak = can_speak
         self.encoder: OpusEncoder | None = None  # this speaker's N-1 mix, made when needed
         self.lean: LeanSender | None = None
-        self.frames_in = 0
         self.lean_packets = 0
         self.send_errors = 0
         self._reader: asyncio.Task[None] | None = None
@@ -101,7 +100,6 @@ class Peer:
                 frame = await track.recv()
                 if self.can_speak:
                     self.inbox.put(frame)  # type: ignore[arg-type]
-                    self.frames_in += 1
         except MediaStreamError:
             pass  # the remote track ended
         except asyncio.CancelledError:

@@ -96,7 +96,7 @@ async def profile_page(
     except RoomcastError:
         return _not_found(request, user, "There is nobody by that name here.")
     hosted = [r for r in await rooms.rooms_hosted_by(ctx, person) if r.visibility.value == "open"]
-    blocked = user is not None and any(b.id == person.id for b in await safety.blocks(ctx, user))
+    blocked = user is not None and await safety.has_blocked(ctx, user, person)
     return _render(
         request,
         "profile.html",
