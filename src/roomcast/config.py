@@ -73,6 +73,16 @@ class Settings(BaseSettings):
     )
     ice_username: str | None = None
     ice_credential: SecretStr | None = None
+    transcriber: str = Field(
+        "pocketsphinx",
+        pattern="^(pocketsphinx|none)$",
+        description="Speech-to-text engine for episode transcripts, or none.",
+    )
+    episode_bitrate: int = Field(96_000, ge=32_000, le=320_000, description="MP3 bits/s.")
+    job_retry_seconds: float = Field(30, gt=0, description="First retry delay of a failed job.")
+    max_artwork_bytes: int = Field(
+        8 * 1024 * 1024, ge=64 * 1024, description="Largest show artwork upload."
+    )
     log_format: str = Field("text", pattern="^(text|json)$")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from roomcast.web.avatars import HUES, hue, initials
+from roomcast.domain.avatars import HUES, hue, initials
 
 
 def test_initials() -> None:

@@ -54,3 +54,15 @@ def test_store_and_actions_know_nothing_of_the_web() -> None:
         for module, names in imports(package).items():
             bad = {n for n in names if n.startswith(("roomcast.web", "fastapi", "starlette"))}
             assert not bad, f"{module} imports {bad}"
+
+
+def test_the_media_plane_knows_nothing_of_the_control_plane() -> None:
+    for module, names in imports("media").items():
+        bad = {
+            n
+            for n in names
+            if n.startswith(
+                ("roomcast.actions", "roomcast.store", "roomcast.domain", "roomcast.web")
+            )
+        }
+        assert not bad, f"{module} imports {bad}: the media plane knows rooms and peers only"

@@ -31,6 +31,8 @@ class Context:
     clock: Callable[[], datetime] = utcnow
     monotonic: Callable[[], float] = time.monotonic
     hasher: PasswordHasher = field(default_factory=PasswordHasher)
+    # set by the job runner: new background work is waiting (no-op without a runner)
+    wake_jobs: Callable[[], None] = lambda: None
     auth_by_ip: Buckets = field(init=False)
     auth_by_name: Buckets = field(init=False)
     # per person per room: chat messages and reactions

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from roomcast.actions.context import Context
+from roomcast.actions.rooms import after_commit_media
 from roomcast.actions.stage import scene
 from roomcast.bus import room_channel, signals_channel
 from roomcast.domain.model import REACTIONS, ChatMessage, Poll, PublicUser, Question, RoomId, User
 from roomcast.domain.stage import Action, can
 from roomcast.domain.updates import (
+    ChapterChanged,
     ChatDeleted,
     ChatPosted,
     LinkPinned,
@@ -22,6 +24,7 @@ from roomcast.domain.updates import (
     Reaction,
 )
 from roomcast.errors import BadRequest, Conflict, NotFound, RateLimited
+from roomcast.media import MediaEngine
 from roomcast.store import UnitOfWork
 
 
@@ -78,6 +81,24 @@ async def pin_link(ctx: Context, viewer: User, room_id: str, url: str | None) ->
         await uow.rooms.save(s.room)
         uow.publish(room_channel(s.room.id), LinkPinned(url))
     return url
+
+
+async def set_chapter(ctx: Context, viewer: User, room_id: str, title: str) -> str:
+    """ "Next topic": hosts and moderators name what the room talks about now. Everyone
+    sees it; in a recorded room it starts a chapter of the episode."""
+    async with ctx.transaction() as uow:
+        s = await scene(ctx, uow, room_id, viewer)
+        can(s.actor(), Action.SET_CHAPTER).check()
+        s.room = replace(s.room, chapter=title)
+        await uow.rooms.save(s.room)
+        uow.publish(room_channel(s.room.id), ChapterChanged(title))
+        marked = s.room.id
+
+        async def mark(engine: MediaEngine) -> None:
+            engine.mark(marked, title)
+
+        after_commit_media(ctx, uow, mark)
+    return title
 
 
 # --- Q&A ------------------------------------------------------------------------------------------

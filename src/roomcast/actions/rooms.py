@@ -7,9 +7,10 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 from roomcast.actions.context import Context
+from roomcast.actions.episodes import queue_episode
+from roomcast.actions.paths import recording_folder
 from roomcast.bus import HALLWAY, room_channel
 from roomcast.domain import rooms as rules
 from roomcast.domain.model import (
@@ -81,10 +82,6 @@ def after_commit_media(
     if ctx.media is not None:  # CLI contexts have no media
         engine = ctx.media
         uow.after_commit(lambda: call(engine))
-
-
-def recording_folder(ctx: Context, room_id: str) -> Path:
-    return ctx.settings.data_dir / "recordings" / room_id
 
 
 def follow_recording(ctx: Context, uow: UnitOfWork, room: Room) -> None:
@@ -162,6 +159,7 @@ async def _end(ctx: Context, uow: UnitOfWork, room: Room, reason: EndReason) -> 
     uow.publish(room_channel(room.id), RoomEnded(ended.ended_at, reason))
     _publish_hallway(uow, ended, None)
     after_commit_media(ctx, uow, lambda engine: engine.close_room(room.id))
+    await queue_episode(ctx, uow, ended)  # after close_room: its last segment is on disk
     logger.info("room %s ended: %s", room.id, reason.value)
     return await _snapshot(uow, ended)
 

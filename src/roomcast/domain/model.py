@@ -111,6 +111,7 @@ class Room:
     settings: RoomSettings = RoomSettings()
     pinned_link: str | None = None
     timer: SpeakingTimer | None = None
+    chapter: str | None = None  # the topic under discussion now; a chapter in the recording
 
     def __post_init__(self) -> None:
         if not self.title.strip():

@@ -35,6 +35,7 @@ class Action(enum.StrEnum):
     REACT = "react"
     DELETE_MESSAGE = "delete_message"  # anyone's (authors may delete their own anyway)
     PIN_LINK = "pin_link"
+    SET_CHAPTER = "set_chapter"  # "next topic": a chapter in the recording
     ASK = "ask"  # a question, and upvote others'
     ANSWER_QUESTION = "answer_question"
     RUN_POLL = "run_poll"  # open and close polls
@@ -76,6 +77,7 @@ RULES: dict[Action, Rule] = {
     Action.REACT: Rule.self_only(H, M, S, L),
     Action.DELETE_MESSAGE: Rule.self_only(H, M),
     Action.PIN_LINK: Rule.self_only(H),
+    Action.SET_CHAPTER: Rule.self_only(H, M),
     Action.ASK: Rule.self_only(H, M, S, L),
     Action.ANSWER_QUESTION: Rule.self_only(H, M),
     Action.RUN_POLL: Rule.self_only(H, M),

@@ -47,6 +47,7 @@ class RoomView:
     settings: RoomSettings = RoomSettings()
     pinned_link: str | None = None
     timer: SpeakingTimer | None = None
+    chapter: str | None = None
 
     @staticmethod
     def of(room: Room, host: PublicUser) -> RoomView:
@@ -65,6 +66,7 @@ class RoomView:
             settings=room.settings,
             pinned_link=room.pinned_link,
             timer=room.timer,
+            chapter=room.chapter,
         )
 
 
@@ -210,6 +212,12 @@ class LinkPinned:
 
 
 @dataclass(frozen=True, slots=True)
+class ChapterChanged:
+    title: str
+    type: Literal["chapter_changed"] = "chapter_changed"
+
+
+@dataclass(frozen=True, slots=True)
 class HostChanged:
     host: PublicUser
     type: Literal["host_changed"] = "host_changed"
@@ -235,6 +243,7 @@ RoomUpdate = (
     | ChatPosted
     | ChatDeleted
     | LinkPinned
+    | ChapterChanged
     | TimerChanged
     | QuestionAsked
     | QuestionVoted
@@ -315,6 +324,8 @@ def apply(snapshot: RoomSnapshot, update: RoomUpdate) -> RoomSnapshot:
             return replace(snapshot, chat=chat)
         case LinkPinned(url=url):
             return replace(snapshot, room=replace(snapshot.room, pinned_link=url))
+        case ChapterChanged(title=title):
+            return replace(snapshot, room=replace(snapshot.room, chapter=title))
         case TimerChanged(timer=timer):
             return replace(snapshot, room=replace(snapshot.room, timer=timer))
         case QuestionAsked(question=q):

@@ -52,6 +52,7 @@ class MediaEngine(Protocol):
     async def drop(self, room_id: str, peer_id: str) -> None: ...
     async def close_room(self, room_id: str) -> None: ...
     async def record(self, room_id: str, folder: Path | None) -> list[Path]: ...
+    def mark(self, room_id: str, topic: str) -> None: ...
     def stats(self, room_id: str) -> RoomStats | None: ...
     async def close(self) -> None: ...
 
@@ -111,7 +112,7 @@ class RoomMedia:
                 frames[p.id] = frame
         result = mixer.mix(frames)
         if self.recorder is not None:
-            self.recorder.add(result.listeners)  # the room as listeners hear it
+            self.recorder.add(result.listeners, result.levels)  # as listeners hear it
         pts = n * mixer.FRAME
         if len(speakers) < len(self.peers):
             packet = self.listener_encoder.encode(result.listeners, pts)
@@ -227,13 +228,20 @@ class LocalMediaEngine:
     async def record(self, room_id: str, folder: Path | None) -> list[Path]:
         """Start recording the room's mix into `folder`, or stop (None) and return the
         finished segments. Starting again in the same folder continues the recording."""
-        room = self._room(room_id)
         if folder is None:
-            return await room.stop_recording()
+            stopping = self.rooms.get(room_id)
+            return await stopping.stop_recording() if stopping else []
+        room = self._room(room_id)
         if room.recorder is None or room.recorder.folder != folder:
             await room.stop_recording()
             room.recorder = await asyncio.to_thread(Recorder, folder)
         return []
+
+    def mark(self, room_id: str, topic: str) -> None:
+        """A new topic starts now in the room's recording (nothing if not recording)."""
+        room = self.rooms.get(room_id)
+        if room is not None and room.recorder is not None:
+            room.recorder.mark(topic)
 
     def stats(self, room_id: str) -> RoomStats | None:
         room = self.rooms.get(room_id)

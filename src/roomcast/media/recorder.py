@@ -6,25 +6,73 @@ temporary file, fsyncs it, renames it into place and fsyncs the folder. A segmen
 therefore either complete on disk or absent: a SIGKILL loses at most the segment being
 filled. Segments are 16-bit mono 48 kHz WAV files named by their index, so a recording is
 the sorted list of `seg-*.wav` files in its folder, readable by anything.
+
+Beside each segment, written just before it, a `seg-*.json` sidecar holds the segment's
+timeline: when each speaker was speaking (runs of 20 ms frames, from the mixer's levels)
+and the topics a host marked. Post-production turns these into chapters and speaker labels.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import os
 import threading
 import wave
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from roomcast.media.mixer import FRAME, RATE, Pcm
 
 logger = logging.getLogger(__name__)
 
 SEGMENT_SECONDS = 5.0
+SPEAKING = 0.3  # mixer level (about -42 dBFS) above which a frame counts as speech
 
 
-def _fsync_dir(path: Path) -> None:
+@dataclass
+class Sidecar:
+    """One segment's timeline, in frames from the segment's start."""
+
+    speakers: dict[str, list[list[int]]] = field(default_factory=dict)  # key -> [start, end)
+    topics: list[tuple[int, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"speakers": self.speakers, "topics": [list(t) for t in self.topics]}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Sidecar:
+        """Parse leniently: a damaged sidecar costs labels, never the recording."""
+        side = cls()
+        if not isinstance(data, dict):
+            return side
+        speakers = data.get("speakers")
+        if isinstance(speakers, dict):
+            for key, runs in speakers.items():
+                if isinstance(runs, list):
+                    side.speakers[str(key)] = [
+                        [int(a), int(b)]
+                        for a, b in (r for r in runs if isinstance(r, list) and len(r) == 2)
+                        if isinstance(a, int) and isinstance(b, int) and 0 <= a < b
+                    ]
+        topics = data.get("topics")
+        if isinstance(topics, list):
+            side.topics = [
+                (t[0], t[1])
+                for t in topics
+                if isinstance(t, list)
+                and len(t) == 2
+                and isinstance(t[0], int)
+                and isinstance(t[1], str)
+            ]
+        return side
+
+
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -32,20 +80,29 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_segment(folder: Path, index: int, pcm: bytes) -> Path:
-    """Write one finished segment atomically and durably; returns its path."""
-    final = folder / f"seg-{index:06d}.wav"
-    tmp = folder / f".seg-{index:06d}.wav.tmp"
+def _write_durably(folder: Path, name: str, data: bytes) -> Path:
+    final, tmp = folder / name, folder / f".{name}.tmp"
     with open(tmp, "wb") as f:
-        with wave.open(f, "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(RATE)
-            w.writeframes(pcm)
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, final)
-    _fsync_dir(folder)
+    return final
+
+
+def write_segment(folder: Path, index: int, pcm: bytes, side: Sidecar | None = None) -> Path:
+    """Write one finished segment (its sidecar first) atomically and durably; returns its
+    path. A segment exists once its WAV does; a sidecar without one is ignored."""
+    if side is not None:
+        _write_durably(folder, f"seg-{index:06d}.json", json.dumps(side.to_json()).encode())
+    wav = io.BytesIO()
+    with wave.open(wav, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(pcm)
+    final = _write_durably(folder, f"seg-{index:06d}.wav", wav.getvalue())
+    fsync_dir(folder)
     return final
 
 
@@ -54,9 +111,17 @@ def segments(folder: Path) -> list[Path]:
     return sorted(folder.glob("seg-*.wav"))
 
 
+def sidecar(segment: Path) -> Sidecar:
+    """The timeline written beside a segment; empty when missing or unreadable."""
+    try:
+        return Sidecar.from_json(json.loads(segment.with_suffix(".json").read_bytes()))
+    except (OSError, ValueError):
+        return Sidecar()
+
+
 def discard_partial(folder: Path) -> int:
     """Remove half-written temporary files left by a crash; returns how many."""
-    leftovers = list(folder.glob(".seg-*.wav.tmp"))
+    leftovers = list(folder.glob(".seg-*.tmp"))
     for p in leftovers:
         p.unlink(missing_ok=True)
     return len(leftovers)
@@ -72,13 +137,27 @@ class Recorder:
         self.frames_per_segment = max(1, round(segment_seconds * RATE / FRAME))
         self._index = len(segments(folder))  # a resumed recording continues after the last
         self._buffer: list[bytes] = []
+        self._side = Sidecar()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recorder")
         self._pending: list[Future[Path]] = []
         self._lock = threading.Lock()
         self.errors = 0
 
-    def add(self, mix: Pcm) -> None:
-        """Called on the room's clock with each 20 ms mix."""
+    @property
+    def seconds(self) -> float:
+        """Where the recording is now (segments lost to a failing disk not counted)."""
+        return (self._index * self.frames_per_segment + len(self._buffer)) * FRAME / RATE
+
+    def add(self, mix: Pcm, levels: Mapping[str, float] | None = None) -> None:
+        """Called on the room's clock with each 20 ms mix and the speakers' levels."""
+        at = len(self._buffer)
+        for key, value in (levels or {}).items():
+            if value >= SPEAKING:
+                runs = self._side.speakers.setdefault(key, [])
+                if runs and runs[-1][1] == at:
+                    runs[-1][1] = at + 1
+                else:
+                    runs.append([at, at + 1])
         self._buffer.append(mix.tobytes())
         if len(self._buffer) >= self.frames_per_segment:
             self._flush()
@@ -87,11 +166,16 @@ class Recorder:
         if not self._buffer:
             return
         pcm, self._buffer = b"".join(self._buffer), []
+        side, self._side = self._side, Sidecar()
         index, self._index = self._index, self._index + 1
-        future = self._writer.submit(write_segment, self.folder, index, pcm)
+        future = self._writer.submit(write_segment, self.folder, index, pcm, side)
         future.add_done_callback(self._done)
         with self._lock:
             self._pending = [f for f in self._pending if not f.done()] + [future]
+
+    def mark(self, topic: str) -> None:
+        """A host moved on to a new topic: a chapter starts here."""
+        self._side.topics.append((len(self._buffer), topic))
 
     def _done(self, future: Future[Path]) -> None:
         error = future.exception()

@@ -22,12 +22,15 @@ from sqlalchemy.ext.asyncio import (
 from roomcast.store.repos import (
     BanRepo,
     ChatRepo,
+    EpisodeRepo,
+    JobRepo,
     ParticipantRepo,
     PollRepo,
     QuestionRepo,
     ReportRepo,
     RoomRepo,
     SessionRepo,
+    ShowRepo,
     UserRepo,
 )
 
@@ -48,6 +51,9 @@ class UnitOfWork:
         self.questions = QuestionRepo(session)
         self.polls = PollRepo(session)
         self.reports = ReportRepo(session)
+        self.shows = ShowRepo(session)
+        self.episodes = EpisodeRepo(session)
+        self.jobs = JobRepo(session)
         self.outbox: list[tuple[str, object]] = []
         self.effects: list[Callable[[], Awaitable[None]]] = []
 

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -99,6 +100,7 @@ class RoomRow(Base):
     chat: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     pinned_link: Mapped[str | None] = mapped_column(String(500), nullable=True)
     record: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    chapter: Mapped[str | None] = mapped_column(String(120), nullable=True)
     timer_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
     timer_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -242,3 +244,61 @@ class ReportRow(Base):
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     resolution: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class ShowRow(Base):
+    """A creator's podcast. No row yet: the show has its defaults."""
+
+    __tablename__ = "shows"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(16))
+    explicit: Mapped[bool] = mapped_column(Boolean, default=False)
+    artwork: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EpisodeRow(Base):
+    __tablename__ = "episodes"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    duration: Mapped[float | None] = mapped_column(Float, nullable=True)
+    audio_bytes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    loudness: Mapped[float | None] = mapped_column(Float, nullable=True)
+    true_peak: Mapped[float | None] = mapped_column(Float, nullable=True)
+    transcript: Mapped[str] = mapped_column(String(12))
+    speakers: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of user ids
+    has_chapters: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class JobRow(Base):
+    """Background work that must survive a restart: post-production, transcripts."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    episode_id: Mapped[str] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(10), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_after: Mapped[datetime] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -18,16 +18,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from roomcast import __version__
 from roomcast.actions import rooms
 from roomcast.actions.context import Context
+from roomcast.actions.production import JobRunner
 from roomcast.bus import Bus, signals_channel
 from roomcast.config import Settings
+from roomcast.domain import avatars
 from roomcast.errors import RoomcastError
 from roomcast.media import LocalMediaEngine, configure_ice, rtc_configuration
 from roomcast.store import Store
-from roomcast.web import avatars
 from roomcast.web.live import Connections
 from roomcast.web.live import router as live_router
 from roomcast.web.middleware import BodyLimitMiddleware, CsrfMiddleware, SecurityHeadersMiddleware
-from roomcast.web.routes import auth, health, interaction, pages, safety, stage, users
+from roomcast.web.routes import auth, health, interaction, pages, podcasts, safety, stage, users
 from roomcast.web.routes import rooms as rooms_routes
 from roomcast.web.schemas import ErrorOut
 
@@ -81,15 +82,19 @@ def create_app(settings: Settings) -> FastAPI:
             await store.migrate()
         await rooms.recover_after_restart(ctx)
         sweeper = asyncio.create_task(_sweep(ctx), name="roomcast-sweep")
+        jobs = JobRunner(ctx)
+        worker = asyncio.create_task(jobs.run(), name="roomcast-jobs")
         app.state.ready = True
         logger.info("roomcast %s ready at %s", __version__, settings.base_url)
         try:
             yield
         finally:
             app.state.ready = False
-            sweeper.cancel()
-            with suppress(asyncio.CancelledError):
-                await sweeper
+            for task in (sweeper, worker):
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+            await jobs.close()
             await engine.close()
             await store.close()
 
@@ -124,6 +129,8 @@ def create_app(settings: Settings) -> FastAPI:
         stage.router,
         interaction.router,
         safety.router,
+        podcasts.router,
+        podcasts.files,
         live_router,
         pages.router,
     ):
@@ -131,7 +138,11 @@ def create_app(settings: Settings) -> FastAPI:
     _install_error_handlers(app)
     # outermost last: headers on everything, then size limits, then CSRF
     app.add_middleware(CsrfMiddleware, secret=settings.secret)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        uploads={"/api/me/show/artwork": settings.max_artwork_bytes},
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     return app
 

@@ -71,18 +71,20 @@ class CsrfMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Refuse request bodies larger than the limit, declared or streamed."""
+    """Refuse request bodies larger than the limit, declared or streamed. Uploads (show
+    artwork) have limits of their own, by exact path."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, uploads: dict[str, int] | None = None) -> None:
+        self.app, self.default, self.uploads = app, max_bytes, uploads or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = PayloadTooLarge(f"Request body over {self.max_bytes} bytes.")
+        max_bytes = self.uploads.get(scope["path"], self.default)
+        too_large = PayloadTooLarge(f"Request body over {max_bytes} bytes.")
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
             await send_error(send, too_large)
             return
         seen = 0
@@ -92,7 +94,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:  # FastAPI passes HTTPException through body parsing
+                if seen > max_bytes:  # FastAPI passes HTTPException through body parsing
                     raise HTTPException(413, too_large.message)
             return message
 

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from roomcast.domain.model import Topic, User, Visibility
+from roomcast.domain.podcasts import CATEGORIES, Episode, EpisodeStatus, Show, TranscriptStatus
 from roomcast.domain.updates import RoomView
 
 
@@ -150,6 +151,10 @@ class PinIn(Body):
     )
 
 
+class ChapterIn(Body):
+    title: Annotated[Line, Field(min_length=1, max_length=120)]
+
+
 class QuestionIn(Body):
     text: Annotated[Text, Field(min_length=1, max_length=300)]
 
@@ -255,3 +260,108 @@ class ErrorBody(BaseModel):
 
 class ErrorOut(BaseModel):
     error: ErrorBody
+
+
+# ---- shows and episodes ----
+
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]
+
+
+class ShowIn(Body):
+    title: Annotated[Line, Field(min_length=1, max_length=120)]
+    description: Annotated[Text, Field(min_length=1, max_length=4000)]
+    category: Category = Field(description="An Apple Podcasts category")
+    language: Language = "en"
+    explicit: bool = False
+
+
+class ShowOut(BaseModel):
+    username: str
+    title: str
+    description: str
+    category: str
+    language: str
+    explicit: bool
+    artwork_url: str = Field(description="Square JPEG, uploaded or generated")
+    feed_url: str = Field(description="The RSS feed to subscribe to in a podcast app")
+    page_url: str
+
+    @staticmethod
+    def of(show: Show, username: str, base: str) -> ShowOut:
+        page = f"{base}/shows/{username}"
+        art = f"{page}/artwork.jpg"
+        if show.artwork:
+            art += f"?v={show.artwork.removeprefix('artwork-').removesuffix('.jpg')}"
+        return ShowOut(
+            username=username,
+            title=show.title,
+            description=show.description,
+            category=show.category,
+            language=show.language,
+            explicit=show.explicit,
+            artwork_url=art,
+            feed_url=f"{page}/feed.xml",
+            page_url=page,
+        )
+
+
+class EpisodeOut(BaseModel):
+    id: str
+    room_id: str
+    title: str
+    notes: str
+    language: str
+    status: EpisodeStatus
+    created_at: datetime
+    published_at: datetime | None
+    duration: float | None = Field(description="Seconds")
+    audio_bytes: int | None
+    loudness: float | None = Field(description="LUFS integrated, measured on the MP3")
+    true_peak: float | None = Field(description="dBTP, measured on the MP3")
+    transcript: TranscriptStatus
+    error: str | None
+    page_url: str
+    audio_url: str | None
+    chapters_url: str | None
+    transcript_vtt_url: str | None
+    transcript_srt_url: str | None
+
+    @staticmethod
+    def of(e: Episode, base: str) -> EpisodeOut:
+        page = f"{base}/episodes/{e.id}"
+        transcript = e.transcript is TranscriptStatus.READY
+        return EpisodeOut(
+            id=e.id,
+            room_id=e.room_id,
+            title=e.title,
+            notes=e.notes,
+            language=e.language,
+            status=e.status,
+            created_at=e.created_at,
+            published_at=e.published_at,
+            duration=e.duration,
+            audio_bytes=e.audio_bytes,
+            loudness=e.loudness,
+            true_peak=e.true_peak,
+            transcript=e.transcript,
+            error=e.error,
+            page_url=page,
+            audio_url=f"{page}/audio.mp3" if e.is_ready else None,
+            chapters_url=f"{page}/chapters.json" if e.is_ready and e.has_chapters else None,
+            transcript_vtt_url=f"{page}/transcript.vtt" if transcript else None,
+            transcript_srt_url=f"{page}/transcript.srt" if transcript else None,
+        )
+
+
+class ShowPageOut(BaseModel):
+    show: ShowOut
+    episodes: list[EpisodeOut]
+
+
+class EpisodeEditIn(Body):
+    title: Annotated[Line, Field(min_length=1, max_length=120)] | None = None
+    notes: Annotated[Text, Field(max_length=4000)] | None = None
+
+
+class PublishIn(Body):
+    published: bool

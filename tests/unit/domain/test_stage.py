@@ -36,6 +36,7 @@ EXPECTED: dict[Action, set[tuple[Role, Role | None]]] = {
     Action.REACT: {(H, SELF), (M, SELF), (S, SELF), (L, SELF)},
     Action.DELETE_MESSAGE: {(H, SELF), (M, SELF)},
     Action.PIN_LINK: {(H, SELF)},
+    Action.SET_CHAPTER: {(H, SELF), (M, SELF)},
     Action.ASK: {(H, SELF), (M, SELF), (S, SELF), (L, SELF)},
     Action.ANSWER_QUESTION: {(H, SELF), (M, SELF)},
     Action.RUN_POLL: {(H, SELF), (M, SELF)},

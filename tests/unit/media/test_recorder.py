@@ -63,11 +63,11 @@ def test_a_failing_disk_loses_a_segment_not_the_recording(
     real = rec.write_segment
     calls = {"n": 0}
 
-    def flaky(folder: Path, index: int, pcm: bytes) -> Path:
+    def flaky(folder: Path, index: int, pcm: bytes, side: rec.Sidecar | None = None) -> Path:
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError(28, "No space left on device")
-        return real(folder, index, pcm)
+        return real(folder, index, pcm, side)
 
     monkeypatch.setattr(rec, "write_segment", flaky)
     r = rec.Recorder(tmp_path, segment_seconds=1.0)

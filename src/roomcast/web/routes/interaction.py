@@ -12,6 +12,7 @@ from roomcast.web.deps import Ctx, SignedIn
 from roomcast.web.routes.rooms import RoomIdPath
 from roomcast.web.schemas import (
     AnsweredIn,
+    ChapterIn,
     ChatIn,
     Ok,
     PinIn,
@@ -59,6 +60,15 @@ async def delete_chat(
 async def react(room_id: RoomIdPath, body: ReactionIn, user: SignedIn, ctx: Ctx) -> Ok:
     await interaction.react(ctx, user, room_id, body.emoji)
     return Ok()
+
+
+@router.put(
+    "/chapter",
+    response_model=ChapterIn,
+    summary="Next topic: name what the room talks about now (hosts, moderators)",
+)
+async def chapter(room_id: RoomIdPath, body: ChapterIn, user: SignedIn, ctx: Ctx) -> ChapterIn:
+    return ChapterIn(title=await interaction.set_chapter(ctx, user, room_id, body.title))
 
 
 @router.put("/pin", response_model=PinIn, summary="Pin a web link for everyone, or unpin (host)")

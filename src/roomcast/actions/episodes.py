@@ -1,0 +1,290 @@
+"""Shows and episodes: what a creator publishes, who may see and change it."""
+
+from __future__ import annotations
+
+import asyncio
+import colorsys
+import hashlib
+import io
+import logging
+import os
+import secrets
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+
+from roomcast.actions.context import Context
+from roomcast.actions.paths import episode_folder, recording_folder, show_folder
+from roomcast.domain import podcasts as rules
+from roomcast.domain.avatars import HUES, hue, initials
+from roomcast.domain.model import PublicUser, Room, User, UserId
+from roomcast.domain.podcasts import Episode, EpisodeStatus, Show
+from roomcast.errors import BadRequest, NotFound
+from roomcast.store import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+PRODUCE, TRANSCRIBE = "produce", "transcribe"
+ARTWORK_SIZE = 1400  # Apple's minimum; square
+MIN_ARTWORK_SIDE = 256
+MAX_ARTWORK_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+async def queue_episode(ctx: Context, uow: UnitOfWork, room: Room) -> Episode | None:
+    """The room ended: if it was recorded, its episode is made in the background."""
+    if not (room.settings.record or recording_folder(ctx, room.id).exists()):
+        return None
+    if await uow.episodes.for_room(room.id) is not None:
+        return None
+    now = ctx.clock()
+    episode = Episode(
+        id=secrets.token_urlsafe(9),
+        room_id=room.id,
+        user_id=room.host_id,
+        title=room.title,
+        notes=room.description,
+        language=room.language,
+        status=EpisodeStatus.PROCESSING,
+        created_at=now,
+        updated_at=now,
+    )
+    await uow.episodes.add(episode)
+    # a moment's grace: the media engine flushes the last segment right after the commit
+    await uow.jobs.add(PRODUCE, episode.id, now, now + timedelta(seconds=1))
+    wake = ctx.wake_jobs
+
+    async def poke() -> None:
+        wake()
+
+    uow.after_commit(poke)
+    return episode
+
+
+# ---- shows ----
+
+
+async def _user(uow: UnitOfWork, username: str) -> User:
+    user = await uow.users.by_username(username.lower())
+    if user is None:
+        raise NotFound("No such show.", code="show_not_found")
+    return user
+
+
+async def show_of(ctx: Context, username: str) -> tuple[User, Show]:
+    async with ctx.transaction() as uow:
+        user = await _user(uow, username)
+        return user, await uow.shows.get(user.id) or rules.default_show(user)
+
+
+@dataclass(frozen=True, slots=True)
+class ShowDraft:
+    title: str
+    description: str
+    category: str
+    language: str
+    explicit: bool
+
+
+async def update_show(ctx: Context, me: User, draft: ShowDraft) -> Show:
+    if draft.category not in rules.CATEGORIES:
+        raise BadRequest("Pick one of the listed categories.", code="bad_category")
+    async with ctx.transaction() as uow:
+        current = await uow.shows.get(me.id) or rules.default_show(me)
+        show = replace(
+            current,
+            title=draft.title,
+            description=draft.description,
+            category=draft.category,
+            language=draft.language,
+            explicit=draft.explicit,
+        )
+        return await uow.shows.save(show, ctx.clock())
+
+
+def _square_jpeg(data: bytes) -> bytes:
+    """Validate an uploaded image and re-encode it: square, ARTWORK_SIZE px, RGB JPEG,
+    no metadata (EXIF, locations) carried over."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.format not in ("JPEG", "PNG", "WEBP"):
+                raise BadRequest("Artwork must be a JPEG, PNG or WebP image.", code="bad_image")
+            if img.width * img.height > MAX_ARTWORK_PIXELS:
+                raise BadRequest("That image is too large.", code="bad_image")
+            if min(img.size) < MIN_ARTWORK_SIDE:
+                raise BadRequest(
+                    f"Artwork must be at least {MIN_ARTWORK_SIDE} px on each side.",
+                    code="bad_image",
+                )
+            img.load()
+            rgb = img.convert("RGB")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as e:
+        raise BadRequest("That file is not an image we can read.", code="bad_image") from e
+    side = min(rgb.size)
+    left, top = (rgb.width - side) // 2, (rgb.height - side) // 2
+    square = rgb.crop((left, top, left + side, top + side))
+    square = square.resize((ARTWORK_SIZE, ARTWORK_SIZE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    square.save(out, "JPEG", quality=88, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+async def set_artwork(ctx: Context, me: User, data: bytes) -> Show:
+    jpeg = await asyncio.to_thread(_square_jpeg, data)
+    name = f"artwork-{hashlib.sha256(jpeg).hexdigest()[:16]}.jpg"
+    folder = show_folder(ctx, me.id)
+    await asyncio.to_thread(write_atomically, folder / name, jpeg)
+    async with ctx.transaction() as uow:
+        current = await uow.shows.get(me.id) or rules.default_show(me)
+        old = current.artwork
+        show = await uow.shows.save(replace(current, artwork=name), ctx.clock())
+    if old and old != name:
+        (folder / old).unlink(missing_ok=True)
+    return show
+
+
+async def remove_artwork(ctx: Context, me: User) -> Show:
+    async with ctx.transaction() as uow:
+        current = await uow.shows.get(me.id) or rules.default_show(me)
+        show = await uow.shows.save(replace(current, artwork=None), ctx.clock())
+    if current.artwork:
+        (show_folder(ctx, me.id) / current.artwork).unlink(missing_ok=True)
+    return show
+
+
+def _generated_artwork(title: str) -> bytes:
+    """A default cover: the show's initials on its own colour, like the avatars."""
+    h = hue(title) / HUES
+    img = Image.new("RGB", (ARTWORK_SIZE, ARTWORK_SIZE))
+    draw = ImageDraw.Draw(img)
+    for y in range(0, ARTWORK_SIZE, 4):  # a soft vertical gradient
+        r, g, b = colorsys.hls_to_rgb(h, 0.42 - 0.16 * y / ARTWORK_SIZE, 0.55)
+        draw.rectangle((0, y, ARTWORK_SIZE, y + 4), fill=(int(r * 255), int(g * 255), int(b * 255)))
+    font = ImageFont.load_default(size=520)
+    draw.text(
+        (ARTWORK_SIZE / 2, ARTWORK_SIZE * 0.46),
+        initials(title),
+        fill="white",
+        font=font,
+        anchor="mm",
+    )
+    small = ImageFont.load_default(size=64)
+    draw.text(
+        (ARTWORK_SIZE / 2, ARTWORK_SIZE * 0.86),
+        "ROOMCAST",
+        fill=(255, 255, 255),
+        font=small,
+        anchor="mm",
+    )
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+async def artwork_file(ctx: Context, user: User, show: Show) -> Path:
+    """The show's cover on disk: the upload, or the generated one for its title."""
+    folder = show_folder(ctx, user.id)
+    if show.artwork:
+        return folder / show.artwork
+    digest = hashlib.sha256(show.title.encode()).hexdigest()[:16]
+    path = folder / f"generated-{digest}.jpg"
+    if not path.exists():
+        data = await asyncio.to_thread(_generated_artwork, show.title)
+        await asyncio.to_thread(write_atomically, path, data)
+        for stale in folder.glob("generated-*.jpg"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    return path
+
+
+# ---- episodes ----
+
+
+def _visible(episode: Episode | None, viewer: User | None) -> Episode:
+    if episode is None or not (
+        episode.is_public or (viewer is not None and viewer.id == episode.user_id)
+    ):
+        raise NotFound("No such episode.", code="episode_not_found")
+    return episode
+
+
+async def episode(ctx: Context, episode_id: str, viewer: User | None) -> Episode:
+    async with ctx.transaction() as uow:
+        return _visible(await uow.episodes.get(episode_id), viewer)
+
+
+async def episodes_of(ctx: Context, user: User, viewer: User | None) -> list[Episode]:
+    """A show's episodes; its host also sees those still processing, hidden or failed."""
+    mine = viewer is not None and viewer.id == user.id
+    async with ctx.transaction() as uow:
+        return await uow.episodes.by_user(user.id, public_only=not mine)
+
+
+async def live_rooms_of(ctx: Context, user: User) -> list[Room]:
+    """For the feed's podcast:liveItem entries: the host's open rooms, live or recently
+    ended (apps show "ended" instead of a dead link)."""
+    async with ctx.transaction() as uow:
+        rooms = await uow.rooms.by_host(user.id, limit=10)
+    recent = ctx.clock() - timedelta(days=1)
+    return [
+        r
+        for r in rooms
+        if r.visibility.value == "open" and (r.is_live or (r.ended_at and r.ended_at > recent))
+    ]
+
+
+async def people(ctx: Context, ids: Iterable[UserId]) -> dict[UserId, PublicUser]:
+    async with ctx.transaction() as uow:
+        return await uow.users.public(ids)
+
+
+async def _own(uow: UnitOfWork, me: User, episode_id: str) -> Episode:
+    found = _visible(await uow.episodes.get(episode_id, for_update=True), me)
+    rules.check_owner(found, me)
+    return found
+
+
+async def edit(
+    ctx: Context, me: User, episode_id: str, title: str | None, notes: str | None
+) -> Episode:
+    async with ctx.transaction() as uow:
+        found = await _own(uow, me, episode_id)
+        changed = replace(
+            found,
+            title=found.title if title is None else title,
+            notes=found.notes if notes is None else notes,
+            updated_at=ctx.clock(),
+        )
+        await uow.episodes.save(changed)
+        return changed
+
+
+async def publish(ctx: Context, me: User, episode_id: str, published: bool) -> Episode:
+    async with ctx.transaction() as uow:
+        found = await _own(uow, me, episode_id)
+        changed = rules.publish(found, published, ctx.clock())
+        await uow.episodes.save(changed)
+        return changed
+
+
+async def delete(ctx: Context, me: User, episode_id: str) -> None:
+    """Gone for good: the row, its jobs, its files and any recording left."""
+    async with ctx.transaction() as uow:
+        found = await _own(uow, me, episode_id)
+        await uow.episodes.delete(found.id)
+    for folder in (episode_folder(ctx, found.id), recording_folder(ctx, found.room_id)):
+        await asyncio.to_thread(shutil.rmtree, folder, True)
+    logger.info("episode %s deleted by its host", found.id)

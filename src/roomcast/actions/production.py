@@ -1,0 +1,252 @@
+"""Background jobs that survive restarts: post-production of ended rooms, then transcripts.
+
+Jobs live in the database (`jobs`). One runner per process claims them in order and runs
+the CPU-heavy part in a worker process at low priority, so live rooms keep their clock.
+Every output is written to a temporary name and renamed, and the database says "done"
+only after, so a crash at any point means the job runs again, harmlessly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import multiprocessing
+import os
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from roomcast.actions.context import Context
+from roomcast.actions.episodes import PRODUCE, TRANSCRIBE, write_atomically
+from roomcast.actions.paths import episode_folder, recording_folder
+from roomcast.domain import podcasts as rules
+from roomcast.domain.model import UserId
+from roomcast.domain.podcasts import EpisodeStatus, TranscriptStatus, Word
+from roomcast.media import postproduction, transcribe
+from roomcast.store import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+IDLE_SECONDS = 30.0  # look for due jobs at least this often
+
+
+def _lower_priority() -> None:
+    os.nice(10)  # live rooms' 20 ms clock comes first
+
+
+def _produce(folder: Path, out: Path, options: postproduction.Options) -> Any:
+    return postproduction.produce(folder, out, options)
+
+
+def _transcribe(engine: str, audio: Path) -> list[tuple[float, float, str]]:
+    t = transcribe.engine(engine)
+    if t is None:
+        return []
+    return [(w.start, w.end, w.text) for w in t.transcribe(audio)]
+
+
+class JobRunner:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._wake = asyncio.Event()
+        self._pool: ProcessPoolExecutor | None = None
+        self.transcriber = transcribe.engine(ctx.settings.transcriber)
+        ctx.wake_jobs = self._wake.set
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_lower_priority,
+            )
+        return self._pool
+
+    async def _in_worker(self, fn: Any, *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor(), fn, *args)
+        except BrokenProcessPool:
+            self._pool = None  # the worker died (killed, out of memory): a new one next time
+            raise
+
+    async def run(self) -> None:
+        async with self.ctx.transaction() as uow:
+            n = await uow.jobs.requeue_running(self.ctx.clock())
+        if n:
+            logger.warning("requeued %d job(s) interrupted by a restart", n)
+        while True:
+            try:
+                async with self.ctx.transaction() as uow:
+                    job = await uow.jobs.claim(self.ctx.clock())
+                    claimed = (job.id, job.kind, job.episode_id, job.attempts) if job else None
+                    due = None if job else await uow.jobs.next_due()
+                if claimed is not None:
+                    await self._run(*claimed)
+                    continue
+                wait = IDLE_SECONDS
+                if due is not None:
+                    wait = min(wait, max(0.05, (due - self.ctx.clock()).total_seconds()))
+                self._wake.clear()
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), wait)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("job runner failed; retrying")
+                await asyncio.sleep(IDLE_SECONDS)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    async def _run(self, job_id: int, kind: str, episode_id: str, attempts: int) -> None:
+        now = self.ctx.clock
+        try:
+            if kind == PRODUCE:
+                await self._produce(episode_id)
+            elif kind == TRANSCRIBE:
+                await self._transcript(episode_id)
+            else:
+                raise ValueError(f"unknown job kind {kind!r}")
+        except postproduction.NothingRecorded as e:
+            await self._give_up(job_id, kind, episode_id, str(e))
+            return
+        except Exception as e:
+            logger.exception("job %s (%s of episode %s) failed", job_id, kind, episode_id)
+            if attempts >= MAX_ATTEMPTS:
+                await self._give_up(job_id, kind, episode_id, f"{type(e).__name__}: {e}")
+                return
+            delay = self.ctx.settings.job_retry_seconds * 4 ** (attempts - 1)
+            async with self.ctx.transaction() as uow:
+                await uow.jobs.finish(
+                    job_id, now(), error=str(e), retry_at=now() + timedelta(seconds=delay)
+                )
+            return
+        async with self.ctx.transaction() as uow:
+            await uow.jobs.finish(job_id, now())
+
+    async def _give_up(self, job_id: int, kind: str, episode_id: str, reason: str) -> None:
+        async with self.ctx.transaction() as uow:
+            await uow.jobs.finish(job_id, self.ctx.clock(), error=reason)
+            episode = await uow.episodes.get(episode_id, for_update=True)
+            if episode is None:
+                return
+            if kind == PRODUCE:
+                episode = replace(episode, status=EpisodeStatus.FAILED, error=reason)
+            else:
+                episode = replace(episode, transcript=TranscriptStatus.FAILED)
+            await uow.episodes.save(replace(episode, updated_at=self.ctx.clock()))
+        logger.warning("episode %s: %s gave up: %s", episode_id, kind, reason)
+
+    async def _names(self, uow: UnitOfWork, keys: list[str]) -> dict[str, str]:
+        ids = {k: UserId(int(k[1:])) for k in keys if k.startswith("u") and k[1:].isdigit()}
+        people = await uow.users.public(ids.values())
+        return {k: people[i].display_name for k, i in ids.items() if i in people}
+
+    async def _produce(self, episode_id: str) -> None:
+        ctx = self.ctx
+        async with ctx.transaction() as uow:
+            episode = await uow.episodes.get(episode_id)
+            artist = await uow.users.public([episode.user_id]) if episode else {}
+        if episode is None or episode.status is not EpisodeStatus.PROCESSING:
+            return  # deleted, or already made by a run that died before saying "done"
+        folder = episode_folder(ctx, episode.id)
+        options = postproduction.Options(
+            bitrate=ctx.settings.episode_bitrate,
+            title=episode.title,
+            artist=artist[episode.user_id].display_name if artist else "",
+        )
+        made: postproduction.Produced = await self._in_worker(
+            _produce, recording_folder(ctx, episode.room_id), folder / "audio.mp3", options
+        )
+        timeline = made.timeline
+        async with ctx.transaction() as uow:
+            names = await self._names(uow, list(timeline.speakers))
+        chapters = rules.chapters(timeline.topics, timeline.speakers, names, episode.title)
+        write_atomically(
+            folder / "chapters.json",
+            json.dumps(rules.chapters_json(chapters, episode.title), indent=1).encode(),
+        )
+        write_atomically(
+            folder / "timeline.json",
+            json.dumps({"speakers": timeline.speakers, "names": names}).encode(),
+        )
+        talk = {k: sum(b - a for a, b in spans) for k, spans in timeline.speakers.items()}
+        speakers = tuple(
+            UserId(int(k[1:])) for k in sorted(talk, key=lambda k: -talk[k]) if k in names
+        )
+        supported = self.transcriber is not None and self.transcriber.supports(episode.language)
+        async with ctx.transaction() as uow:
+            current = await uow.episodes.get(episode.id, for_update=True)
+            if current is None:  # deleted while it was being made
+                shutil.rmtree(folder, ignore_errors=True)
+                return
+            now = ctx.clock()
+            await uow.episodes.save(
+                replace(
+                    current,
+                    status=EpisodeStatus.PUBLISHED,
+                    published_at=current.published_at or now,
+                    updated_at=now,
+                    duration=round(made.duration, 3),
+                    audio_bytes=made.bytes,
+                    loudness=made.loudness,
+                    true_peak=made.true_peak,
+                    speakers=speakers,
+                    has_chapters=True,
+                    transcript=TranscriptStatus.PENDING
+                    if supported
+                    else TranscriptStatus.UNSUPPORTED,
+                    error=f"{len(made.skipped)} damaged segment(s) skipped"
+                    if made.skipped
+                    else None,
+                )
+            )
+            if supported:
+                await uow.jobs.add(TRANSCRIBE, episode.id, now, now)
+        # the episode is durable now: the segments it was made from can go
+        shutil.rmtree(recording_folder(ctx, episode.room_id), ignore_errors=True)
+        logger.info(
+            "episode %s published: %.1f s, %.1f LUFS, %.1f dBTP",
+            episode.id,
+            made.duration,
+            made.loudness,
+            made.true_peak,
+        )
+
+    async def _transcript(self, episode_id: str) -> None:
+        ctx = self.ctx
+        async with ctx.transaction() as uow:
+            episode = await uow.episodes.get(episode_id)
+        if episode is None or not episode.is_ready:
+            return
+        folder = episode_folder(ctx, episode.id)
+        found = await self._in_worker(_transcribe, ctx.settings.transcriber, folder / "audio.mp3")
+        words = [Word(a, b, text) for a, b, text in found]
+        try:
+            timeline = json.loads((folder / "timeline.json").read_text())
+            speakers = {k: [tuple(s) for s in v] for k, v in timeline["speakers"].items()}
+            names = dict(timeline["names"])
+        except (OSError, ValueError, KeyError, TypeError):
+            speakers, names = {}, {}
+        cues = rules.cues(words, speakers, names)
+        write_atomically(folder / "transcript.vtt", rules.webvtt(cues).encode())
+        write_atomically(folder / "transcript.srt", rules.srt(cues).encode())
+        async with ctx.transaction() as uow:
+            current = await uow.episodes.get(episode.id, for_update=True)
+            if current is None:  # deleted meanwhile
+                shutil.rmtree(folder, ignore_errors=True)
+                return
+            await uow.episodes.save(
+                replace(current, transcript=TranscriptStatus.READY, updated_at=ctx.clock())
+            )
+        logger.info("episode %s: transcript of %d words", episode.id, len(words))

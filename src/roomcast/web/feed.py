@@ -1,0 +1,160 @@
+"""A show's RSS 2.0 feed with the iTunes tags and the Podcasting 2.0 namespace, built with
+lxml (escaping and namespaces done by the library, not by string templates)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
+
+from lxml import etree
+
+from roomcast import __version__
+from roomcast.domain.model import PublicUser, Room, UserId
+from roomcast.domain.podcasts import Episode, Show, TranscriptStatus, duration_text
+
+ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST = "https://podcastindex.org/namespace/1.0"
+ATOM = "http://www.w3.org/2005/Atom"
+NSMAP = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM}
+# Podcasting 2.0: a feed's podcast:guid is a UUIDv5 of its URL (no scheme) in this namespace
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+
+def podcast_guid(feed_url: str) -> str:
+    bare = feed_url.split("://", 1)[-1].rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+
+
+def episode_guid(episode: Episode) -> str:
+    return f"roomcast:episode:{episode.id}"  # never changes, whatever the server's URL
+
+
+@dataclass(frozen=True)
+class FeedData:
+    base_url: str
+    host: PublicUser
+    show: Show
+    episodes: Sequence[Episode]  # published ones, newest first
+    live: Sequence[Room]  # the host's open rooms, live or just ended
+    people: Mapping[UserId, PublicUser]  # speakers of the episodes
+
+
+def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    el = etree.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attrs.items()})
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _it(name: str) -> str:
+    return f"{{{ITUNES}}}{name}"
+
+
+def _pc(name: str) -> str:
+    return f"{{{PODCAST}}}{name}"
+
+
+def last_modified(data: FeedData) -> datetime | None:
+    stamps = [e.updated_at for e in data.episodes]
+    stamps += [r.ended_at or r.started_at for r in data.live if r.ended_at or r.started_at]  # type: ignore[misc]
+    if data.show.updated_at:
+        stamps.append(data.show.updated_at)
+    return max(stamps) if stamps else None
+
+
+def render(data: FeedData) -> bytes:
+    base, show, host = data.base_url, data.show, data.host
+    show_url = f"{base}/shows/{host.username}"
+    feed_url = f"{show_url}/feed.xml"
+    artwork = f"{show_url}/artwork.jpg"
+    if show.artwork:
+        artwork += f"?v={show.artwork.removeprefix('artwork-').removesuffix('.jpg')}"
+
+    rss = etree.Element("rss", {"version": "2.0"}, nsmap=NSMAP)
+    ch = _el(rss, "channel")
+    _el(ch, "title", show.title)
+    _el(ch, "link", show_url)
+    _el(ch, "description", show.description)
+    _el(ch, "language", show.language)
+    _el(ch, "generator", f"Roomcast {__version__}")
+    modified = last_modified(data)
+    if modified:
+        _el(ch, "lastBuildDate", format_datetime(modified, usegmt=True))
+    _el(ch, f"{{{ATOM}}}link", href=feed_url, rel="self", type="application/rss+xml")
+    image = _el(ch, "image")
+    _el(image, "url", artwork)
+    _el(image, "title", show.title)
+    _el(image, "link", show_url)
+    _el(ch, _it("author"), host.display_name)
+    owner = _el(ch, _it("owner"))
+    _el(owner, _it("name"), host.display_name)
+    _el(ch, _it("image"), href=artwork)
+    _el(ch, _it("category"), text=show.category)
+    _el(ch, _it("explicit"), "true" if show.explicit else "false")
+    _el(ch, _it("type"), "episodic")
+    _el(ch, _pc("guid"), podcast_guid(feed_url))
+    _el(ch, _pc("medium"), "podcast")
+
+    for room in data.live:
+        status = "live" if room.is_live else "ended"
+        attrs = {"status": status, "start": (room.started_at or room.created_at).isoformat()}
+        if room.ended_at:
+            attrs["end"] = room.ended_at.isoformat()
+        item = _el(ch, _pc("liveItem"), **attrs)
+        room_url = f"{base}/r/{room.id}"
+        _el(item, "title", room.title)
+        _el(item, "description", room.description or f"Live on Roomcast: {room.title}")
+        _el(item, "link", room_url)
+        _el(item, "guid", f"roomcast:room:{room.id}", isPermaLink="false")
+        _el(item, _pc("contentLink"), "Listen live on Roomcast", href=room_url)
+
+    for ep in data.episodes:
+        page = f"{base}/episodes/{ep.id}"
+        item = _el(ch, "item")
+        _el(item, "title", ep.title)
+        _el(item, "description", ep.notes or f"Recorded live on Roomcast: {ep.title}")
+        _el(item, "link", page)
+        _el(item, "guid", episode_guid(ep), isPermaLink="false")
+        if ep.published_at:
+            _el(item, "pubDate", format_datetime(ep.published_at, usegmt=True))
+        _el(
+            item,
+            "enclosure",
+            url=f"{page}/audio.mp3",
+            length=str(ep.audio_bytes or 0),
+            type="audio/mpeg",
+        )
+        if ep.duration is not None:
+            _el(item, _it("duration"), duration_text(ep.duration))
+        _el(item, _it("image"), href=artwork)
+        _el(item, _it("explicit"), "true" if show.explicit else "false")
+        _el(item, _it("episodeType"), "full")
+        if ep.has_chapters:
+            _el(
+                item, _pc("chapters"), url=f"{page}/chapters.json", type="application/json+chapters"
+            )
+        if ep.transcript is TranscriptStatus.READY:
+            _el(
+                item,
+                _pc("transcript"),
+                url=f"{page}/transcript.vtt",
+                type="text/vtt",
+                language=ep.language,
+                rel="captions",
+            )
+            _el(item, _pc("transcript"), url=f"{page}/transcript.srt", type="application/x-subrip")
+        _el(item, _pc("person"), host.display_name, role="host", href=f"{base}/u/{host.username}")
+        for uid in ep.speakers:
+            person = data.people.get(uid)
+            if person and uid != host.id:
+                _el(
+                    item,
+                    _pc("person"),
+                    person.display_name,
+                    role="guest",
+                    href=f"{base}/u/{person.username}",
+                )
+    return bytes(etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True))
