@@ -49,7 +49,10 @@ def make_recording(folder: Path, minutes: float) -> int:
     loop: list[np.ndarray] = []
     while sum(len(p) for p in loop) < per * 4:
         level = rng.uniform(0.2, 0.9)  # speakers at different distances from the mic
-        loop += [(base * level).astype(np.int16), np.zeros(int(rng.uniform(0.2, 1.5) * RATE), np.int16)]
+        loop += [
+            (base * level).astype(np.int16),
+            np.zeros(int(rng.uniform(0.2, 1.5) * RATE), np.int16),
+        ]
     pattern = np.concatenate(loop)
     folder.mkdir(parents=True)
     n = 0
@@ -63,9 +66,21 @@ def make_recording(folder: Path, minutes: float) -> int:
 
 def ffmpeg_r128(path: Path) -> tuple[float, float]:
     out = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true",
-         "-f", "null", "-"],
-        capture_output=True, text=True, check=True,
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            str(path),
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stderr
     summary = out[out.rindex("Summary:") :]
     i = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
@@ -81,13 +96,17 @@ def main() -> None:
         rec = Path(tmp) / "rec"
         t = time.perf_counter()
         n = make_recording(rec, args.minutes)
-        print(f"recording: {args.minutes:.0f} min in {n} segments (made in {time.perf_counter() - t:.1f} s)")
+        print(
+            f"recording: {args.minutes:.0f} min in {n} segments (made in {time.perf_counter() - t:.1f} s)"
+        )
         t0, c0 = time.perf_counter(), time.process_time()
         done = produce(rec, Path(tmp) / "out" / "audio.mp3")
         wall = time.perf_counter() - t0
         print(f"produce: {wall:.1f} s wall ({time.process_time() - c0:.1f} s CPU in this process)")
-        print(f"  {done.duration / 60:.1f} min, {done.bytes / 1e6:.1f} MB, "
-              f"produce() measured {done.loudness:.2f} LUFS / {done.true_peak:.2f} dBTP")
+        print(
+            f"  {done.duration / 60:.1f} min, {done.bytes / 1e6:.1f} MB, "
+            f"produce() measured {done.loudness:.2f} LUFS / {done.true_peak:.2f} dBTP"
+        )
         i, tp = ffmpeg_r128(done.path)
         print(f"  the MP3 by ffmpeg ebur128: {i:.1f} LUFS integrated, {tp:.1f} dBTP true peak")
         print(f"machine: {platform.machine()}, {platform.processor() or platform.platform()}")

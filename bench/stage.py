@@ -20,8 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo: tests' helpers
 
-from tests.integration.test_stage_audio import via
-from tests.live_server import Client, run_server
+from tests.live_server import Client, run_server, via
 from tests.media_helpers import ClientPeer, ToneTrack, loopback_only
 
 from common import pct, report

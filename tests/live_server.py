@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +17,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from roomcast.actions.context import Context
 from roomcast.config import Settings
+from roomcast.media import SessionDescription
 from roomcast.web.app import create_app
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -106,6 +107,12 @@ class Client:
     async def patch(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
         return await self.http.patch(path, json=json, headers=self._headers(None), **kw)
 
+    async def put(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
+        return await self.http.put(path, json=json, headers=self._headers(None), **kw)
+
+    async def delete(self, path: str, **kw: Any) -> httpx.Response:
+        return await self.http.delete(path, headers=self._headers(None), **kw)
+
     async def signup(
         self, username: str, password: str = "correct horse", **extra: str
     ) -> dict[str, Any]:
@@ -165,3 +172,16 @@ class LiveSocket:
                 got.append(msg["update"])
                 if predicate(msg["update"]):
                     return got
+
+
+def via(
+    client: Client, room_id: str
+) -> Callable[[SessionDescription], Awaitable[SessionDescription]]:
+    """WebRTC signalling for a test peer: its offer goes to the room's media endpoint."""
+
+    async def connect(offer: SessionDescription) -> SessionDescription:
+        r = await client.post(f"/api/rooms/{room_id}/media", {"sdp": offer.sdp, "type": offer.type})
+        assert r.status_code == 200, r.text
+        return SessionDescription(r.json()["sdp"], r.json()["type"])
+
+    return connect

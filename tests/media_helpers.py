@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 import aioice.ice
+import av
 import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -66,6 +67,37 @@ class ToneTrack(MediaStreamTrack):
             await asyncio.sleep(max(0.0, self.t0 + self.n / RATE - time.monotonic()))
         t = (np.arange(960) + self.n) / RATE
         pcm = (self.amp * 32767 * np.sin(2 * np.pi * self.freq * t)).astype(np.int16)
+        frame = AudioFrame.from_ndarray(pcm[None], format="s16", layout="mono")
+        frame.sample_rate, frame.pts, frame.time_base = RATE, self.n, fractions.Fraction(1, RATE)
+        return frame
+
+
+class WavTrack(MediaStreamTrack):
+    """A WAV file (any rate) as a microphone: played once at 48 kHz in real time, then
+    silence. `started` is when its first frame went out."""
+
+    kind = "audio"
+
+    def __init__(self, path: str, amp: float = 1.0) -> None:
+        super().__init__()
+        chunks = []
+        with av.open(path) as container:
+            resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
+            for frame in container.decode(audio=0):
+                chunks += [f.to_ndarray()[0] for f in resampler.resample(frame)]
+        self.pcm = (np.concatenate(chunks) * amp).astype(np.int16)
+        self.seconds = len(self.pcm) / RATE
+        self.t0: float | None = None
+        self.n = 0
+
+    async def recv(self) -> AudioFrame:
+        if self.t0 is None:
+            self.t0 = time.monotonic()
+        else:
+            self.n += 960
+            await asyncio.sleep(max(0.0, self.t0 + self.n / RATE - time.monotonic()))
+        pcm = self.pcm[self.n : self.n + 960]
+        pcm = np.pad(pcm, (0, 960 - len(pcm)))
         frame = AudioFrame.from_ndarray(pcm[None], format="s16", layout="mono")
         frame.sample_rate, frame.pts, frame.time_base = RATE, self.n, fractions.Fraction(1, RATE)
         return frame

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from roomcast.media import SessionDescription
-from tests.live_server import Client, LiveServer
+from tests.live_server import Client, LiveServer, via
 from tests.media_helpers import ClientPeer, ToneTrack, loopback_only, record_all, tone_power
 
 # Audio paths do not depend on the database; the stage's storage is tested on both elsewhere.
@@ -16,15 +15,6 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 HOST_TONE, BOB_TONE = 440.0, 700.0
 HEARD, SILENT = 0.05, 0.005
-
-
-def via(client: Client, room_id: str):  # type: ignore[no-untyped-def]
-    async def connect(offer: SessionDescription) -> SessionDescription:
-        r = await client.post(f"/api/rooms/{room_id}/media", {"sdp": offer.sdp, "type": offer.type})
-        assert r.status_code == 200, r.text
-        return SessionDescription(r.json()["sdp"], r.json()["type"])
-
-    return connect
 
 
 async def until_connected(*peers: ClientPeer) -> None:

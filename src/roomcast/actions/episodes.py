@@ -23,7 +23,7 @@ from roomcast.domain import podcasts as rules
 from roomcast.domain.avatars import HUES, hue, initials
 from roomcast.domain.model import PublicUser, Room, User, UserId
 from roomcast.domain.podcasts import Episode, EpisodeStatus, Show
-from roomcast.errors import BadRequest, NotFound
+from roomcast.errors import BadRequest, Conflict, Gone, NotFound
 from roomcast.store import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -64,14 +64,21 @@ async def queue_episode(ctx: Context, uow: UnitOfWork, room: Room) -> Episode | 
     )
     await uow.episodes.add(episode)
     # a moment's grace: the media engine flushes the last segment right after the commit
-    await uow.jobs.add(PRODUCE, episode.id, now, now + timedelta(seconds=1))
+    await _queue_job(ctx, uow, PRODUCE, episode.id, delay=1.0)
+    return episode
+
+
+async def _queue_job(
+    ctx: Context, uow: UnitOfWork, kind: str, episode_id: str, delay: float = 0.0
+) -> None:
+    now = ctx.clock()
+    await uow.jobs.add(kind, episode_id, now, now + timedelta(seconds=delay))
     wake = ctx.wake_jobs
 
     async def poke() -> None:
         wake()
 
     uow.after_commit(poke)
-    return episode
 
 
 # ---- shows ----
@@ -277,6 +284,22 @@ async def publish(ctx: Context, me: User, episode_id: str, published: bool) -> E
         found = await _own(uow, me, episode_id)
         changed = rules.publish(found, published, ctx.clock())
         await uow.episodes.save(changed)
+        return changed
+
+
+async def retry(ctx: Context, me: User, episode_id: str) -> Episode:
+    """Make a failed episode again from its recording (kept when production fails)."""
+    async with ctx.transaction() as uow:
+        found = await _own(uow, me, episode_id)
+        if found.status is not EpisodeStatus.FAILED:
+            raise Conflict("Only a failed episode can be made again.", code="episode_not_failed")
+        if not recording_folder(ctx, found.room_id).exists():
+            raise Gone("Its recording is gone.", code="recording_gone")
+        changed = replace(
+            found, status=EpisodeStatus.PROCESSING, error=None, updated_at=ctx.clock()
+        )
+        await uow.episodes.save(changed)
+        await _queue_job(ctx, uow, PRODUCE, found.id)
         return changed
 
 

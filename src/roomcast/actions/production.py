@@ -212,7 +212,7 @@ class JobRunner:
                 )
             )
             if supported:
-                await uow.jobs.add(TRANSCRIBE, episode.id, now, now)
+                await uow.jobs.add(TRANSCRIBE, episode.id, now, now)  # this runner: no poke
         # the episode is durable now: the segments it was made from can go
         shutil.rmtree(recording_folder(ctx, episode.room_id), ignore_errors=True)
         logger.info(

@@ -34,6 +34,7 @@ CATEGORIES = (
     "TV & Film",
 )
 
+LEAD_IN_SECONDS = 5.0  # a topic marked this close to the start is the first chapter
 MIN_CHAPTER_SECONDS = 30.0  # speaker turns shorter than this do not make a chapter
 MERGE_GAP_SECONDS = 1.0  # pauses shorter than this do not end a speaker's turn
 MAX_CUE_SECONDS = 6.0
@@ -170,7 +171,9 @@ def chapters(
     least MIN_CHAPTER_SECONDS. The first chapter always starts at 0."""
     if topics:
         marked = [Chapter(round(t, 2), name) for t, name in sorted(topics)]
-        if marked[0].start > 0:
+        if marked[0].start < LEAD_IN_SECONDS:  # marked as the room began: it opens the show
+            marked[0] = Chapter(0.0, marked[0].title)
+        else:
             marked.insert(0, Chapter(0.0, title))
         return _dedupe(marked)
     found: list[Chapter] = []

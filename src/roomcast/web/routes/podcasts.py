@@ -109,6 +109,15 @@ async def publish(episode_id: EpisodePath, body: PublishIn, user: SignedIn, ctx:
     return EpisodeOut.of(changed, ctx.settings.base_url)
 
 
+@router.post(
+    "/api/episodes/{episode_id}/retry",
+    response_model=EpisodeOut,
+    summary="Make a failed episode again from its kept recording (host)",
+)
+async def retry(episode_id: EpisodePath, user: SignedIn, ctx: Ctx) -> EpisodeOut:
+    return EpisodeOut.of(await actions.retry(ctx, user, episode_id), ctx.settings.base_url)
+
+
 @router.delete(
     "/api/episodes/{episode_id}", status_code=204, summary="Delete for good, files included (host)"
 )
