@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
@@ -48,6 +49,13 @@ def serve(
 
     settings = _settings(host=host, port=port, dev=dev)
     configure(settings.log_level, settings.log_format)
+    sockets = None
+    if settings.port == 0:  # bind first: links the server hands out need the real port
+        sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((settings.host, 0))
+        settings = settings.model_copy(update={"port": sock.getsockname()[1]})
+        sockets = [sock]
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
@@ -61,7 +69,7 @@ def serve(
     server = uvicorn.Server(config)
 
     async def serve_and_announce() -> None:
-        task = asyncio.create_task(server.serve())
+        task = asyncio.create_task(server.serve(sockets=sockets))
         while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn has no event
             await asyncio.sleep(0.05)
         if server.started:

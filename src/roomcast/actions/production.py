@@ -9,16 +9,20 @@ only after, so a crash at any point means the job runs again, harmlessly.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import json
 import logging
 import multiprocessing
 import os
+import pickle
 import shutil
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import signal
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
 from datetime import timedelta
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +41,66 @@ MAX_ATTEMPTS = 3
 IDLE_SECONDS = 30.0  # look for due jobs at least this often
 
 
-def _lower_priority() -> None:
+class WorkerDied(Exception):
+    """The worker process ended without an answer (killed, out of memory)."""
+
+
+def _init_worker() -> None:
     os.nice(10)  # live rooms' 20 ms clock comes first
+    with suppress(OSError, AttributeError):  # Linux: die with the server, even on SIGKILL
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    _init_worker()
+    try:
+        result: tuple[bool, Any] = (True, fn(*args))
+    except Exception as e:  # sent back to be raised in the server
+        try:
+            pickle.dumps(e)
+            result = (False, e)
+        except Exception:
+            result = (False, RuntimeError(f"{type(e).__name__}: {e}"))
+    conn.send(result)
+    conn.close()
+
+
+def _receive(conn: Connection, proc: BaseProcess) -> tuple[bool, Any]:
+    try:
+        answer: tuple[bool, Any] = conn.recv()
+        return answer
+    except EOFError:
+        proc.join(5)
+        raise WorkerDied(f"the worker process exited ({proc.exitcode})") from None
+
+
+async def in_worker(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run fn(*args) in a fresh process (spawned: no inherited threads or sockets), at
+    low priority. One process per job: memory goes back when it ends, and a stuck or
+    crashing job cannot take the server with it. Cancelling kills the process."""
+    mp = multiprocessing.get_context("spawn")
+    parent, child = mp.Pipe(duplex=False)
+    proc = mp.Process(target=_child, args=(child, fn, args), daemon=True, name="roomcast-job")
+    proc.start()
+    child.close()
+    waiting = asyncio.ensure_future(asyncio.to_thread(_receive, parent, proc))
+    try:
+        ok, value = await asyncio.shield(waiting)
+    except asyncio.CancelledError:
+        proc.kill()
+        with suppress(Exception):
+            await waiting
+        raise
+    finally:
+        parent.close()
+        await asyncio.to_thread(proc.join, 10)
+    if not ok:
+        raise value
+    return value
 
 
 def _produce(folder: Path, out: Path, options: postproduction.Options) -> Any:
@@ -56,26 +118,8 @@ class JobRunner:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._wake = asyncio.Event()
-        self._pool: ProcessPoolExecutor | None = None
         self.transcriber = transcribe.engine(ctx.settings.transcriber)
         ctx.wake_jobs = self._wake.set
-
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_lower_priority,
-            )
-        return self._pool
-
-    async def _in_worker(self, fn: Any, *args: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._executor(), fn, *args)
-        except BrokenProcessPool:
-            self._pool = None  # the worker died (killed, out of memory): a new one next time
-            raise
 
     async def run(self) -> None:
         async with self.ctx.transaction() as uow:
@@ -102,11 +146,6 @@ class JobRunner:
             except Exception:
                 logger.exception("job runner failed; retrying")
                 await asyncio.sleep(IDLE_SECONDS)
-
-    async def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
 
     async def _run(self, job_id: int, kind: str, episode_id: str, attempts: int) -> None:
         now = self.ctx.clock
@@ -165,7 +204,7 @@ class JobRunner:
             title=episode.title,
             artist=artist[episode.user_id].display_name if artist else "",
         )
-        made: postproduction.Produced = await self._in_worker(
+        made: postproduction.Produced = await in_worker(
             _produce, recording_folder(ctx, episode.room_id), folder / "audio.mp3", options
         )
         timeline = made.timeline
@@ -230,7 +269,7 @@ class JobRunner:
         if episode is None or not episode.is_ready:
             return
         folder = episode_folder(ctx, episode.id)
-        found = await self._in_worker(_transcribe, ctx.settings.transcriber, folder / "audio.mp3")
+        found = await in_worker(_transcribe, ctx.settings.transcriber, folder / "audio.mp3")
         words = [Word(a, b, text) for a, b, text in found]
         try:
             timeline = json.loads((folder / "timeline.json").read_text())

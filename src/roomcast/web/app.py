@@ -94,7 +94,6 @@ def create_app(settings: Settings) -> FastAPI:
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
-            await jobs.close()
             await engine.close()
             await store.close()
 
