@@ -277,7 +277,7 @@ def webvtt(cues: Sequence[Cue]) -> str:
         lines.append(f"{_stamp(c.start, '.')} --> {_stamp(c.end, '.')}")
         text = _clean(c.text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         if c.speaker:
-            speaker = _clean(c.speaker).replace(">", "").replace("&", "&amp;")
+            speaker = _clean(c.speaker.replace("<", "").replace(">", "")).replace("&", "&amp;")
             text = f"<v {speaker}>{text}"
         lines += [text, ""]
     return "\n".join(lines)
