@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import re
 import subprocess
 import tempfile
 import time
@@ -18,6 +17,7 @@ import wave
 from pathlib import Path
 
 import numpy as np
+from tests.podcast_helpers import ffmpeg_r128
 
 from roomcast.media.mixer import RATE
 from roomcast.media.postproduction import produce
@@ -62,30 +62,6 @@ def make_recording(folder: Path, minutes: float) -> int:
         write_segment(folder, i, pattern[idx].tobytes(), Sidecar(speakers={"u:1": [[0, 10]]}))
         n += 1
     return n
-
-
-def ffmpeg_r128(path: Path) -> tuple[float, float]:
-    out = subprocess.run(
-        [
-            "ffmpeg",
-            "-hide_banner",
-            "-nostats",
-            "-i",
-            str(path),
-            "-af",
-            "ebur128=peak=true",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
-    summary = out[out.rindex("Summary:") :]
-    i = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
-    tp = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))  # type: ignore[union-attr]
-    return i, tp
 
 
 def main() -> None:

@@ -233,6 +233,18 @@ async def episode(ctx: Context, episode_id: str, viewer: User | None) -> Episode
         return _visible(await uow.episodes.get(episode_id), viewer)
 
 
+async def episode_with_show(
+    ctx: Context, episode_id: str, viewer: User | None
+) -> tuple[Episode, User, Show]:
+    """An episode, its host and the host's show: what the episode page shows."""
+    async with ctx.transaction() as uow:
+        found = _visible(await uow.episodes.get(episode_id), viewer)
+        host = await uow.users.get(found.user_id)
+        if host is None:
+            raise NotFound("No such episode.", code="episode_not_found")
+        return found, host, await uow.shows.get(host.id) or rules.default_show(host)
+
+
 async def episodes_of(ctx: Context, user: User, viewer: User | None) -> list[Episode]:
     """A show's episodes; its host also sees those still processing, hidden or failed."""
     mine = viewer is not None and viewer.id == user.id

@@ -297,3 +297,13 @@ def duration_text(seconds: float) -> str:
     """itunes:duration as HH:MM:SS."""
     s = max(0, round(seconds))
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def duration_label(seconds: float) -> str:
+    """For people: "42 min", "1 h 05 min", "35 s"."""
+    s = max(0, round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{round(s / 60)} min"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"

@@ -22,6 +22,7 @@ from roomcast.actions.production import JobRunner
 from roomcast.bus import Bus, signals_channel
 from roomcast.config import Settings
 from roomcast.domain import avatars
+from roomcast.domain import podcasts as podcast_rules
 from roomcast.errors import RoomcastError
 from roomcast.media import LocalMediaEngine, configure_ice, rtc_configuration
 from roomcast.store import Store
@@ -117,6 +118,7 @@ def create_app(settings: Settings) -> FastAPI:
     web = resources.files("roomcast.web")
     templates = Jinja2Templates(directory=str(web / "templates"))
     templates.env.filters.update(initials=avatars.initials, hue=avatars.hue)
+    templates.env.globals.update(duration=podcast_rules.duration_label)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(web / "static")), name="static")
 

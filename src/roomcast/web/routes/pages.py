@@ -9,12 +9,13 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from roomcast.actions import accounts, rooms, safety
+from roomcast.actions import accounts, episodes, rooms, safety
 from roomcast.domain.model import Topic, User
+from roomcast.domain.podcasts import CATEGORIES, Episode, TranscriptStatus
 from roomcast.errors import RoomcastError
 from roomcast.web import csrf
 from roomcast.web.deps import GUEST_COOKIE, Ctx, Viewer, session_token, set_csrf
-from roomcast.web.schemas import MeOut
+from roomcast.web.schemas import EpisodeOut, MeOut, ShowOut
 
 router = APIRouter(include_in_schema=False)
 
@@ -105,6 +106,80 @@ async def profile_page(
         person=person,
         hosted=hosted[:20],
         blocked=blocked,
+    )
+
+
+STATUS_LABEL = {
+    "processing": "Being made",
+    "published": "Published",
+    "unpublished": "Unpublished",
+    "failed": "Failed",
+}
+
+
+def _transcript_note(episode: Episode) -> str:
+    match episode.transcript:
+        case TranscriptStatus.READY:
+            return "Captions come from an automatic transcript; expect some mistakes."
+        case TranscriptStatus.PENDING:
+            return "The transcript is being made; captions appear here when it is ready."
+        case TranscriptStatus.UNSUPPORTED:
+            return (
+                "No transcript: the speech-to-text engine on this server does not support "
+                f"this room's language ({episode.language})."
+            )
+        case TranscriptStatus.FAILED:
+            return "The transcript could not be made."
+
+
+@router.get("/shows/{username}", response_class=HTMLResponse)
+async def show_page(
+    request: Request, username: Annotated[str, Path(max_length=32)], user: Viewer, ctx: Ctx
+) -> Response:
+    try:
+        host, show = await episodes.show_of(ctx, username)
+    except RoomcastError:
+        return _not_found(request, user, "There is no show by that name here.")
+    base = ctx.settings.base_url
+    return _render(
+        request,
+        "show.html",
+        user,
+        title=show.title,
+        host=host,
+        show=ShowOut.of(show, host.username, base),
+        has_artwork=show.artwork is not None,
+        episodes=await episodes.episodes_of(ctx, host, user),
+        mine=user is not None and user.id == host.id,
+        categories=CATEGORIES,
+        status_label=STATUS_LABEL,
+    )
+
+
+@router.get("/episodes/{episode_id}", response_class=HTMLResponse)
+async def episode_page(
+    request: Request, episode_id: Annotated[str, Path(max_length=24)], user: Viewer, ctx: Ctx
+) -> Response:
+    try:
+        found, host, show = await episodes.episode_with_show(ctx, episode_id, user)
+    except RoomcastError:
+        return _not_found(request, user, "This episode does not exist, or is not published.")
+    base = ctx.settings.base_url
+    out = EpisodeOut.of(found, base)
+    return _render(
+        request,
+        "episode.html",
+        user,
+        title=found.title,
+        e=found,
+        host=host,
+        show=ShowOut.of(show, host.username, base),
+        mine=user is not None and user.id == found.user_id,
+        audio_url=out.audio_url,
+        chapters_url=out.chapters_url,
+        vtt_url=out.transcript_vtt_url,
+        transcript_ready=found.transcript is TranscriptStatus.READY,
+        transcript_note=_transcript_note(found),
     )
 
 

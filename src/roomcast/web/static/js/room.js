@@ -113,6 +113,12 @@ function render() {
   const recording = snapshot.room.settings.record && snapshot.room.state === 'live';
   $('rec-badge').hidden = !recording;
   $('invite-rec').hidden = !snapshot.room.settings.record;
+  $('ended-episode').hidden = !snapshot.room.settings.record;
+  const chapter = snapshot.room.chapter;
+  $('chapter').hidden = !chapter;
+  $('chapter-title').textContent = chapter || '';
+  $('next-topic').hidden = !iAmStaff() || snapshot.room.state !== 'live';
+  $('topic-row').hidden = $('chapter').hidden && $('next-topic').hidden;
   if (speaking && self.muted_by_moderator) {
     $('mic').textContent = '🔇 Muted by a moderator';
     $('mic').disabled = true;
@@ -272,6 +278,27 @@ $('chat-form').addEventListener('submit', async (e) => {
   const text = input.value.trim();
   if (!text) return;
   if (await post('/chat', { text })) input.value = '';
+});
+
+// "Next topic": hosts and moderators name the topic; a recorded room gets a chapter there
+$('next-topic').addEventListener('click', () => {
+  $('topic-help').textContent = snapshot.room.settings.record
+    ? 'Everyone sees it, and the episode gets a chapter here.'
+    : 'Everyone sees it under the room\u2019s title.';
+  $('topic-form').reset();
+  $('topic-dialog').showModal();
+});
+$('topic-cancel').addEventListener('click', () => $('topic-dialog').close());
+$('topic-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const title = e.target.elements.title.value.trim();
+  if (!title) return;
+  try {
+    await api('PUT', `${base}/chapter`, { title });
+    $('topic-dialog').close();
+  } catch (err) {
+    toast(err.message);
+  }
 });
 
 function showLevels(next) {

@@ -59,6 +59,8 @@ export function applyRoom(snapshot, u) {
       return { ...snapshot, polls: snapshot.polls.map((p) => (p.id === u.id ? { ...p, closed: true } : p)) };
     case 'timer_changed':
       return { ...snapshot, room: { ...snapshot.room, timer: u.timer } };
+    case 'chapter_changed':
+      return { ...snapshot, room: { ...snapshot.room, chapter: u.title } };
     case 'link_pinned':
       return { ...snapshot, room: { ...snapshot.room, pinned_link: u.url } };
     case 'room_ended':

@@ -1,0 +1,107 @@
+"""From a live room in Chromium (a WAV as the host's microphone) to the replay page: the
+host marks topics with "Next topic", ends the room, and the episode page plays the audio
+with chapters that seek, a speed control and captions from the transcript."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, async_playwright, expect
+
+from tests.audio_probe import speech_wav
+from tests.integration.browser.test_audio_e2e import audio_live, browser_with_mic
+from tests.integration.browser.test_hallway_e2e import sign_up
+from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.browser
+
+SPEECH = (
+    "Welcome to the show. Today we talk about podcasts and the open web. "
+    "Thank you for listening. Let us take a question from the audience."
+)
+
+
+async def next_topic(page: Page, title: str) -> None:
+    await page.get_by_role("button", name="Next topic").click()
+    await page.get_by_label("What are you talking about now?").fill(title)
+    await page.get_by_role("button", name="Start topic").click()
+    await expect(page.locator("#chapter-title")).to_have_text(title)
+
+
+async def until(page: Page, js: str, timeout: float = 20) -> None:
+    """Poll a page expression (CSP forbids Playwright's eval-based waits)."""
+    async with asyncio.timeout(timeout):
+        while not await page.evaluate(js):
+            await asyncio.sleep(0.1)
+
+
+async def test_a_live_room_becomes_a_replay(tmp_path: Path, web_server: LiveServer) -> None:
+    base = web_server.url
+    wav = speech_wav(tmp_path / "host.wav", SPEECH, "en-us", 140)
+    async with async_playwright() as p:
+        b = await browser_with_mic(p, wav)
+        try:
+            host = await (await b.new_context()).new_page()
+            host.on("dialog", lambda d: d.accept())
+            listener = await (await b.new_context()).new_page()
+            await sign_up(host, base, "caster", "Cass Caster")
+            await host.get_by_role("button", name="Start a room").click()
+            await host.get_by_label("Title").fill("Replay me")
+            await host.get_by_label("Record and publish as a podcast episode").check()
+            await host.get_by_role("button", name="Let's go").click()
+            await host.wait_for_url(re.compile(r"/r/"))
+            await audio_live(host)
+            await listener.goto(host.url)
+            await next_topic(host, "Welcome")
+            await expect(listener.locator("#chapter-title")).to_have_text("Welcome")
+            assert await listener.get_by_role("button", name="Next topic").is_hidden()
+            await asyncio.sleep(5)
+            await next_topic(host, "Questions")
+            await asyncio.sleep(4)
+            await host.get_by_role("button", name="End room").click()
+            await expect(listener.locator("#ended-episode")).to_be_visible()
+
+            # the ended card leads to the show; the episode appears there once made
+            await host.get_by_role("link", name="Cass Caster's show").first.click()
+            await host.wait_for_url(f"{base}/shows/caster")
+            episode = host.get_by_role("link", name="Replay me")
+            await expect(episode).to_be_visible()
+            await episode.click()
+            player = host.locator("#player")
+            await expect(player).to_be_visible(timeout=60_000)  # the page reloads when made
+
+            # chapters from the host's topics; a click seeks there
+            chapters = host.locator("#chapters li")
+            await expect(chapters).to_have_count(2)
+            await expect(chapters.nth(0)).to_contain_text("Welcome")
+            await expect(chapters.nth(1)).to_contain_text("Questions")
+            await until(host, "document.getElementById('player').readyState >= 1")
+            await chapters.nth(1).get_by_role("button").click()
+            await until(host, "document.getElementById('player').currentTime > 3")
+            await expect(chapters.nth(1)).to_have_class(re.compile("current"))
+
+            # playback speed
+            await host.get_by_label("Playback speed").select_option("1.5")
+            assert await host.evaluate("document.getElementById('player').playbackRate") == 1.5
+
+            # captions, once the transcript is made: the speaker's name and their words
+            async with asyncio.timeout(90):
+                while not await host.locator("#caption").count():
+                    await asyncio.sleep(2)
+                    await host.reload()
+            await host.evaluate(
+                "(() => { const a = document.getElementById('player');"
+                " a.currentTime = 0; a.play(); })()"
+            )
+            await expect(host.locator("#caption")).to_contain_text("Cass Caster:", timeout=20_000)
+            await host.screenshot(path=str(tmp_path / "episode.png"), full_page=True)
+
+            # other people see the published episode, not the host's tools
+            await listener.goto(host.url)
+            await expect(listener.locator("#player")).to_be_visible()
+            assert await listener.locator("#edit-episode").count() == 0
+        finally:
+            await b.close()
