@@ -9,6 +9,7 @@ segments, then times `produce()` and checks the result with ffmpeg's own ebur128
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import subprocess
 import tempfile
@@ -85,7 +86,20 @@ def main() -> None:
         )
         i, tp = ffmpeg_r128(done.path)
         print(f"  the MP3 by ffmpeg ebur128: {i:.1f} LUFS integrated, {tp:.1f} dBTP true peak")
+        print(f"  {args.minutes * 60 / wall:.0f}x real time")
         print(f"machine: {platform.machine()}, {platform.processor() or platform.platform()}")
+        print(
+            json.dumps(
+                {
+                    "minutes": args.minutes,
+                    "wall_s": round(wall, 1),
+                    "mp3_mb": round(done.bytes / 1e6, 1),
+                    "ffmpeg_lufs": i,
+                    "ffmpeg_dbtp": tp,
+                    "realtime_x": round(args.minutes * 60 / wall),
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ from playwright.async_api import async_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.live_server import Client, run_server
-from tests.media_helpers import loopback_only
+from tests.media_helpers import ToneTrack, loopback_only
+from tests.podcast_helpers import speak_in, wait_episode
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -59,6 +60,20 @@ async def main(out: Path) -> None:
             await people[3].post(f"{base}/hand", {"raised": True})
             await people[4].post(f"{base}/hand", {"raised": True})
             await people[0].post(f"{base}/invite", {"key": f"u{people[4].user_id}"})
+            await people[0].put(f"{base}/chapter", {"title": "Free jazz and the Ramones"})
+            # an episode: a recorded room with a tone, ended and made
+            show_host = people[2]
+            rec = (await show_host.start_room("Engines and poetry", record=True))["room"]
+            async with show_host.live(f"/api/rooms/{rec['id']}/live") as ws:
+                await ws.recv()
+                peer = await speak_in(show_host, rec["id"], ToneTrack(330, amp=0.1))
+                await show_host.put(f"/api/rooms/{rec['id']}/chapter", {"title": "Hello"})
+                await asyncio.sleep(3)
+                await show_host.put(f"/api/rooms/{rec['id']}/chapter", {"title": "Engines"})
+                await asyncio.sleep(3)
+                await show_host.post(f"/api/rooms/{rec['id']}/end")
+                await peer.close()
+            episode = await wait_episode(show_host, "user2")
             async with async_playwright() as p:
                 browser = await p.chromium.launch(
                     executable_path="/usr/bin/chromium",
@@ -84,6 +99,8 @@ async def main(out: Path) -> None:
                         ("hallway", "/"),
                         ("room", f"/r/{room['id']}"),
                         ("settings", "/settings"),
+                        ("show", "/shows/user2"),
+                        ("episode", f"/episodes/{episode['id']}"),
                     ):
                         await page.goto(srv.url + path)
                         await page.wait_for_timeout(700)

@@ -12,6 +12,7 @@ import asyncio
 import ctypes
 import json
 import logging
+import math
 import multiprocessing
 import os
 import pickle
@@ -112,6 +113,10 @@ def _transcribe(engine: str, audio: Path) -> list[tuple[float, float, str]]:
     if t is None:
         return []
     return [(w.start, w.end, w.text) for w in t.transcribe(audio)]
+
+
+def _finite(x: float) -> float | None:
+    return round(x, 2) if math.isfinite(x) else None  # too short to measure: unknown
 
 
 class JobRunner:
@@ -238,8 +243,8 @@ class JobRunner:
                     updated_at=now,
                     duration=round(made.duration, 3),
                     audio_bytes=made.bytes,
-                    loudness=made.loudness,
-                    true_peak=made.true_peak,
+                    loudness=_finite(made.loudness),
+                    true_peak=_finite(made.true_peak),
                     speakers=speakers,
                     has_chapters=True,
                     transcript=TranscriptStatus.PENDING

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomcast.domain.model import (
@@ -771,11 +771,13 @@ class JobRepo:
         return row.id
 
     async def claim(self, now: datetime) -> JobRow | None:
-        """The oldest due job, marked running (callers hold one worker: no races here)."""
+        """The next due job, marked running (one runner per process; SKIP LOCKED keeps
+        runners of several processes on PostgreSQL from taking the same job)."""
         row = await self._s.scalar(
             select(JobRow)
             .where(JobRow.state == "pending", JobRow.run_after <= now)
-            .order_by(JobRow.run_after, JobRow.id)
+            # episodes first: a long transcript must not hold back the next episode
+            .order_by(case((JobRow.kind == "produce", 0), else_=1), JobRow.run_after, JobRow.id)
             .limit(1)
             .with_for_update(skip_locked=True)
         )

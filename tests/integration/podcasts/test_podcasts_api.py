@@ -17,9 +17,11 @@ from tests.media_helpers import ToneTrack, loopback_only
 from tests.podcast_helpers import speak_in, wait_episode
 
 
-async def record_tone(host: Client, title: str, seconds: float = 2.5) -> dict[str, Any]:
+async def record_tone(
+    host: Client, title: str, seconds: float = 2.5, **options: Any
+) -> dict[str, Any]:
     """A recorded room where the host plays a tone, ended; returns the room."""
-    room: dict[str, Any] = (await host.start_room(title, record=True))["room"]
+    room: dict[str, Any] = (await host.start_room(title, record=True, **options))["room"]
     async with host.live(f"/api/rooms/{room['id']}/live") as ws:
         await ws.recv()
         peer = await speak_in(host, room["id"], ToneTrack(440))
@@ -69,9 +71,13 @@ async def test_only_the_host_changes_an_episode(server: LiveServer) -> None:
     async with Client(server) as host, Client(server) as other, Client(server) as guest:
         await host.signup("owner")
         await other.signup("stranger")
-        await record_tone(host, "Tone talk")
+        await record_tone(host, "Tone talk", language="fr")
         ep = await wait_episode(host, "owner")
         assert ep["status"] == "published", ep
+        # no speech-to-text model for French here: no transcript, and the page says so
+        assert ep["transcript"] == "unsupported" and ep["transcript_vtt_url"] is None
+        page = (await guest.get(f"/episodes/{ep['id']}")).text
+        assert "does not support this room&#39;s language (fr)" in page
         path = f"/api/episodes/{ep['id']}"
 
         # others: read yes, change no

@@ -108,3 +108,31 @@ def test_sigkill_keeps_every_finished_segment(tmp_path: Path) -> None:
         assert len(read(p)) == RATE // 2  # each one complete
     rec.discard_partial(tmp_path)
     assert not list(tmp_path.glob(".seg-*"))
+
+
+def test_sidecars_hold_speaker_runs_and_topics(tmp_path: Path) -> None:
+    r = rec.Recorder(tmp_path, segment_seconds=1.0)  # 50 frames per segment
+    frames = tone_frames(1.5)
+    for i, f in enumerate(frames):
+        talking = 10 <= i < 20 or 45 <= i < 60  # the second run spans two segments
+        r.add(f, {"u1": 0.8 if talking else 0.0, "u2": 0.1})  # u2: below speech
+        if i == 30:
+            r.mark("Second topic")
+    done = r.close()
+    first, second = rec.sidecar(done[0]), rec.sidecar(done[1])
+    assert first.speakers == {"u1": [[10, 20], [45, 50]]}
+    assert first.topics == [(31, "Second topic")]  # from the next frame on
+    assert second.speakers == {"u1": [[0, 10]]} and second.topics == []
+
+
+def test_a_damaged_sidecar_costs_labels_not_the_recording(tmp_path: Path) -> None:
+    r = rec.Recorder(tmp_path, segment_seconds=1.0)
+    for f in tone_frames(1.0):
+        r.add(f, {"u1": 0.9})
+    [seg] = r.close()
+    seg.with_suffix(".json").write_text('{"speakers": {"u1": [[5, 2], "x", [1]]}, "topics": 7')
+    assert rec.sidecar(seg) == rec.Sidecar()
+    seg.with_suffix(".json").write_text("{not json")
+    assert rec.sidecar(seg) == rec.Sidecar()
+    seg.with_suffix(".json").unlink()
+    assert rec.sidecar(seg) == rec.Sidecar()
