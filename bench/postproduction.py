@@ -4,6 +4,7 @@ Generates a recording of speech (espeak-ng, looped with pauses and level changes
 segments, then times `produce()` and checks the result with ffmpeg's own ebur128 meter.
 
     .venv/bin/python bench/postproduction.py --minutes 60
+    .venv/bin/python bench/postproduction.py --minutes 3 --transcribe
 """
 
 from __future__ import annotations
@@ -12,17 +13,22 @@ import argparse
 import json
 import platform
 import subprocess
+import sys
 import tempfile
 import time
 import wave
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo: tests' helpers
+
 from tests.podcast_helpers import ffmpeg_r128
 
 from roomcast.media.mixer import RATE
 from roomcast.media.postproduction import produce
 from roomcast.media.recorder import SEGMENT_SECONDS, Sidecar, write_segment
+from roomcast.media.transcribe import PocketSphinx
 
 TEXT = (
     "Welcome back to the room. Today we talk about podcasts and the open web. "
@@ -68,6 +74,7 @@ def make_recording(folder: Path, minutes: float) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--transcribe", action="store_true", help="also time PocketSphinx")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         rec = Path(tmp) / "rec"
@@ -87,6 +94,15 @@ def main() -> None:
         i, tp = ffmpeg_r128(done.path)
         print(f"  the MP3 by ffmpeg ebur128: {i:.1f} LUFS integrated, {tp:.1f} dBTP true peak")
         print(f"  {args.minutes * 60 / wall:.0f}x real time")
+        transcribe_s = None
+        if args.transcribe:
+            t = time.perf_counter()
+            words = PocketSphinx().transcribe(done.path)
+            transcribe_s = round(time.perf_counter() - t, 1)
+            print(
+                f"transcript: {len(words)} words in {transcribe_s} s "
+                f"({done.duration / transcribe_s:.2f}x real time)"
+            )
         print(f"machine: {platform.machine()}, {platform.processor() or platform.platform()}")
         print(
             json.dumps(
@@ -97,6 +113,7 @@ def main() -> None:
                     "ffmpeg_lufs": i,
                     "ffmpeg_dbtp": tp,
                     "realtime_x": round(args.minutes * 60 / wall),
+                    "transcribe_s": transcribe_s,
                 }
             )
         )
