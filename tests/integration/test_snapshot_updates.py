@@ -156,6 +156,9 @@ async def test_updates_reproduce_fresh_snapshots(server: LiveServer) -> None:
                         )
                         assert r.status_code == 200
                         await check("a link pinned")
+                        r = await host.put(f"{base}/chapter", {"title": "Next: the questions"})
+                        assert r.status_code == 200
+                        await check("a new topic")
                         snap = (await host.get(f"/api/rooms/{room_id}")).json()
                         qid, pid = snap["questions"][0]["id"], snap["polls"][0]["id"]
                         for who, path_, body, what in [

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import podcastparser
+from lxml import etree
 from PIL import Image
 
 from roomcast.media.recorder import segments
+from roomcast.web.feed import PODCAST as PODCAST_NS
 from tests.live_server import Client, LiveServer, run_server
 from tests.media_helpers import ToneTrack, loopback_only
 from tests.podcast_helpers import speak_in, wait_episode
@@ -179,6 +181,15 @@ async def test_show_settings_and_artwork(server: LiveServer) -> None:
         assert r.status_code == 200 and "?v=" not in r.json()["artwork_url"]
 
         assert (await guest.get("/shows/nobody/feed.xml")).status_code == 404
+
+        # live rooms: a podcast:liveItem for an open one, nothing for a link-only one
+        live = (await host.start_room("On air now"))["room"]
+        await host.start_room("Secret room", visibility="link")
+        doc = etree.fromstring((await guest.get("/shows/artist/feed.xml")).content)
+        [item] = doc.xpath("//podcast:liveItem", namespaces={"podcast": PODCAST_NS})
+        assert item.get("status") == "live" and item.findtext("title") == "On air now"
+        link = item.xpath("podcast:contentLink/@href", namespaces={"podcast": PODCAST_NS})
+        assert link == [f"{server.url}/r/{live['id']}"]
         head = await guest.http.head("/shows/artist/feed.xml")
         assert head.status_code == 200 and int(head.headers["content-length"]) > 0
         assert not head.content
