@@ -115,6 +115,15 @@ def _transcribe(engine: str, audio: Path) -> list[tuple[float, float, str]]:
     return [(w.start, w.end, w.text) for w in t.transcribe(audio)]
 
 
+def _reason(e: Exception) -> str:
+    """What the host is told when a job fails for good (no paths, no internals)."""
+    if isinstance(e, OSError):
+        return "The server could not write the episode (its disk is full or not writable)."
+    if isinstance(e, WorkerDied):
+        return "Post-production stopped unexpectedly on the server (out of memory?)."
+    return "Post-production failed on the server."
+
+
 def _finite(x: float) -> float | None:
     return round(x, 2) if math.isfinite(x) else None  # too short to measure: unknown
 
@@ -132,6 +141,7 @@ class JobRunner:
         if n:
             logger.warning("requeued %d job(s) interrupted by a restart", n)
         while True:
+            self._wake.clear()  # before looking: a poke from now on is not lost
             try:
                 async with self.ctx.transaction() as uow:
                     job = await uow.jobs.claim(self.ctx.clock())
@@ -143,7 +153,6 @@ class JobRunner:
                 wait = IDLE_SECONDS
                 if due is not None:
                     wait = min(wait, max(0.05, (due - self.ctx.clock()).total_seconds()))
-                self._wake.clear()
                 with suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), wait)
             except asyncio.CancelledError:
@@ -166,8 +175,8 @@ class JobRunner:
             return
         except Exception as e:
             logger.exception("job %s (%s of episode %s) failed", job_id, kind, episode_id)
-            if attempts >= MAX_ATTEMPTS:
-                await self._give_up(job_id, kind, episode_id, f"{type(e).__name__}: {e}")
+            if attempts >= MAX_ATTEMPTS:  # the details are in the log, not on the page
+                await self._give_up(job_id, kind, episode_id, _reason(e))
                 return
             delay = self.ctx.settings.job_retry_seconds * 4 ** (attempts - 1)
             async with self.ctx.transaction() as uow:
