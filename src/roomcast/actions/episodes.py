@@ -7,7 +7,6 @@ import colorsys
 import hashlib
 import io
 import logging
-import os
 import secrets
 import shutil
 from collections.abc import Iterable
@@ -24,6 +23,7 @@ from roomcast.domain.avatars import HUES, hue, initials
 from roomcast.domain.model import PublicUser, Room, User, UserId
 from roomcast.domain.podcasts import Episode, EpisodeStatus, Show
 from roomcast.errors import BadRequest, Conflict, Gone, NotFound
+from roomcast.files import write_durably
 from roomcast.store import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -32,16 +32,6 @@ PRODUCE, TRANSCRIBE = "produce", "transcribe"
 ARTWORK_SIZE = 1400  # Apple's minimum; square
 MIN_ARTWORK_SIDE = 256
 MAX_ARTWORK_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 async def queue_episode(ctx: Context, uow: UnitOfWork, room: Room) -> Episode | None:
@@ -153,7 +143,7 @@ async def set_artwork(ctx: Context, me: User, data: bytes) -> Show:
     jpeg = await asyncio.to_thread(_square_jpeg, data)
     name = f"artwork-{hashlib.sha256(jpeg).hexdigest()[:16]}.jpg"
     folder = show_folder(ctx, me.id)
-    await asyncio.to_thread(write_atomically, folder / name, jpeg)
+    await asyncio.to_thread(write_durably, folder / name, jpeg)
     async with ctx.transaction() as uow:
         current = await uow.shows.get(me.id) or rules.default_show(me)
         old = current.artwork
@@ -210,7 +200,7 @@ async def artwork_file(ctx: Context, user: User, show: Show) -> Path:
     path = folder / f"generated-{digest}.jpg"
     if not path.exists():
         data = await asyncio.to_thread(_generated_artwork, show.title)
-        await asyncio.to_thread(write_atomically, path, data)
+        await asyncio.to_thread(write_durably, path, data)
         for stale in folder.glob("generated-*.jpg"):
             if stale != path:
                 stale.unlink(missing_ok=True)

@@ -28,11 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from roomcast.actions.context import Context
-from roomcast.actions.episodes import PRODUCE, TRANSCRIBE, write_atomically
+from roomcast.actions.episodes import PRODUCE, TRANSCRIBE
 from roomcast.actions.paths import episode_folder, recording_folder
 from roomcast.domain import podcasts as rules
 from roomcast.domain.model import UserId
 from roomcast.domain.podcasts import EpisodeStatus, TranscriptStatus, Word
+from roomcast.files import write_durably
 from roomcast.media import postproduction, transcribe
 from roomcast.store import UnitOfWork
 
@@ -225,11 +226,11 @@ class JobRunner:
         async with ctx.transaction() as uow:
             names = await self._names(uow, list(timeline.speakers))
         chapters = rules.chapters(timeline.topics, timeline.speakers, names, episode.title)
-        write_atomically(
+        write_durably(
             folder / "chapters.json",
             json.dumps(rules.chapters_json(chapters, episode.title), indent=1).encode(),
         )
-        write_atomically(
+        write_durably(
             folder / "timeline.json",
             json.dumps({"speakers": timeline.speakers, "names": names}).encode(),
         )
@@ -255,7 +256,6 @@ class JobRunner:
                     loudness=_finite(made.loudness),
                     true_peak=_finite(made.true_peak),
                     speakers=speakers,
-                    has_chapters=True,
                     transcript=TranscriptStatus.PENDING
                     if supported
                     else TranscriptStatus.UNSUPPORTED,
@@ -292,8 +292,8 @@ class JobRunner:
         except (OSError, ValueError, KeyError, TypeError):
             speakers, names = {}, {}
         cues = rules.cues(words, speakers, names)
-        write_atomically(folder / "transcript.vtt", rules.webvtt(cues).encode())
-        write_atomically(folder / "transcript.srt", rules.srt(cues).encode())
+        write_durably(folder / "transcript.vtt", rules.webvtt(cues).encode())
+        write_durably(folder / "transcript.srt", rules.srt(cues).encode())
         async with ctx.transaction() as uow:
             current = await uow.episodes.get(episode.id, for_update=True)
             if current is None:  # deleted meanwhile

@@ -98,7 +98,6 @@ class Episode:
     true_peak: float | None = None  # dBTP
     transcript: TranscriptStatus = TranscriptStatus.PENDING
     speakers: tuple[UserId, ...] = ()
-    has_chapters: bool = False
     error: str | None = None
 
     @property

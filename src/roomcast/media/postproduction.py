@@ -23,9 +23,10 @@ import lameenc
 import numpy as np
 import numpy.typing as npt
 
+from roomcast.files import fsync_dir
 from roomcast.media import loudness
 from roomcast.media.mixer import FRAME, RATE
-from roomcast.media.recorder import fsync_dir, segments, sidecar
+from roomcast.media.recorder import segments, sidecar
 
 logger = logging.getLogger(__name__)
 

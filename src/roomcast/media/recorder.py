@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import threading
 import wave
 from collections.abc import Mapping
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from roomcast.files import write_durably
 from roomcast.media.mixer import FRAME, RATE, Pcm
 
 logger = logging.getLogger(__name__)
@@ -72,38 +72,19 @@ class Sidecar:
         return side
 
 
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_durably(folder: Path, name: str, data: bytes) -> Path:
-    final, tmp = folder / name, folder / f".{name}.tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, final)
-    return final
-
-
 def write_segment(folder: Path, index: int, pcm: bytes, side: Sidecar | None = None) -> Path:
     """Write one finished segment (its sidecar first) atomically and durably; returns its
     path. A segment exists once its WAV does; a sidecar without one is ignored."""
     if side is not None:
-        _write_durably(folder, f"seg-{index:06d}.json", json.dumps(side.to_json()).encode())
+        data = json.dumps(side.to_json()).encode()
+        write_durably(folder / f"seg-{index:06d}.json", data, sync_dir=False)
     wav = io.BytesIO()
     with wave.open(wav, "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(RATE)
         w.writeframes(pcm)
-    final = _write_durably(folder, f"seg-{index:06d}.wav", wav.getvalue())
-    fsync_dir(folder)
-    return final
+    return write_durably(folder / f"seg-{index:06d}.wav", wav.getvalue())
 
 
 def segments(folder: Path) -> list[Path]:
@@ -142,11 +123,6 @@ class Recorder:
         self._pending: list[Future[Path]] = []
         self._lock = threading.Lock()
         self.errors = 0
-
-    @property
-    def seconds(self) -> float:
-        """Where the recording is now (segments lost to a failing disk not counted)."""
-        return (self._index * self.frames_per_segment + len(self._buffer)) * FRAME / RATE
 
     def add(self, mix: Pcm, levels: Mapping[str, float] | None = None) -> None:
         """Called on the room's clock with each 20 ms mix and the speakers' levels."""

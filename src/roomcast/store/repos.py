@@ -683,7 +683,6 @@ def _episode(row: EpisodeRow) -> Episode:
         true_peak=row.true_peak,
         transcript=TranscriptStatus(row.transcript),
         speakers=tuple(UserId(u) for u in json.loads(row.speakers)),
-        has_chapters=row.has_chapters,
         error=row.error,
     )
 
@@ -705,7 +704,6 @@ def _episode_values(e: Episode) -> dict[str, object]:
         "true_peak": e.true_peak,
         "transcript": e.transcript.value,
         "speakers": json.dumps([int(u) for u in e.speakers]),
-        "has_chapters": e.has_chapters,
         "error": e.error,
     }
 
@@ -818,10 +816,3 @@ class JobRepo:
             .values(state="pending", run_after=now, updated_at=now)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-    async def for_episode(self, episode_id: str) -> list[JobRow]:
-        return list(
-            await self._s.scalars(
-                select(JobRow).where(JobRow.episode_id == episode_id).order_by(JobRow.id)
-            )
-        )

@@ -282,7 +282,6 @@ class EpisodeRow(Base):
     true_peak: Mapped[float | None] = mapped_column(Float, nullable=True)
     transcript: Mapped[str] = mapped_column(String(12))
     speakers: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of user ids
-    has_chapters: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 

@@ -28,6 +28,14 @@ def podcast_guid(feed_url: str) -> str:
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
 
 
+def artwork_url(show_url: str, show: Show) -> str:
+    """An upload's URL names its version, so apps and CDNs refetch a new cover."""
+    url = f"{show_url}/artwork.jpg"
+    if show.artwork:
+        url += f"?v={show.artwork.removeprefix('artwork-').removesuffix('.jpg')}"
+    return url
+
+
 def episode_guid(episode: Episode) -> str:
     return f"roomcast:episode:{episode.id}"  # never changes, whatever the server's URL
 
@@ -58,20 +66,17 @@ def _pc(name: str) -> str:
 
 
 def last_modified(data: FeedData) -> datetime | None:
-    stamps = [e.updated_at for e in data.episodes]
-    stamps += [r.ended_at or r.started_at for r in data.live if r.ended_at or r.started_at]  # type: ignore[misc]
-    if data.show.updated_at:
-        stamps.append(data.show.updated_at)
-    return max(stamps) if stamps else None
+    stamps = [e.updated_at for e in data.episodes] + [data.show.updated_at]
+    stamps += [r.ended_at or r.started_at for r in data.live]
+    known = [t for t in stamps if t is not None]
+    return max(known) if known else None
 
 
 def render(data: FeedData) -> bytes:
     base, show, host = data.base_url, data.show, data.host
     show_url = f"{base}/shows/{host.username}"
     feed_url = f"{show_url}/feed.xml"
-    artwork = f"{show_url}/artwork.jpg"
-    if show.artwork:
-        artwork += f"?v={show.artwork.removeprefix('artwork-').removesuffix('.jpg')}"
+    artwork = artwork_url(show_url, show)
 
     rss = etree.Element("rss", {"version": "2.0"}, nsmap=NSMAP)
     ch = _el(rss, "channel")
@@ -132,7 +137,7 @@ def render(data: FeedData) -> bytes:
         _el(item, _it("image"), href=artwork)
         _el(item, _it("explicit"), "true" if show.explicit else "false")
         _el(item, _it("episodeType"), "full")
-        if ep.has_chapters:
+        if ep.is_ready:  # every finished episode has chapters, at least one
             _el(
                 item, _pc("chapters"), url=f"{page}/chapters.json", type="application/json+chapters"
             )

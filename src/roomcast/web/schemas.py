@@ -19,6 +19,7 @@ from pydantic import (
 from roomcast.domain.model import Topic, User, Visibility
 from roomcast.domain.podcasts import CATEGORIES, Episode, EpisodeStatus, Show, TranscriptStatus
 from roomcast.domain.updates import RoomView
+from roomcast.web.feed import artwork_url
 
 
 def _printable(value: str) -> str:
@@ -289,9 +290,6 @@ class ShowOut(BaseModel):
     @staticmethod
     def of(show: Show, username: str, base: str) -> ShowOut:
         page = f"{base}/shows/{username}"
-        art = f"{page}/artwork.jpg"
-        if show.artwork:
-            art += f"?v={show.artwork.removeprefix('artwork-').removesuffix('.jpg')}"
         return ShowOut(
             username=username,
             title=show.title,
@@ -299,7 +297,7 @@ class ShowOut(BaseModel):
             category=show.category,
             language=show.language,
             explicit=show.explicit,
-            artwork_url=art,
+            artwork_url=artwork_url(page, show),
             feed_url=f"{page}/feed.xml",
             page_url=page,
         )
@@ -347,7 +345,7 @@ class EpisodeOut(BaseModel):
             error=e.error,
             page_url=page,
             audio_url=f"{page}/audio.mp3" if e.is_ready else None,
-            chapters_url=f"{page}/chapters.json" if e.is_ready and e.has_chapters else None,
+            chapters_url=f"{page}/chapters.json" if e.is_ready else None,
             transcript_vtt_url=f"{page}/transcript.vtt" if transcript else None,
             transcript_srt_url=f"{page}/transcript.srt" if transcript else None,
         )

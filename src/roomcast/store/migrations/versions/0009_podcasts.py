@@ -53,7 +53,6 @@ def upgrade() -> None:
         sa.Column("true_peak", sa.Float(), nullable=True),
         sa.Column("transcript", sa.String(12), nullable=False),
         sa.Column("speakers", sa.Text(), nullable=False),
-        sa.Column("has_chapters", sa.Boolean(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["room_id"], ["rooms.id"], name=op.f("fk_episodes_room_id_rooms")),
         sa.ForeignKeyConstraint(
