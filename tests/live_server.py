@@ -131,9 +131,11 @@ class Client:
         return body
 
     @asynccontextmanager
-    async def live(self, path: str, origin: str | None = None) -> AsyncIterator[LiveSocket]:
+    async def live(
+        self, path: str, origin: str | None = None, headers: dict[str, str] | None = None
+    ) -> AsyncIterator[LiveSocket]:
         cookies = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
-        headers = {"Cookie": cookies} if cookies else {}
+        headers = {**({"Cookie": cookies} if cookies else {}), **(headers or {})}
         async with connect(
             self.server.ws_url + path,
             additional_headers=headers,

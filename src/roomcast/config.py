@@ -54,10 +54,28 @@ class Settings(BaseSettings):
     login_burst: int = Field(10, ge=1, description="Login/signup attempts allowed at once.")
     login_refill_seconds: float = Field(6, gt=0, description="One attempt back every N seconds.")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest accepted request body.")
+    # caps: each bounds what one address or one person can take
+    max_sockets_per_address: int = Field(
+        100,
+        ge=1,
+        description="Open WebSockets (rooms and hallway) per client address. People behind "
+        "one NAT (an office, a venue) share an address: raise it for them.",
+    )
+    room_burst: int = Field(5, ge=1, description="Rooms a user may start at once.")
+    room_refill_seconds: float = Field(
+        120, gt=0, description="One more room every N seconds, per user (an address: 4x)."
+    )
     # media plane
     media_bitrate: int = Field(32_000, ge=16_000, le=64_000, description="Opus bits/s of mixes.")
     media_max_peers: int = Field(
         300, ge=1, description="WebRTC connections per room; past it, the room is full."
+    )
+    media_offer_burst: int = Field(
+        6, ge=1, description="Audio connection offers per person per room at once."
+    )
+    media_offer_refill_seconds: float = Field(10, gt=0, description="One more every N seconds.")
+    media_connect_timeout: float = Field(
+        20, gt=0, description="An audio connection that does not complete ICE by then is closed."
     )
     media_host_addresses: list[str] = Field(
         default_factory=list,

@@ -228,3 +228,78 @@ async def test_unknown_paths_and_methods_are_json_4xx(server: LiveServer) -> Non
             "/api/rooms/{room_id}/end",
         ):
             assert path in spec["paths"]
+
+
+async def test_strangers_cannot_lock_an_account(server: LiveServer) -> None:
+    """Wrong passwords from other addresses slow the owner down but never lock them out;
+    one address guessing is stopped."""
+    async with Client(server) as owner, Client(server) as other:
+        await owner.signup("judy")
+        await other.signup("judith")
+    for i in range(9):
+        async with Client(server) as stranger:
+            r = await stranger.post(
+                "/api/auth/login",
+                {"username": "judy", "password": "a wrong guess"},
+                headers={"x-forwarded-for": f"203.0.113.{i + 1}"},
+            )
+            assert r.status_code == 401
+    async with Client(server) as owner:
+        r = await owner.post(
+            "/api/auth/login",
+            {"username": "judy", "password": "correct horse"},
+            headers={"x-forwarded-for": "198.51.100.7"},
+        )
+        assert r.status_code == 200, r.text
+    async with Client(server) as guesser:  # one address, many guesses: refused
+        codes = [
+            (
+                await guesser.post(
+                    "/api/auth/login",
+                    {"username": "judith", "password": f"guess {i}"},
+                    headers={"x-forwarded-for": "192.0.2.50"},
+                )
+            ).status_code
+            for i in range(8)
+        ]
+        assert 429 in codes and codes[0] == 401
+
+
+async def test_names_people_can_trust(server: LiveServer) -> None:
+    async with Client(server) as c:
+        await c.signup("trusty")
+        for bad in (
+            "\u202eredro",  # right-to-left override
+            "a\u200bb",  # zero-width space
+            "\u3164",  # Hangul filler: an invisible name
+            "x\u2066y\u2069",  # an isolate
+            "\u200f",
+            "bell\x07",
+            "nonchar\uffff",
+            "   ",
+        ):
+            r = await c.patch("/api/me", {"display_name": bad})
+            assert r.status_code == 422, (bad, r.text)
+        r = await c.http.patch(
+            "/api/me",
+            content=b'{"display_name": "lone \\ud800 surrogate"}',
+            headers={"x-csrf-token": c.http.cookies["rc_csrf"], "content-type": "application/json"},
+        )
+        assert r.status_code == 422
+        r = await c.patch("/api/me", {"display_name": "\uff21\uff4e\uff4e"})  # fullwidth
+        assert r.status_code == 200 and r.json()["display_name"] == "Ann"  # NFKC
+        for fine in ("👩\u200d💻 Dev", "Zoë", "مریم\u200cجان", "李小龍", "❤\ufe0f Love"):
+            r = await c.patch("/api/me", {"display_name": fine})
+            assert r.status_code == 200 and r.json()["display_name"] == fine, (fine, r.text)
+
+
+async def test_api_docs_are_same_origin_under_the_csp(server: LiveServer) -> None:
+    async with Client(server) as c:
+        r = await c.get("/docs")
+        assert r.status_code == 200
+        csp = r.headers.get("content-security-policy", "")
+        assert "script-src 'self'" in csp and "default-src 'self'" in csp
+        assert "cdn." not in r.text and "<script>" not in r.text  # nothing inline or remote
+        for src in ("/static/vendor/swagger-ui/swagger-ui-bundle.js", "/static/js/docs.js"):
+            assert src in r.text
+            assert (await c.get(src)).status_code == 200

@@ -100,3 +100,22 @@ async def test_fuzz_every_operation(server: LiveServer) -> None:
                         )
         assert seen > 120
         assert (await c.get("/healthz")).status_code == 200
+
+
+async def test_pages_and_files_take_any_name(server: LiveServer) -> None:
+    """Pages people type (not in the OpenAPI description): a NUL or garbage in the path is
+    a 404 page, never a 500 (PostgreSQL refuses NUL outright)."""
+    async with Client(server) as c:
+        for value in STRINGS[1:]:
+            part = quote(value.encode("utf-8", "surrogatepass").decode("utf-8", "replace"), safe="")
+            for path in (
+                "/u/{}",
+                "/shows/{}",
+                "/shows/{}/feed.xml",
+                "/shows/{}/artwork.jpg",
+                "/episodes/{}",
+                "/episodes/{}/audio.mp3",
+                "/r/{}",
+            ):
+                r = await c.get(path.format(part or "x"))
+                assert r.status_code in (404, 422), (path, value, r.status_code, r.text[:300])

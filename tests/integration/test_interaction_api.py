@@ -151,10 +151,8 @@ async def test_questions_and_polls(server: LiveServer) -> None:
             await bob.post(f"{base}/polls/{poll['id']}/vote", {"option": -1})
         ).status_code == 422
         assert (await bob.post(f"{base}/polls/{poll['id']}/vote", {"option": 1})).status_code == 200
-        voted = await h.next_update(
-            lambda u: u["type"] == "poll_voted" and u["voter"] == bob.user_id
-        )
-        assert voted["option"] == 1
+        voted = await h.next_update(lambda u: u["type"] == "poll_voted" and sum(u["counts"]) == 2)
+        assert voted["counts"] == [0, 2, 0]
         assert (await bob.post(f"{base}/polls/{poll['id']}/close")).status_code == 403
         r = await host.post(f"{base}/polls/{poll['id']}/close")
         assert r.status_code == 200 and r.json()["counts"] == [0, 2, 0] and r.json()["closed"]
@@ -162,3 +160,37 @@ async def test_questions_and_polls(server: LiveServer) -> None:
         assert r.status_code == 409 and r.json()["error"]["code"] == "poll_closed"
         snap = (await host.get(f"/api/rooms/{room_id}")).json()
         assert snap["polls"][0]["counts"] == [0, 2, 0] and snap["questions"][0]["answered"]
+
+
+async def test_poll_votes_are_secret(server: LiveServer) -> None:
+    """Counts are public; who chose what is theirs alone, on every socket and snapshot."""
+    from tests.integration.test_guests import as_guest
+    from tests.live_server import Client
+
+    room_id, (host, ann, bob) = await room_with(server, "hosts2", "anns2", "bobs2")
+    base = f"/api/rooms/{room_id}"
+    async with Client(server) as guest:
+        await as_guest(guest, room_id)
+        async with (
+            host.live(f"{base}/live") as h,
+            ann.live(f"{base}/live") as a,
+            bob.live(f"{base}/live") as b,
+            guest.live(f"{base}/live") as g,
+        ):
+            for ws in (h, a, b, g):
+                await ws.recv()
+            poll = (
+                await host.post(f"{base}/polls", {"question": "A?", "options": ["A", "B"]})
+            ).json()
+            assert "voters" not in poll and poll["mine"] is None
+            r = await bob.post(f"{base}/polls/{poll['id']}/vote", {"option": 1})
+            assert r.status_code == 200 and r.json()["mine"] == 1 and r.json()["counts"] == [0, 1]
+            for ws in (h, a, g):
+                u = await ws.next_update(lambda u: u["type"] == "poll_voted")
+                assert u == {"type": "poll_voted", "id": poll["id"], "counts": [0, 1], "mine": None}
+            mine = await b.next_update(lambda u: u["type"] == "poll_voted")
+            assert mine["mine"] == 1
+            for who, expected in ((host, None), (ann, None), (guest, None), (bob, 1)):
+                snap = (await who.get(f"/api/rooms/{room_id}")).json()
+                assert snap["polls"][0]["mine"] == expected
+                assert "voters" not in snap["polls"][0]

@@ -106,8 +106,9 @@ async def test_remove_and_ban(server: LiveServer) -> None:
                     msgs.append(await b.recv())
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
             assert any(m.get("update", {}).get("type") == "participant_removed" for m in msgs)
-        async with bob.live(f"{base}/live") as b:  # removed, not banned: may come back
-            assert (await b.recv())["type"] == "snapshot"
+        async with bob.live(f"{base}/live") as b:  # removed: out until the room ends
+            msg = await b.recv()
+            assert msg["type"] == "error" and msg["code"] == "removed"
         async with eve.live(f"{base}/live") as e:
             await e.recv()
             r = await host.post(f"{base}/participants/{key(eve)}/remove", {"ban": True})

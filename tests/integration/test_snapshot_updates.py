@@ -49,11 +49,13 @@ async def test_updates_reproduce_fresh_snapshots(server: LiveServer) -> None:
         Client(server) as host,
         Client(server) as bob,
         Client(server) as carol,
+        Client(server) as dave,
         Client(server) as observer,
     ):
         await host.signup("host", display_name="Host Person")
         await bob.signup("bob")
         await carol.signup("carol")
+        await dave.signup("dave")
         room_id = (await host.start_room("Consistency"))["room"]["id"]
         other_id = (await host.start_room("Another open room"))["room"]["id"]
         path = f"/api/rooms/{room_id}/live"
@@ -202,17 +204,20 @@ async def test_updates_reproduce_fresh_snapshots(server: LiveServer) -> None:
                 async with host.live(path) as h2:
                     await h2.recv()
                     await check("host came back")
-                    async with carol.live(path) as c3:
-                        carol_key = (await c3.recv())["you"]
-                        await check("carol came back after being removed")
-                        roles = f"/api/rooms/{room_id}/participants/{carol_key}/role"
+                    async with carol.live(path) as c3:  # removed: out until the room ends
+                        assert (await c3.recv())["code"] == "removed"
+                    await check("carol stayed out")
+                    async with dave.live(path) as d1:
+                        dave_key = (await d1.recv())["you"]
+                        await check("dave joined")
+                        roles = f"/api/rooms/{room_id}/participants/{dave_key}/role"
                         r = await host.post(roles, {"role": "host"})
                         assert r.status_code == 403  # only someone on stage takes over
                         assert (await host.post(roles, {"role": "moderator"})).status_code == 200
-                        await check("carol made moderator from the audience")
+                        await check("dave made moderator from the audience (muted)")
                         assert (await host.post(roles, {"role": "host"})).status_code == 200
-                        await check("carol is the host now")
-                        r = await carol.post(
+                        await check("dave is the host now")
+                        r = await dave.post(
                             f"/api/rooms/{room_id}/participants/u{host.user_id}/role",
                             {"role": "host"},
                         )

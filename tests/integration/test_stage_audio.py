@@ -65,7 +65,13 @@ async def test_stage_controls_who_is_heard(server: LiveServer) -> None:
                 r = await bob.post(f"{base}/invite/answer", {"accept": True})
                 assert r.status_code == 200 and r.json()["role"] == "speaker"
                 update = await bws.next_update(lambda u: u["type"] == "role_changed")
-                assert update == {"type": "role_changed", "key": bob_key, "role": "speaker"}
+                assert update == {
+                    "type": "role_changed",
+                    "key": bob_key,
+                    "role": "speaker",
+                    "muted": False,  # he said yes: his microphone is open
+                    "muted_by_moderator": False,
+                }
                 assert await hears(hpeer, BOB_TONE) > HEARD
                 assert await hears(bpeer, BOB_TONE) < SILENT  # a speaker does not hear themself
                 assert await hears(bpeer, HOST_TONE) > HEARD
@@ -260,3 +266,44 @@ async def test_a_recorded_room_writes_its_mix(server: LiveServer) -> None:
             await asyncio.sleep(5.5)
             assert len(segments(folder)) == count  # stopped
             await peer.close()
+
+
+async def test_no_role_change_opens_a_microphone(server: LiveServer) -> None:
+    """Made moderator from the audience, or handed the host role while muted: not heard
+    until they unmute themselves."""
+    loopback_only()
+    async with Client(server) as host, Client(server) as bob:
+        await host.signup("host6")
+        await bob.signup("bob6")
+        room_id = (await host.start_room())["room"]["id"]
+        base = f"/api/rooms/{room_id}"
+        async with host.live(f"{base}/live") as hws, bob.live(f"{base}/live") as bws:
+            await hws.recv()
+            bob_key = (await bws.recv())["you"]
+            hpeer, bpeer = ClientPeer(ToneTrack(HOST_TONE)), ClientPeer(ToneTrack(BOB_TONE))
+            try:
+                await hpeer.join(via(host, room_id))
+                await bpeer.join(via(bob, room_id))  # his client sends all along
+                await until_connected(hpeer, bpeer)
+                r = await host.post(f"{base}/participants/{bob_key}/role", {"role": "moderator"})
+                assert r.status_code == 200
+                assert r.json()["role"] == "moderator" and r.json()["muted"] is True
+                assert await hears(hpeer, BOB_TONE) < SILENT
+                snap = (await host.get(f"/api/rooms/{room_id}")).json()
+                me = next(p for p in snap["participants"] if p["key"] == bob_key)
+                assert me["muted"] is True
+                assert (await bob.post(f"{base}/mute", {"muted": False})).status_code == 200
+                assert await hears(hpeer, BOB_TONE) > HEARD  # his own choice
+
+                # muted again, then handed the host role: still muted
+                assert (await bob.post(f"{base}/mute", {"muted": True})).status_code == 200
+                r = await host.post(f"{base}/participants/{bob_key}/role", {"role": "host"})
+                assert r.status_code == 200 and r.json()["muted"] is True
+                assert await hears(hpeer, BOB_TONE) < SILENT
+                # the old host, now a moderator, keeps their own microphone state too
+                snap = (await host.get(f"/api/rooms/{room_id}")).json()
+                old = next(p for p in snap["participants"] if p["key"] == f"u{host.user_id}")
+                assert old["role"] == "moderator" and old["muted"] is False
+                assert await hears(bpeer, HOST_TONE) > HEARD
+            finally:
+                await asyncio.gather(hpeer.close(), bpeer.close())

@@ -21,11 +21,30 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _rate_limit(ctx: Context, ip: str, username: str) -> None:
-    now = ctx.monotonic()
-    wait = max(ctx.auth_by_ip.take(ip, now), ctx.auth_by_name.take(username.lower(), now))
+MAX_SLOWDOWN = 2.0  # seconds a sign-in may be held back while its username is under attack
+
+
+def _refuse_if_over(wait: float) -> None:
     if wait > 0:
         raise RateLimited("Too many attempts. Try again in a moment.", retry_after=wait)
+
+
+async def _limit_sign_in(ctx: Context, ip: str, username: str) -> None:
+    """Before checking a password. An address gets so many attempts in all, and so many
+    failures per username; strangers' failures elsewhere never refuse the owner, they only
+    slow every attempt at that username a little (guessing stays expensive)."""
+    now, name = ctx.monotonic(), username.lower()
+    _refuse_if_over(ctx.limits["auth_failed"].wait(f"{name}\0{ip}", now))
+    _refuse_if_over(ctx.limits["auth_ip"].take(ip, now))
+    slowdown = ctx.limits["auth_slow"].wait(name, now)
+    if slowdown > 0:
+        await asyncio.sleep(min(slowdown, MAX_SLOWDOWN))
+
+
+def _failed_sign_in(ctx: Context, ip: str, username: str) -> None:
+    now, name = ctx.monotonic(), username.lower()
+    ctx.limits["auth_failed"].take(f"{name}\0{ip}", now)
+    ctx.limits["auth_slow"].take(name, now)
 
 
 async def _new_session(ctx: Context, user_id: UserId) -> str:
@@ -53,7 +72,7 @@ async def create_user(
 async def signup(
     ctx: Context, username: str, password: str, display_name: str, ip: str
 ) -> tuple[User, str]:
-    _rate_limit(ctx, ip, username)
+    _refuse_if_over(ctx.limits["auth_ip"].take(ip, ctx.monotonic()))
     user = await create_user(ctx, username, password, display_name)
     logger.info("user %s signed up", user.id)
     return user, await _new_session(ctx, user.id)
@@ -67,11 +86,12 @@ async def _verify(ctx: Context, password_hash: str | None, password: str) -> boo
 
 
 async def login(ctx: Context, username: str, password: str, ip: str) -> tuple[User, str]:
-    _rate_limit(ctx, ip, username)
+    await _limit_sign_in(ctx, ip, username)
     async with ctx.transaction() as uow:
         user = await uow.users.by_username(username)
         stored = await uow.users.password_hash(user.id) if user else None
     if not await _verify(ctx, stored, password) or user is None or stored is None:
+        _failed_sign_in(ctx, ip, username)
         raise NotAuthenticated("Wrong username or password.", code="bad_credentials")
     if user.suspended:
         raise Forbidden("This account is suspended.", code="suspended")

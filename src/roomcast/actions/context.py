@@ -33,9 +33,8 @@ class Context:
     hasher: PasswordHasher = field(default_factory=PasswordHasher)
     # set by the job runner: new background work is waiting (no-op without a runner)
     wake_jobs: Callable[[], None] = lambda: None
-    auth_by_ip: Buckets = field(init=False)
-    auth_by_name: Buckets = field(init=False)
-    # per person per room: chat messages and reactions
+    # chat messages and reactions per person per room, reports per person, and the limits
+    # set by settings (sign-in, rooms, audio offers): see __post_init__
     limits: dict[str, Buckets] = field(
         default_factory=lambda: {
             "chat": Buckets(Limit(burst=5, per_seconds=2.0)),
@@ -63,7 +62,17 @@ class Context:
         return self.media
 
     def __post_init__(self) -> None:
-        limit = Limit(self.settings.login_burst, self.settings.login_refill_seconds)
-        self.auth_by_ip = Buckets(limit)
-        self.auth_by_name = Buckets(limit)
+        s = self.settings
+        login = Limit(s.login_burst, s.login_refill_seconds)
+        rooms = Limit(s.room_burst, s.room_refill_seconds)
+        self.limits.update(
+            {
+                "auth_ip": Buckets(login),  # every sign-in or sign-up from an address
+                "auth_failed": Buckets(login),  # failed sign-ins, per username and address
+                "auth_slow": Buckets(login),  # failed sign-ins per username: slows, never locks
+                "room_user": Buckets(rooms),
+                "room_ip": Buckets(Limit(rooms.burst * 4, rooms.per_seconds / 4)),
+                "offer": Buckets(Limit(s.media_offer_burst, s.media_offer_refill_seconds)),
+            }
+        )
         self.dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))

@@ -31,7 +31,10 @@ logger = logging.getLogger(__name__)
 PRODUCE, TRANSCRIBE = "produce", "transcribe"
 ARTWORK_SIZE = 1400  # Apple's minimum; square
 MIN_ARTWORK_SIDE = 256
-MAX_ARTWORK_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
+# Refused from the header, before decoding: a small PNG can stand for a huge bitmap (a 35 KB
+# 6000 x 6000 one took ~345 MB). 25 MP takes camera photos (6000 x 4000); JPEGs decode at
+# a reduced scale (draft mode) anyway.
+MAX_ARTWORK_PIXELS = 25_000_000
 
 
 async def queue_episode(ctx: Context, uow: UnitOfWork, room: Room) -> Episode | None:
@@ -120,12 +123,18 @@ def _square_jpeg(data: bytes) -> bytes:
             if img.format not in ("JPEG", "PNG", "WEBP"):
                 raise BadRequest("Artwork must be a JPEG, PNG or WebP image.", code="bad_image")
             if img.width * img.height > MAX_ARTWORK_PIXELS:
-                raise BadRequest("That image is too large.", code="bad_image")
+                raise BadRequest(
+                    f"Covers may be at most {MAX_ARTWORK_PIXELS // 1_000_000} megapixels; "
+                    f"this one is {img.width} x {img.height}.",
+                    code="image_too_large",
+                )
             if min(img.size) < MIN_ARTWORK_SIDE:
                 raise BadRequest(
                     f"Artwork must be at least {MIN_ARTWORK_SIDE} px on each side.",
                     code="bad_image",
                 )
+            if img.format == "JPEG":  # decode at the smallest scale still >= the output
+                img.draft("RGB", (ARTWORK_SIZE, ARTWORK_SIZE))
             img.load()
             rgb = img.convert("RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as e:

@@ -15,6 +15,7 @@ from roomcast.domain.updates import (
     ChatDeleted,
     ChatPosted,
     LinkPinned,
+    OnlyFor,
     PollClosed,
     PollOpened,
     PollVoted,
@@ -113,8 +114,8 @@ async def _question(uow: UnitOfWork, room_id: RoomId, question_id: int) -> Quest
     return question
 
 
-async def _poll(uow: UnitOfWork, room_id: RoomId, poll_id: int) -> Poll:
-    found = await uow.polls.all(room_id, only=poll_id)
+async def _poll(uow: UnitOfWork, room_id: RoomId, poll_id: int, viewer: User) -> Poll:
+    found = await uow.polls.all(room_id, viewer.id, only=poll_id)
     if not found:
         raise NotFound("No such poll in this room.", code="poll_not_found")
     return found[0]
@@ -137,9 +138,8 @@ async def upvote(ctx: Context, viewer: User, room_id: str, question_id: int) -> 
         s = await scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.ASK).check()
         question = await _question(uow, s.room.id, question_id)
-        if viewer.id in question.voters:
+        if not await uow.questions.vote(question_id, viewer.id, ctx.clock()):
             raise Conflict("You already upvoted this question.", code="already_voted")
-        await uow.questions.vote(question_id, viewer.id, ctx.clock())
         uow.publish(room_channel(s.room.id), QuestionVoted(question_id, viewer.id))
     return replace(question, voters=(*question.voters, viewer.id))
 
@@ -174,26 +174,30 @@ async def open_poll(
 
 
 async def vote(ctx: Context, viewer: User, room_id: str, poll_id: int, option: int) -> Poll:
+    """One secret vote: everyone gets the new counts, only the voter their own choice."""
     async with ctx.transaction() as uow:
         s = await scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.VOTE).check()
-        poll = await _poll(uow, s.room.id, poll_id)
+        poll = await _poll(uow, s.room.id, poll_id, viewer)
         if poll.closed:
             raise Conflict("This poll is closed.", code="poll_closed")
         if not 0 <= option < len(poll.options):
             raise BadRequest("No such option.", code="bad_option")
-        if viewer.id in poll.voters:
+        if not await uow.polls.vote(poll_id, viewer.id, option, ctx.clock()):
             raise Conflict("You already voted in this poll.", code="already_voted")
-        await uow.polls.vote(poll_id, viewer.id, option, ctx.clock())
-        uow.publish(room_channel(s.room.id), PollVoted(poll_id, option, viewer.id))
-        return (await uow.polls.all(s.room.id, only=poll_id))[0]
+        after = await _poll(uow, s.room.id, poll_id, viewer)
+        counted = PollVoted(poll_id, after.counts)
+        uow.publish(
+            room_channel(s.room.id), OnlyFor(viewer.id, replace(counted, mine=option), counted)
+        )
+        return after
 
 
 async def close_poll(ctx: Context, viewer: User, room_id: str, poll_id: int) -> Poll:
     async with ctx.transaction() as uow:
         s = await scene(ctx, uow, room_id, viewer)
         can(s.actor(), Action.RUN_POLL).check()
-        poll = await _poll(uow, s.room.id, poll_id)
+        poll = await _poll(uow, s.room.id, poll_id, viewer)
         if not poll.closed:
             await uow.polls.close(poll_id)
             uow.publish(room_channel(s.room.id), PollClosed(poll_id))

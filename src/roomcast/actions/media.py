@@ -7,9 +7,10 @@ client: a listener's offer is connected with can_speak off, whatever it sends.
 from __future__ import annotations
 
 from roomcast.actions.context import Context
-from roomcast.actions.rooms import load_live, participant_key
+from roomcast.actions.rooms import load_live
+from roomcast.actions.standing import participant_key
 from roomcast.domain.model import User
-from roomcast.errors import BadRequest, Conflict, NotFound, RoomcastError
+from roomcast.errors import BadRequest, Conflict, NotFound, RateLimited, RoomcastError
 from roomcast.media import MediaError, SessionDescription
 
 
@@ -18,11 +19,15 @@ async def connect(
 ) -> SessionDescription:
     async with ctx.transaction() as uow:
         room = await load_live(uow, room_id)
-        me = await uow.participants.get(room.id, participant_key(viewer, guest_token), uow.users)
+        key = participant_key(ctx, room.id, viewer, guest_token)
+        me = await uow.participants.get(room.id, key, uow.users)
     if me is None:
         raise NotFound(
             "Join the room first (open its live socket), then connect audio.", code="not_in_room"
         )
+    wait = ctx.limits["offer"].take(f"{room.id}:{me.key}", ctx.monotonic())
+    if wait > 0:  # each offer costs a DTLS handshake and sockets: a flood is refused
+        raise RateLimited("Too many audio connections; try again in a moment.", retry_after=wait)
     try:
         return await ctx.engine.connect(room.id, me.key, offer, me.can_speak)
     except MediaError as e:
@@ -30,6 +35,6 @@ async def connect(
 
 
 def _error(e: MediaError) -> RoomcastError:
-    if e.code == "room_full":
-        return Conflict(e.message, code="room_full")
+    if e.code in ("room_full", "offer_pending"):
+        return Conflict(e.message, code=e.code)
     return BadRequest(e.message, code=e.code)

@@ -8,11 +8,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 
+from roomcast.actions import standing
 from roomcast.actions.context import Context
 from roomcast.actions.episodes import queue_episode
 from roomcast.actions.paths import recording_folder
 from roomcast.bus import HALLWAY, room_channel
 from roomcast.domain import rooms as rules
+from roomcast.domain.identity import user_key
 from roomcast.domain.model import (
     EndReason,
     Participant,
@@ -21,13 +23,10 @@ from roomcast.domain.model import (
     RoomId,
     User,
     Visibility,
-    guest_key,
-    user_key,
 )
-from roomcast.domain.stage import Action, Actor, can, can_enter
+from roomcast.domain.stage import Action, Actor, can
 from roomcast.domain.updates import (
     CHAT_WINDOW,
-    FRESH_ROLE,
     HallwayRoomChanged,
     HallwayRoomRemoved,
     HallwaySnapshot,
@@ -41,8 +40,9 @@ from roomcast.domain.updates import (
     RoomView,
     order,
     order_hallway,
+    with_role,
 )
-from roomcast.errors import NotAuthenticated, NotFound
+from roomcast.errors import Conflict, NotFound, RateLimited
 from roomcast.media import MediaEngine
 from roomcast.store import UnitOfWork
 
@@ -60,12 +60,13 @@ async def _load(uow: UnitOfWork, room_id: str, *, for_update: bool = False) -> R
     return room
 
 
-async def _snapshot(uow: UnitOfWork, room: Room) -> RoomSnapshot:
+async def _snapshot(uow: UnitOfWork, room: Room, viewer: User | None = None) -> RoomSnapshot:
+    """The room as `viewer` sees it (their own poll votes); without one, as anyone does."""
     hosts = await uow.users.public([room.host_id])
     people = await uow.participants.participants(room.id, uow.users)
     chat = await uow.chat.recent(room.id, uow.users, CHAT_WINDOW)
     questions = await uow.questions.all(room.id, uow.users)
-    polls = await uow.polls.all(room.id)
+    polls = await uow.polls.all(room.id, viewer.id if viewer else None)
     return RoomSnapshot(
         RoomView.of(room, hosts[room.host_id]),
         order(tuple(people)),
@@ -108,7 +109,11 @@ def _publish_hallway(uow: UnitOfWork, room: Room, snap: RoomSnapshot | None) -> 
         uow.publish(HALLWAY, HallwayRoomRemoved(room.id))
 
 
-async def create(ctx: Context, host: User, draft: rules.RoomDraft) -> RoomSnapshot:
+async def create(ctx: Context, host: User, draft: rules.RoomDraft, ip: str) -> RoomSnapshot:
+    now = ctx.monotonic()
+    wait = max(ctx.limits["room_user"].take(str(host.id), now), ctx.limits["room_ip"].take(ip, now))
+    if wait > 0:
+        raise RateLimited("You have started many rooms; wait a little.", retry_after=wait)
     room = rules.start_now(new_room_id(), host.id, draft, ctx.clock())
     async with ctx.transaction() as uow:
         await uow.rooms.add(room)
@@ -123,20 +128,23 @@ async def create(ctx: Context, host: User, draft: rules.RoomDraft) -> RoomSnapsh
 async def load_live(uow: UnitOfWork, room_id: str) -> Room:
     """A live room, locked for this unit of work; clear errors for unknown or ended rooms."""
     room = await _load(uow, room_id, for_update=True)
-    rules.check_enter(room)
+    rules.check_live(room)
     return room
 
 
-async def snapshot(ctx: Context, room_id: str, viewer: User | None) -> RoomSnapshot:
+async def snapshot(
+    ctx: Context, room_id: str, viewer: User | None, guest_token: str = ""
+) -> RoomSnapshot:
+    """A room's page and view, live or ended, for whoever may see it."""
     async with ctx.transaction() as uow:
         room = await _load(uow, room_id)
-        _check_visible(room, viewer)
-        return await _snapshot(uow, room)
-
-
-def _check_visible(room: Room, viewer: User | None) -> None:
-    if viewer is None and room.visibility is Visibility.LINK:
-        raise NotAuthenticated("Sign in to join this room.", code="sign_in_required")
+        if viewer is not None or guest_token:
+            rules.may_view(
+                room, (await standing.visitor(ctx, uow, room, viewer, guest_token)).actor
+            )
+        else:  # a client without a browser token: only what any guest may see
+            rules.may_view(room, Actor(None, is_guest=True))
+        return await _snapshot(uow, room, viewer)
 
 
 async def end(ctx: Context, actor: User, room_id: str) -> RoomSnapshot:
@@ -164,38 +172,30 @@ async def _end(ctx: Context, uow: UnitOfWork, room: Room, reason: EndReason) -> 
     return await _snapshot(uow, ended)
 
 
-def participant_key(viewer: User | None, guest_token: str) -> str:
-    return user_key(viewer.id) if viewer is not None else guest_key(guest_token)
-
-
 async def join(
     ctx: Context, room_id: str, viewer: User | None, guest_token: str, connection_id: str
 ) -> tuple[RoomSnapshot, Participant]:
     """Be present in a room on this connection; a newer connection replaces an older one."""
-    key = participant_key(viewer, guest_token)
     async with ctx.transaction() as uow:
-        room = await load_live(uow, room_id)
-        _check_visible(room, viewer)
-        if viewer is not None:
-            standing = Actor(
-                None,
-                suspended=viewer.suspended,
-                banned=await uow.bans.is_banned(room.id, viewer.id),
-                blocked_by_host=await uow.users.is_blocked(room.host_id, viewer.id),
-            )
-            can_enter(standing).check()
+        room = await _load(uow, room_id, for_update=True)
+        who = await standing.visitor(ctx, uow, room, viewer, guest_token)
+        rules.may_enter(room, who.actor)
+        key, now = who.key, ctx.clock()
         was_present, _ = await uow.participants.connection(room.id, key)
         previous = await uow.participants.role(room.id, key)
         role = rules.role_on_join(room, viewer.id if viewer else None, previous)
-        joined_at = await uow.participants.arrive(
-            room.id, key, viewer.id if viewer else None, role, connection_id, ctx.clock()
+        await uow.participants.arrive(
+            room.id, key, viewer.id if viewer else None, role, connection_id, who.device, now
         )
+        if viewer is not None and who.device is not None:
+            await uow.devices.seen(viewer.id, who.device, now)
         if role is Role.HOST and room.host_absent_since is not None:
             room = rules.host_returned(room)
             await uow.rooms.save(room)
-        snap = await _snapshot(uow, room)
+        snap = await _snapshot(uow, room, viewer)
         me = await uow.participants.get(room.id, key, uow.users)  # as stored: mutes, hand...
-        assert me is not None and me.joined_at == joined_at
+        if me is None:  # cannot happen inside one transaction; say so rather than crash
+            raise Conflict("Could not join; try again.", code="join_failed")
         if not was_present:
             uow.publish(room_channel(room.id), ParticipantJoined(me))
             _publish_hallway(uow, room, snap)
@@ -248,11 +248,11 @@ async def end_abandoned(ctx: Context) -> list[RoomId]:
             people = order(tuple(await uow.participants.participants(room.id, uow.users)))
             heir = next((p for p in people if p.role is Role.MODERATOR and p.user), None)
             if heir is not None and heir.user is not None:
-                host = replace(heir, role=Role.HOST, **FRESH_ROLE)  # type: ignore[arg-type]
+                host = with_role(heir, Role.HOST)
                 await uow.participants.save(room.id, host)
                 room = replace(room, host_id=heir.user.id, host_absent_since=None)
                 await uow.rooms.save(room)
-                uow.publish(room_channel(room.id), RoleChanged(heir.key, Role.HOST))
+                uow.publish(room_channel(room.id), RoleChanged.of(host))
                 uow.publish(room_channel(room.id), HostChanged(heir.user))
                 await refresh_hallway(uow, room)
                 logger.info("room %s: host away, moderator %s is host now", room.id, heir.key)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from roomcast.actions.context import Context
-from roomcast.bus import user_channel
-from roomcast.domain.model import PublicUser, Report, RoomId, User, UserId
-from roomcast.domain.updates import AccountSuspended
+from roomcast.actions.stage import depart
+from roomcast.bus import room_channel, user_channel
+from roomcast.domain.identity import user_key
+from roomcast.domain.model import Ban, PublicUser, Report, RoomId, User, UserId
+from roomcast.domain.updates import AccountSuspended, FiltersChanged, ParticipantRemoved
 from roomcast.errors import BadRequest, Conflict, Forbidden, NotFound, RateLimited
 
 
@@ -18,15 +20,40 @@ async def _someone(ctx: Context, username: str) -> User:
 
 
 async def block(ctx: Context, me: User, username: str, blocked: bool) -> None:
-    """Blocked people cannot join rooms you host; neither of you sees the other's chat."""
+    """Blocked people cannot join rooms you host, and are put out of your live rooms at
+    once; neither of you sees the other's chat or questions, from now on, on open sockets."""
     other = await _someone(ctx, username)
     if other.id == me.id:
         raise BadRequest("You cannot block yourself.", code="block_self")
     async with ctx.transaction() as uow:
         if blocked:
             await uow.users.block(me.id, other.id, ctx.clock())
+            for room in await uow.rooms.live_hosted_by(me.id):
+                there = await uow.participants.get(room.id, user_key(other.id), uow.users)
+                if there is not None:
+                    await depart(ctx, uow, room, there, ParticipantRemoved(there.key, False))
         else:
             await uow.users.unblock(me.id, other.id)
+        pair = frozenset({me.id, other.id})
+        for room_id in await uow.participants.rooms_of(list(pair)):
+            uow.publish(room_channel(room_id), FiltersChanged(pair))
+
+
+async def bans(ctx: Context, me: User) -> list[Ban]:
+    """The people and guests banned from my rooms."""
+    async with ctx.transaction() as uow:
+        return await uow.bans.of_host(me.id, uow.users)
+
+
+async def lift_ban(ctx: Context, me: User, ban_id: int) -> None:
+    """They may come to my rooms again, my live ones included."""
+    async with ctx.transaction() as uow:
+        try:
+            user_id, device = await uow.bans.lift(me.id, ban_id)
+        except LookupError:
+            raise NotFound("No such ban.", code="ban_not_found") from None
+        live = [r.id for r in await uow.rooms.live_hosted_by(me.id)]
+        await uow.removals.lift(live, user_id, device)
 
 
 async def has_blocked(ctx: Context, me: User, other: User) -> bool:

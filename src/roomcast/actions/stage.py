@@ -11,13 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from roomcast.actions.context import Context
-from roomcast.actions.rooms import (
-    after_commit_media,
-    follow_recording,
-    load_live,
-    participant_key,
-    refresh_hallway,
-)
+from roomcast.actions.rooms import after_commit_media, follow_recording, load_live, refresh_hallway
+from roomcast.actions.standing import participant_key
 from roomcast.bus import room_channel
 from roomcast.domain.model import (
     Participant,
@@ -30,16 +25,17 @@ from roomcast.domain.model import (
 )
 from roomcast.domain.stage import Action, Actor, can
 from roomcast.domain.updates import (
-    FRESH_ROLE,
     HandChanged,
     HostChanged,
     InviteChanged,
     MuteChanged,
+    ParticipantLeft,
     ParticipantRemoved,
     RoleChanged,
     RoomUpdate,
     SettingsChanged,
     TimerChanged,
+    with_role,
 )
 from roomcast.errors import Conflict, Forbidden, NotFound
 from roomcast.media import MediaEngine
@@ -83,14 +79,12 @@ async def scene(
     ctx: Context, uow: UnitOfWork, room_id: str, viewer: User | None, guest: str = ""
 ) -> Scene:
     room = await load_live(uow, room_id)
-    me = await uow.participants.get(room.id, participant_key(viewer, guest), uow.users)
+    me = await uow.participants.get(
+        room.id, participant_key(ctx, room.id, viewer, guest), uow.users
+    )
     if me is None:
         raise NotFound("You are not in this room right now: open it first.", code="not_in_room")
     return Scene(ctx, uow, room, me)
-
-
-def _with_role(p: Participant, role: Role) -> Participant:
-    return replace(p, role=role, **FRESH_ROLE)  # type: ignore[arg-type]
 
 
 def _account(p: Participant) -> PublicUser:
@@ -137,12 +131,16 @@ async def answer_invite(ctx: Context, viewer: User, room_id: str, accept: bool) 
         can(s.actor(), Action.ANSWER_INVITE).check()
         if not s.me.invited:
             raise Conflict("Nobody has invited you to speak.", code="no_invitation")
-        if accept:
-            after = _with_role(s.me, Role.SPEAKER)
-            updates: list[RoomUpdate] = [RoleChanged(after.key, Role.SPEAKER)]
-            if s.room.settings.speakers_join_muted:
-                after = replace(after, muted=True)
-                updates.append(MuteChanged(after.key, True, False))
+        if accept:  # their own yes: the microphone opens, unless the room says join muted
+            after = replace(
+                s.me,
+                role=Role.SPEAKER,
+                muted=s.room.settings.speakers_join_muted,
+                muted_by_moderator=False,
+                hand_raised_at=None,
+                invited=False,
+            )
+            updates: list[RoomUpdate] = [RoleChanged.of(after)]
         else:
             after = replace(s.me, invited=False, hand_raised_at=None)
             updates = [InviteChanged(after.key, False), HandChanged(after.key, None)]
@@ -161,8 +159,8 @@ async def move_to_audience(ctx: Context, actor: User, room_id: str, key: str) ->
             can(s.actor(), Action.STEP_DOWN).check()
         else:
             can(s.actor(), Action.MOVE_TO_AUDIENCE, target.role).check()
-        after = _with_role(target, Role.LISTENER)
-        await s.save(target, after, RoleChanged(key, Role.LISTENER))
+        after = with_role(target, Role.LISTENER)
+        await s.save(target, after, RoleChanged.of(after))
     return after
 
 
@@ -213,11 +211,11 @@ async def set_role(ctx: Context, actor: User, room_id: str, key: str, role: Role
             raise Conflict("Use the stage and audience moves for that.", code="bad_role")
         can(s.actor(), action, target.role).check()
         user = _account(target)
-        after = _with_role(target, role)
-        await s.save(target, after, RoleChanged(key, role))
+        after = with_role(target, role)
+        await s.save(target, after, RoleChanged.of(after))
         if role is Role.HOST:
-            me_after = _with_role(s.me, Role.MODERATOR)
-            await s.save(s.me, me_after, RoleChanged(s.me.key, Role.MODERATOR))
+            me_after = with_role(s.me, Role.MODERATOR)
+            await s.save(s.me, me_after, RoleChanged.of(me_after))
             s.room = replace(s.room, host_id=user.id, host_absent_since=None)
             await uow.rooms.save(s.room)
             uow.publish(room_channel(s.room.id), HostChanged(user))
@@ -226,19 +224,32 @@ async def set_role(ctx: Context, actor: User, room_id: str, key: str, role: Role
 
 
 async def remove(ctx: Context, actor: User, room_id: str, key: str, ban: bool) -> None:
-    """Out of the room now; banned people cannot come back to it."""
+    """Out of the room until it ends, any role taken away: the account and the browser they
+    came with. A ban also keeps them out of every room of this host until the host lifts
+    it; guests too, by their browser."""
     async with ctx.transaction() as uow:
         s = await scene(ctx, uow, room_id, actor)
         target = await s.person(key)
         can(s.actor(), Action.BAN if ban else Action.REMOVE, target.role).check()
+        user_id = target.user.id if target.user else None
+        device, now = await uow.participants.device(s.room.id, key), ctx.clock()
+        await uow.removals.add(s.room.id, key, user_id, device, actor.id, now)
         if ban:
-            user = _account(target)
-            await uow.bans.add(s.room.id, user.id, actor.id, ctx.clock())
-        await uow.participants.depart(s.room.id, key)
-        uow.publish(room_channel(s.room.id), ParticipantRemoved(key, ban))
-        await refresh_hallway(uow, s.room)
-        room = s.room.id
-        after_commit_media(ctx, uow, lambda engine: engine.drop(room, key))
+            await uow.bans.add(s.room.host_id, user_id, device, s.room.id, actor.id, now)
+        await depart(ctx, uow, s.room, target, ParticipantRemoved(key, ban))
+
+
+async def depart(
+    ctx: Context, uow: UnitOfWork, room: Room, p: Participant, update: RoomUpdate
+) -> None:
+    """Someone is out of the room now (removed, blocked by its host, a guest when guests are
+    no longer welcome): off the stage, out of the mix, their socket told."""
+    await uow.participants.save(room.id, with_role(p, Role.LISTENER))
+    await uow.participants.depart(room.id, p.key)
+    uow.publish(room_channel(room.id), update)
+    await refresh_hallway(uow, room)
+    key = p.key
+    after_commit_media(ctx, uow, lambda engine: engine.drop(room.id, key))
 
 
 async def change_settings(
@@ -250,9 +261,14 @@ async def change_settings(
         if settings == s.room.settings:
             return settings
         recording_changed = settings.record != s.room.settings.record
+        closed_to_guests = s.room.settings.guests and not settings.guests
         s.room = replace(s.room, settings=settings)
         await uow.rooms.save(s.room)
-        uow.publish(room_channel(s.room.id), SettingsChanged(settings))
+        uow.publish(room_channel(s.room.id), SettingsChanged(settings))  # guests' sockets close
+        if closed_to_guests:
+            for p in await uow.participants.participants(s.room.id, uow.users):
+                if p.is_guest:
+                    await depart(ctx, uow, s.room, p, ParticipantLeft(p.key))
         if recording_changed:
             follow_recording(ctx, uow, s.room)
         if not settings.hand_raising:  # hands down: the queue is closed

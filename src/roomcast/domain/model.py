@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NewType
 
+from roomcast.domain.text import name_key
+
 UserId = NewType("UserId", int)
 RoomId = NewType("RoomId", str)
 
@@ -66,15 +68,21 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class PublicUser:
-    """What other people see of a user."""
+    """What other people see of a user. `name_key` is what the name looks like (text.py):
+    when two people in a room share one, clients show their @usernames too."""
 
     id: UserId
     username: str
     display_name: str
+    name_key: str = ""
 
     @staticmethod
     def of(user: User) -> PublicUser:
-        return PublicUser(user.id, user.username, user.display_name)
+        return public_user(user.id, user.username, user.display_name)
+
+
+def public_user(user_id: UserId, username: str, display_name: str) -> PublicUser:
+    return PublicUser(user_id, username, display_name, name_key(display_name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +91,7 @@ class RoomSettings:
     speakers_join_muted: bool = False  # people brought on stage start muted
     chat: bool = True
     record: bool = False  # record the room's mix and publish it as a podcast episode
+    guests: bool = True  # people without an account may listen
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +137,7 @@ class Room:
 class Participant:
     """Someone in a room. Guests (no account) have no user and a key of their own."""
 
-    key: str  # "u<user id>" or "g<guest token>": one live connection per key
+    key: str  # "u<user id>", or "g" and an opaque per-room id (domain/identity.py)
     user: PublicUser | None
     role: Role
     joined_at: datetime
@@ -147,12 +156,15 @@ class Participant:
         return self.user is None
 
 
-def user_key(user_id: UserId) -> str:
-    return f"u{user_id}"
+@dataclass(frozen=True, slots=True)
+class Ban:
+    """A host's ban, as the host lists it."""
 
-
-def guest_key(token: str) -> str:
-    return f"g{token}"
+    id: int
+    user: PublicUser | None  # None: a guest, known by their browser only
+    room_id: RoomId | None  # the room it was made in
+    room_title: str | None
+    banned_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,15 +193,16 @@ class Question:
 
 @dataclass(frozen=True, slots=True)
 class Poll:
-    """A debate poll: 2 to 6 options, one vote each, results live, closed by hosts."""
+    """A debate poll: 2 to 6 options, one vote each, results live, closed by hosts. Votes
+    are secret: everyone sees the counts, and only the viewer's own choice (`mine`)."""
 
     id: int
     question: str
     options: tuple[str, ...]
     counts: tuple[int, ...]
-    voters: tuple[UserId, ...]  # who voted (not for what)
     created_at: datetime
     closed: bool = False
+    mine: int | None = None  # the viewer's choice; None: not voted (or not theirs to see)
 
     def __post_init__(self) -> None:
         if not 2 <= len(self.options) <= 6 or len(self.counts) != len(self.options):

@@ -23,10 +23,17 @@ class Buckets:
     max_keys: int = 100_000
     _state: dict[str, tuple[float, float]] = field(default_factory=dict)  # key -> (tokens, t)
 
+    def _tokens(self, key: str, now: float) -> float:
+        tokens, last = self._state.get(key, (float(self.limit.burst), now))
+        return min(self.limit.burst, tokens + (now - last) / self.limit.per_seconds)
+
+    def wait(self, key: str, now: float) -> float:
+        """Seconds until a token is there (0: one is now), without spending it."""
+        return max(0.0, (1 - self._tokens(key, now)) * self.limit.per_seconds)
+
     def take(self, key: str, now: float) -> float:
         """Spend one token. Returns 0 when allowed, else the seconds until a token is back."""
-        tokens, last = self._state.get(key, (float(self.limit.burst), now))
-        tokens = min(self.limit.burst, tokens + (now - last) / self.limit.per_seconds)
+        tokens = self._tokens(key, now)
         if tokens < 1:
             self._state[key] = (tokens, now)
             return (1 - tokens) * self.limit.per_seconds

@@ -16,7 +16,8 @@ from roomcast.domain.model import (
     UserId,
     Visibility,
 )
-from roomcast.errors import Conflict, Gone
+from roomcast.domain.stage import Actor, can_enter
+from roomcast.errors import Conflict, Gone, NotAuthenticated
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +59,30 @@ def end(room: Room, reason: EndReason, now: datetime) -> Room:
     )
 
 
-def check_enter(room: Room) -> None:
-    """Anyone holding a live room's id may listen: open rooms are listed, link rooms are not."""
+def check_live(room: Room) -> None:
     if room.state is RoomState.ENDED:
         raise Gone("This room has ended.", code="room_ended")
     if room.state is RoomState.SCHEDULED:
         raise Conflict("This room has not started yet.", code="room_not_started")
+
+
+def may_view(room: Room, actor: Actor) -> None:
+    """Who may see a room at all (its page and snapshot, live or ended). Open rooms are
+    listed and link rooms are not; guests need neither a link room nor one closed to them;
+    removed, banned, blocked and suspended people are refused."""
+    if actor.is_guest and room.visibility is Visibility.LINK:
+        raise NotAuthenticated("Sign in to join this room.", code="sign_in_required")
+    if actor.is_guest and not room.settings.guests:
+        raise NotAuthenticated(
+            "This room is for signed-in listeners: sign in to join.", code="sign_in_required"
+        )
+    can_enter(actor).check()
+
+
+def may_enter(room: Room, actor: Actor) -> None:
+    """Every door into a live room asks this: the room socket and the media offer."""
+    check_live(room)
+    may_view(room, actor)
 
 
 def role_on_join(room: Room, user_id: UserId | None, previous: Role | None) -> Role:

@@ -29,8 +29,8 @@ class Action(enum.StrEnum):
     MAKE_MODERATOR = "make_moderator"
     UNMAKE_MODERATOR = "unmake_moderator"
     MAKE_HOST = "make_host"  # hand the host role on
-    REMOVE = "remove"  # from the room; they may come back
-    BAN = "ban"  # from the room, for good
+    REMOVE = "remove"  # out of the room until it ends, role taken away
+    BAN = "ban"  # removed, and out of every room of this host until they lift it
     CHAT = "chat"
     REACT = "react"
     DELETE_MESSAGE = "delete_message"  # anyone's (authors may delete their own anyway)
@@ -91,13 +91,15 @@ _ADMIN_MAY = frozenset({Action.END_ROOM})
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Someone as the rules see them: their role here (None: not in the room) and standing."""
+    """Someone as the rules see them: their role here (None: not in the room) and standing.
+    Built in one place (actions/standing.py) from what the store knows of them."""
 
     role: Role | None
     is_admin: bool = False
     is_guest: bool = False
     suspended: bool = False
-    banned: bool = False  # from this room
+    removed: bool = False  # from this room, until it ends
+    banned: bool = False  # by this room's host: out of all their rooms
     blocked_by_host: bool = False
 
 
@@ -105,10 +107,11 @@ class Actor:
 class Verdict:
     allowed: bool
     reason: str = ""
+    code: str = "not_allowed"
 
     def check(self) -> None:
         if not self.allowed:
-            raise Forbidden(self.reason, code="not_allowed")
+            raise Forbidden(self.reason, code=self.code)
 
 
 ALLOWED = Verdict(True)
@@ -117,9 +120,11 @@ ALLOWED = Verdict(True)
 def can_enter(actor: Actor) -> Verdict:
     """Standing decides who may join at all (visibility is the room's rule, in rooms.py)."""
     if actor.suspended:
-        return Verdict(False, "Your account is suspended.")
+        return Verdict(False, "Your account is suspended.", "suspended")
     if actor.banned:
-        return Verdict(False, "You were banned from this room.")
+        return Verdict(False, "You were banned from this host's rooms.", "banned")
+    if actor.removed:
+        return Verdict(False, "You were removed from this room.", "removed")
     if actor.blocked_by_host:
         return Verdict(False, "You cannot join this room.")
     return ALLOWED

@@ -107,9 +107,17 @@ class ParticipantLeft:
 
 @dataclass(frozen=True, slots=True)
 class RoleChanged:
+    """A new role: hand down, no invitation, and the microphone state it comes with."""
+
     key: str
     role: Role
+    muted: bool = False
+    muted_by_moderator: bool = False
     type: Literal["role_changed"] = "role_changed"
+
+    @staticmethod
+    def of(p: Participant) -> RoleChanged:
+        return RoleChanged(p.key, p.role, p.muted, p.muted_by_moderator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,9 +195,11 @@ class PollOpened:
 
 @dataclass(frozen=True, slots=True)
 class PollVoted:
+    """New counts. `mine` is the voter's own choice, sent to them alone (see OnlyFor)."""
+
     id: int
-    option: int
-    voter: UserId
+    counts: tuple[int, ...]
+    mine: int | None = None
     type: Literal["poll_voted"] = "poll_voted"
 
 
@@ -255,22 +265,47 @@ RoomUpdate = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class OnlyFor:
+    """An update of which one person sees more than the others (their own poll vote)."""
+
+    user: UserId
+    theirs: RoomUpdate
+    others: RoomUpdate
+
+
+def seen_by(message: RoomUpdate | OnlyFor, viewer: UserId | None) -> RoomUpdate:
+    if isinstance(message, OnlyFor):
+        return message.theirs if message.user == viewer else message.others
+    return message
+
+
 def visible_to(snapshot: RoomSnapshot, hidden: frozenset[UserId]) -> RoomSnapshot:
-    """The snapshot as one viewer sees it: no chat from people blocked either way."""
+    """The snapshot as one viewer sees it: no chat or questions from people blocked either
+    way."""
     if not hidden:
         return snapshot
-    return replace(snapshot, chat=tuple(m for m in snapshot.chat if m.author.id not in hidden))
+    return replace(
+        snapshot,
+        chat=tuple(m for m in snapshot.chat if m.author.id not in hidden),
+        questions=tuple(q for q in snapshot.questions if q.author.id not in hidden),
+    )
 
 
 def hides(update: RoomUpdate, hidden: frozenset[UserId]) -> bool:
-    return isinstance(update, ChatPosted) and update.message.author.id in hidden
+    match update:
+        case ChatPosted(message=m):
+            return m.author.id in hidden
+        case QuestionAsked(question=q):
+            return q.author.id in hidden
+    return False
 
 
 def order(participants: tuple[Participant, ...]) -> tuple[Participant, ...]:
     return tuple(sorted(participants, key=lambda p: (p.joined_at, p.key)))
 
 
-# A new role starts afresh: unmuted, hand down, no pending invitation.
+# Off the stage one starts afresh: unmuted, hand down, no pending invitation.
 FRESH_ROLE: dict[str, object] = {
     "muted": False,
     "muted_by_moderator": False,
@@ -279,16 +314,22 @@ FRESH_ROLE: dict[str, object] = {
 }
 
 
+def with_role(p: Participant, role: Role) -> Participant:
+    """A role change never opens a microphone: on stage already, one keeps one's own mute;
+    brought up by a role change (not by accepting an invitation), one starts muted. A host
+    cannot be muted by others, so the moderator's lock goes, not the mute."""
+    if not role.on_stage:
+        return replace(p, role=role, **FRESH_ROLE)  # type: ignore[arg-type]
+    muted = (p.muted or p.muted_by_moderator) if p.role.on_stage else True
+    locked = p.muted_by_moderator and p.role.on_stage and role is not Role.HOST
+    return replace(
+        p, role=role, muted=muted, muted_by_moderator=locked, hand_raised_at=None, invited=False
+    )
+
+
 def _change(snapshot: RoomSnapshot, key: str, **changes: object) -> RoomSnapshot:
     people = tuple(replace(p, **changes) if p.key == key else p for p in snapshot.participants)  # type: ignore[arg-type]
     return replace(snapshot, participants=people)
-
-
-def _vote(poll: Poll, option: int, voter: UserId) -> Poll:
-    if voter in poll.voters:
-        return poll
-    counts = tuple(c + (i == option) for i, c in enumerate(poll.counts))
-    return replace(poll, counts=counts, voters=(*poll.voters, voter))
 
 
 def apply(snapshot: RoomSnapshot, update: RoomUpdate) -> RoomSnapshot:
@@ -300,8 +341,16 @@ def apply(snapshot: RoomSnapshot, update: RoomUpdate) -> RoomSnapshot:
             return replace(
                 snapshot, participants=tuple(p for p in snapshot.participants if p.key != key)
             )
-        case RoleChanged(key=key, role=role):
-            return _change(snapshot, key, role=role, **FRESH_ROLE)
+        case RoleChanged(key=key, role=role, muted=muted, muted_by_moderator=locked):
+            return _change(
+                snapshot,
+                key,
+                role=role,
+                muted=muted,
+                muted_by_moderator=locked,
+                hand_raised_at=None,
+                invited=False,
+            )
         case MuteChanged(key=key, muted=muted, muted_by_moderator=locked):
             return _change(snapshot, key, muted=muted, muted_by_moderator=locked)
         case HandChanged(key=key, raised_at=raised_at):
@@ -351,10 +400,15 @@ def apply(snapshot: RoomSnapshot, update: RoomUpdate) -> RoomSnapshot:
         case PollOpened(poll=poll):
             others_p = tuple(x for x in snapshot.polls if x.id != poll.id)
             return replace(snapshot, polls=tuple(sorted((*others_p, poll), key=lambda x: x.id)))
-        case PollVoted(id=pid, option=option, voter=voter):
+        case PollVoted(id=pid, counts=counts, mine=mine):
             return replace(
                 snapshot,
-                polls=tuple(_vote(p, option, voter) if p.id == pid else p for p in snapshot.polls),
+                polls=tuple(
+                    replace(p, counts=counts, mine=p.mine if mine is None else mine)
+                    if p.id == pid
+                    else p
+                    for p in snapshot.polls
+                ),
             )
         case PollClosed(id=pid):
             return replace(
@@ -446,6 +500,14 @@ class Reaction:
 
     key: str
     emoji: str
+
+
+@dataclass(frozen=True, slots=True)
+class FiltersChanged:
+    """On a room's channel, never sent on: these people blocked or unblocked each other, so
+    their sockets in this room refilter (chat, questions) and send a fresh snapshot."""
+
+    users: frozenset[UserId]
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,6 +80,8 @@ class RoomMedia:
         self._levels = levels
         self._level_peak: dict[str, float] = {}
         self.recorder: Recorder | None = None
+        # peers whose offer is being answered, with the latest can_speak said meanwhile
+        self.pending: dict[str, bool | None] = {}
         self._last_levels: dict[str, float] = {}
         self._task = asyncio.create_task(self._run(), name=f"media-room-{room_id}")
 
@@ -163,11 +165,13 @@ class LocalMediaEngine:
         *,
         bitrate: int = 32_000,
         max_peers_per_room: int = 300,
+        connect_timeout: float = 20.0,
         levels: LevelSink | None = None,
     ) -> None:
         self.config = config
         self.bitrate = bitrate
         self.max_peers = max_peers_per_room
+        self.connect_timeout = connect_timeout
         self.rooms: dict[str, RoomMedia] = {}
         self._levels: LevelSink = levels or (lambda room_id, levels: None)
 
@@ -180,24 +184,36 @@ class LocalMediaEngine:
     async def connect(
         self, room_id: str, peer_id: str, offer: SessionDescription, can_speak: bool
     ) -> SessionDescription:
+        """Answer a peer's offer. A reconnect's offer is answered before the old connection
+        is closed, so a bad offer never cuts working audio; one offer per peer at a time."""
         check_offer(offer)
         room = self._room(room_id)
-        old = room.peers.pop(peer_id, None)
-        if old is not None:  # a reconnect replaces the old connection
-            await old.close()
-        if len(room.peers) >= self.max_peers:
+        if peer_id in room.pending:
+            raise MediaError("offer_pending", "Your audio is connecting already; wait for it.")
+        others = len(room.peers) + len(room.pending) - (peer_id in room.peers)
+        if others >= self.max_peers:
             raise MediaError("room_full", "This room is full. Try again later.")
+        room.pending[peer_id] = None
         peer = Peer(peer_id, self.config, can_speak)
-        room.peers[peer_id] = peer
         try:
             answer = await peer.answer(
                 RTCSessionDescription(offer.sdp, offer.type), lambda p: self._forget(room_id, p)
             )
         except Exception as e:  # aiortc raises ValueError and friends on bad SDP
-            room.peers.pop(peer_id, None)
             await peer.close()
             raise MediaError("bad_sdp", f"Could not use this offer: {e}") from e
+        finally:
+            said = room.pending.pop(peer_id, None)
+        if self.rooms.get(room_id) is not room:  # the room closed meanwhile
+            await peer.close()
+            raise MediaError("room_closed", "This room has ended.")
+        old = room.peers.get(peer_id)
+        peer.set_can_speak(said if said is not None else old.can_speak if old else can_speak)
+        room.peers[peer_id] = peer
         room.stats.peers = len(room.peers)
+        if old is not None:
+            await old.close()
+        peer.reap_after(self.connect_timeout, lambda p: self._forget(room_id, p))
         return SessionDescription(answer.sdp, answer.type)
 
     def _forget(self, room_id: str, peer: Peer) -> None:
@@ -210,7 +226,11 @@ class LocalMediaEngine:
 
     def set_can_speak(self, room_id: str, peer_id: str, can_speak: bool) -> None:
         room = self.rooms.get(room_id)
-        peer = room.peers.get(peer_id) if room else None
+        if room is None:
+            return
+        if peer_id in room.pending:  # applied when its connection is registered
+            room.pending[peer_id] = can_speak
+        peer = room.peers.get(peer_id)
         if peer is not None:
             peer.set_can_speak(can_speak)
 

@@ -44,6 +44,7 @@ class Peer:
         self.lean_packets = 0
         self.send_errors = 0
         self._reader: asyncio.Task[None] | None = None
+        self._reaper: asyncio.TimerHandle | None = None
 
     async def answer(
         self, offer: RTCSessionDescription, on_gone: Callable[[Peer], None]
@@ -69,6 +70,17 @@ class Peer:
         self.lean = LeanSender(transceiver)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         return self.pc.localDescription
+
+    def reap_after(self, seconds: float, on_gone: Callable[[Peer], None]) -> None:
+        """A peer whose ICE never completes (a client that sent an offer and went away)
+        holds UDP sockets: let it go after `seconds`."""
+
+        def check() -> None:
+            if self.pc.connectionState != "connected":
+                logger.info("peer %s did not connect within %.0f s; closing it", self.id, seconds)
+                on_gone(self)
+
+        self._reaper = asyncio.get_running_loop().call_later(seconds, check)
 
     def deliver(self, packet: Packet, payload: bytes, pts: int) -> None:
         """Hand this tick's packet (shared by every listener) to this peer."""
@@ -113,6 +125,8 @@ class Peer:
             self.inbox.clear()  # nothing already received reaches the mix after this
 
     async def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
         self.out.stop()
         if self._reader is not None:
             self._reader.cancel()

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomcast.domain.model import (
+    Ban,
     ChatMessage,
     EndReason,
     Participant,
@@ -27,11 +31,14 @@ from roomcast.domain.model import (
     User,
     UserId,
     Visibility,
+    public_user,
 )
 from roomcast.domain.podcasts import Episode, EpisodeStatus, Show, TranscriptStatus
+from roomcast.errors import Conflict
 from roomcast.store.tables import (
     ChatMessageRow,
     EpisodeRow,
+    HostBanRow,
     JobRow,
     ParticipantRow,
     PollRow,
@@ -39,13 +46,32 @@ from roomcast.store.tables import (
     QuestionRow,
     QuestionVoteRow,
     ReportRow,
-    RoomBanRow,
+    RoomRemovalRow,
     RoomRow,
     SessionRow,
     ShowRow,
     UserBlockRow,
+    UserDeviceRow,
     UserRow,
 )
+
+
+def _insert(session: AsyncSession, table: type[object]) -> postgresql.Insert | sqlite.Insert:
+    """INSERT with this database's ON CONFLICT clause available (SQLite or PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def _insert_new(session: AsyncSession, table: type[object], **values: object) -> bool:
+    """Insert a row unless its key exists already (as one statement, so parallel copies of
+    one request cannot both pass a check and then collide). True when it was inserted."""
+    stmt = _insert(session, table).values(**values).on_conflict_do_nothing()
+    result = await session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+_USERNAME = re.compile(r"[A-Za-z0-9_]{1,32}")
 
 
 def _user(row: UserRow) -> User:
@@ -76,7 +102,12 @@ class UserRepo:
             created_at=now,
         )
         self._s.add(row)
-        await self._s.flush()
+        try:
+            await self._s.flush()
+        except IntegrityError as e:  # the same name signed up a moment ago
+            raise Conflict(
+                "That username is taken.", code="username_taken", field="username"
+            ) from e
         return _user(row)
 
     async def get(self, user_id: UserId) -> User | None:
@@ -84,6 +115,8 @@ class UserRepo:
         return _user(row) if row else None
 
     async def by_username(self, username: str) -> User | None:
+        if not _USERNAME.fullmatch(username):  # never stored; and PostgreSQL refuses NUL
+            return None
         row = await self._s.scalar(select(UserRow).where(UserRow.username == username.lower()))
         return _user(row) if row else None
 
@@ -92,7 +125,7 @@ class UserRepo:
         if not wanted:
             return {}
         rows = await self._s.scalars(select(UserRow).where(UserRow.id.in_(wanted)))
-        return {UserId(r.id): PublicUser(UserId(r.id), r.username, r.display_name) for r in rows}
+        return {UserId(r.id): public_user(UserId(r.id), r.username, r.display_name) for r in rows}
 
     async def password_hash(self, user_id: UserId) -> str | None:
         return await self._s.scalar(select(UserRow.password_hash).where(UserRow.id == user_id))
@@ -124,9 +157,9 @@ class UserRepo:
         )
 
     async def block(self, blocker: UserId, blocked: UserId, now: datetime) -> None:
-        if await self._s.get(UserBlockRow, (blocker, blocked)) is None:
-            self._s.add(UserBlockRow(blocker_id=blocker, blocked_id=blocked, created_at=now))
-            await self._s.flush()
+        await _insert_new(
+            self._s, UserBlockRow, blocker_id=blocker, blocked_id=blocked, created_at=now
+        )
 
     async def unblock(self, blocker: UserId, blocked: UserId) -> None:
         await self._s.execute(
@@ -142,7 +175,7 @@ class UserRepo:
             .where(UserBlockRow.blocker_id == blocker)
             .order_by(UserRow.username)
         )
-        return [PublicUser(UserId(r.id), r.username, r.display_name) for r in rows]
+        return [public_user(UserId(r.id), r.username, r.display_name) for r in rows]
 
     async def blocked_either_way(self, user: UserId) -> set[UserId]:
         """Everyone this user blocked or was blocked by: they do not see each other's chat."""
@@ -157,6 +190,17 @@ class UserRepo:
 
     async def is_blocked(self, blocker: UserId, blocked: UserId) -> bool:
         return await self._s.get(UserBlockRow, (blocker, blocked)) is not None
+
+    async def blocks_any(self, blocker: UserId, blocked: Iterable[UserId]) -> bool:
+        wanted = list(blocked)
+        if not wanted:
+            return False
+        found = await self._s.scalar(
+            select(UserBlockRow.blocked_id)
+            .where(UserBlockRow.blocker_id == blocker, UserBlockRow.blocked_id.in_(wanted))
+            .limit(1)
+        )
+        return found is not None
 
 
 class SessionRepo:
@@ -208,7 +252,9 @@ def _room(row: RoomRow) -> Room:
         ended_at=row.ended_at,
         end_reason=EndReason(row.end_reason) if row.end_reason else None,
         host_absent_since=row.host_absent_since,
-        settings=RoomSettings(row.hand_raising, row.speakers_join_muted, row.chat, row.record),
+        settings=RoomSettings(
+            row.hand_raising, row.speakers_join_muted, row.chat, row.record, row.guests
+        ),
         pinned_link=row.pinned_link,
         timer=SpeakingTimer(row.timer_key, row.timer_ends_at)
         if row.timer_key and row.timer_ends_at
@@ -235,6 +281,7 @@ def _room_values(room: Room) -> dict[str, object]:
         "speakers_join_muted": room.settings.speakers_join_muted,
         "chat": room.settings.chat,
         "record": room.settings.record,
+        "guests": room.settings.guests,
         "pinned_link": room.pinned_link,
         "timer_key": room.timer.key if room.timer else None,
         "timer_ends_at": room.timer.ends_at if room.timer else None,
@@ -278,6 +325,12 @@ class RoomRepo:
         )
         return [RoomId(r) for r in rows]
 
+    async def live_hosted_by(self, host_id: UserId) -> list[Room]:
+        rows = await self._s.scalars(
+            select(RoomRow).where(RoomRow.host_id == host_id, RoomRow.state == RoomState.LIVE.value)
+        )
+        return [_room(r) for r in rows]
+
     async def by_host(self, host_id: UserId, limit: int = 50) -> list[Room]:
         rows = await self._s.scalars(
             select(RoomRow)
@@ -313,6 +366,11 @@ class ParticipantRepo:
         row = await self._row(room_id, key)
         return Role(row.role) if row else None
 
+    async def present_role(self, room_id: RoomId, key: str) -> Role | None:
+        """Their role if they are in the room now, else None."""
+        row = await self._row(room_id, key)
+        return Role(row.role) if row and row.present else None
+
     async def connection(self, room_id: RoomId, key: str) -> tuple[bool, str | None]:
         row = await self._row(room_id, key)
         return (row.present, row.connection_id) if row else (False, None)
@@ -324,9 +382,11 @@ class ParticipantRepo:
         user_id: UserId | None,
         role: Role,
         connection_id: str,
+        device: str | None,
         now: datetime,
-    ) -> datetime:
-        """Mark someone present on this connection. Returns their joined_at (kept on replace)."""
+    ) -> None:
+        """Mark someone present on this connection (joined_at is kept when a newer
+        connection replaces a live one). `device` is the browser they came in with."""
         row = await self._row(room_id, key)
         if row is None:
             row = ParticipantRow(room_id=room_id, key=key, user_id=user_id, joined_at=now)
@@ -334,8 +394,12 @@ class ParticipantRepo:
         elif not row.present:
             row.joined_at = now
         row.role, row.present, row.connection_id = role.value, True, connection_id
+        row.device = device or row.device
         await self._s.flush()
-        return row.joined_at
+
+    async def device(self, room_id: RoomId, key: str) -> str | None:
+        row = await self._row(room_id, key)
+        return row.device if row else None
 
     async def get(self, room_id: RoomId, key: str, users: UserRepo) -> Participant | None:
         """A present participant, or None."""
@@ -378,6 +442,15 @@ class ParticipantRepo:
         people = await users.public(UserId(r.user_id) for r in rows if r.user_id is not None)
         return [_participant(r, people) for r in rows]
 
+    async def rooms_of(self, user_ids: Sequence[UserId]) -> list[RoomId]:
+        """The rooms these people are in now."""
+        rows = await self._s.scalars(
+            select(ParticipantRow.room_id)
+            .where(ParticipantRow.user_id.in_(user_ids), ParticipantRow.present.is_(True))
+            .distinct()
+        )
+        return [RoomId(r) for r in rows]
+
     async def clear(self, room_ids: Sequence[RoomId] | None = None) -> None:
         """Nobody is present: for ended rooms, or for every room after a restart."""
         stmt = update(ParticipantRow).values(present=False, connection_id=None)
@@ -386,19 +459,146 @@ class ParticipantRepo:
         await self._s.execute(stmt.where(ParticipantRow.present.is_(True)))
 
 
-class BanRepo:
+class RemovalRepo:
+    """Who was removed from a room: out until it ends, by key, account or browser."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def add(self, room_id: RoomId, user_id: UserId, by: UserId, now: datetime) -> None:
-        if await self.is_banned(room_id, user_id):
-            return
-        self._s.add(RoomBanRow(room_id=room_id, user_id=user_id, banned_by=by, banned_at=now))
-        await self._s.flush()
+    async def add(
+        self,
+        room_id: RoomId,
+        key: str,
+        user_id: UserId | None,
+        device: str | None,
+        by: UserId,
+        now: datetime,
+    ) -> None:
+        await _insert_new(
+            self._s,
+            RoomRemovalRow,
+            room_id=room_id,
+            key=key,
+            user_id=user_id,
+            device=device,
+            removed_by=by,
+            removed_at=now,
+        )
 
-    async def is_banned(self, room_id: RoomId, user_id: UserId) -> bool:
-        row = await self._s.get(RoomBanRow, (room_id, user_id))
-        return row is not None
+    async def is_removed(
+        self, room_id: RoomId, key: str, user_ids: Sequence[UserId], devices: Sequence[str]
+    ) -> bool:
+        who = [RoomRemovalRow.key == key]
+        if user_ids:
+            who.append(RoomRemovalRow.user_id.in_(user_ids))
+        if devices:
+            who.append(RoomRemovalRow.device.in_(devices))
+        stmt = select(exists().where(RoomRemovalRow.room_id == room_id, or_(*who)))
+        return bool(await self._s.scalar(stmt))
+
+    async def lift(
+        self, room_ids: Sequence[RoomId], user_id: UserId | None, device: str | None
+    ) -> None:
+        who = []
+        if user_id is not None:
+            who.append(RoomRemovalRow.user_id == user_id)
+        if device is not None:
+            who.append(RoomRemovalRow.device == device)
+        if room_ids and who:
+            await self._s.execute(
+                delete(RoomRemovalRow).where(RoomRemovalRow.room_id.in_(room_ids), or_(*who))
+            )
+
+
+class BanRepo:
+    """A host's bans: an account, a guest's browser, or both, out of all their rooms."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(
+        self,
+        host_id: UserId,
+        user_id: UserId | None,
+        device: str | None,
+        room_id: RoomId,
+        by: UserId,
+        now: datetime,
+    ) -> None:
+        values = {"host_id": host_id, "room_id": room_id, "banned_by": by, "banned_at": now}
+        if user_id is not None:  # the account; its browser too, unless banned already
+            if not await _insert_new(self._s, HostBanRow, **values, user_id=user_id):
+                return
+            if device is not None and not await self.is_banned(host_id, [], [device]):
+                await self._s.execute(
+                    update(HostBanRow)
+                    .where(HostBanRow.host_id == host_id, HostBanRow.user_id == user_id)
+                    .values(device=device)
+                )
+        elif device is not None:
+            await _insert_new(self._s, HostBanRow, **values, device=device)
+
+    async def is_banned(
+        self, host_id: UserId, user_ids: Sequence[UserId], devices: Sequence[str]
+    ) -> bool:
+        who = []
+        if user_ids:
+            who.append(HostBanRow.user_id.in_(user_ids))
+        if devices:
+            who.append(HostBanRow.device.in_(devices))
+        if not who:
+            return False
+        stmt = select(exists().where(HostBanRow.host_id == host_id, or_(*who)))
+        return bool(await self._s.scalar(stmt))
+
+    async def of_host(self, host_id: UserId, users: UserRepo) -> list[Ban]:
+        rows = (
+            await self._s.execute(
+                select(HostBanRow, RoomRow.title)
+                .outerjoin(RoomRow, RoomRow.id == HostBanRow.room_id)
+                .where(HostBanRow.host_id == host_id)
+                .order_by(HostBanRow.banned_at.desc(), HostBanRow.id.desc())
+            )
+        ).all()
+        people = await users.public(UserId(b.user_id) for b, _ in rows if b.user_id is not None)
+        return [
+            Ban(
+                b.id,
+                people.get(UserId(b.user_id)) if b.user_id is not None else None,
+                RoomId(b.room_id) if b.room_id else None,
+                title,
+                b.banned_at,
+            )
+            for b, title in rows
+        ]
+
+    async def lift(self, host_id: UserId, ban_id: int) -> tuple[UserId | None, str | None]:
+        """Delete the host's ban; returns whom it was about (account, device)."""
+        row = await self._s.get(HostBanRow, ban_id)
+        if row is None or row.host_id != host_id:
+            raise LookupError(ban_id)
+        found = (UserId(row.user_id) if row.user_id is not None else None, row.device)
+        await self._s.delete(row)
+        return found
+
+
+class DeviceRepo:
+    """Which accounts were used in which browser (device ids, never the cookie itself)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def seen(self, user_id: UserId, device: str, now: datetime) -> None:
+        stmt = _insert(self._s, UserDeviceRow).values(user_id=user_id, device=device, seen_at=now)
+        await self._s.execute(
+            stmt.on_conflict_do_update(index_elements=["user_id", "device"], set_={"seen_at": now})
+        )
+
+    async def accounts(self, device: str) -> list[UserId]:
+        rows = await self._s.scalars(
+            select(UserDeviceRow.user_id).where(UserDeviceRow.device == device)
+        )
+        return [UserId(r) for r in rows]
 
 
 class ChatRepo:
@@ -460,9 +660,11 @@ class QuestionRepo:
         found = await self.all(room_id, users, only=question_id)
         return found[0] if found else None
 
-    async def vote(self, question_id: int, user_id: UserId, now: datetime) -> None:
-        self._s.add(QuestionVoteRow(question_id=question_id, user_id=user_id, voted_at=now))
-        await self._s.flush()
+    async def vote(self, question_id: int, user_id: UserId, now: datetime) -> bool:
+        """False when this person had upvoted it already."""
+        return await _insert_new(
+            self._s, QuestionVoteRow, question_id=question_id, user_id=user_id, voted_at=now
+        )
 
     async def set_answered(self, question_id: int, answered: bool) -> None:
         await self._s.execute(
@@ -531,41 +733,56 @@ class PollRepo:
         )
         self._s.add(row)
         await self._s.flush()
-        return Poll(row.id, question, options, (0,) * len(options), (), now)
+        return Poll(row.id, question, options, (0,) * len(options), now)
 
-    async def vote(self, poll_id: int, user_id: UserId, option: int, now: datetime) -> None:
-        self._s.add(PollVoteRow(poll_id=poll_id, user_id=user_id, option=option, voted_at=now))
-        await self._s.flush()
+    async def vote(self, poll_id: int, user_id: UserId, option: int, now: datetime) -> bool:
+        """False when this person had voted already (one vote each, kept secret)."""
+        return await _insert_new(
+            self._s, PollVoteRow, poll_id=poll_id, user_id=user_id, option=option, voted_at=now
+        )
 
     async def close(self, poll_id: int) -> None:
         await self._s.execute(update(PollRow).where(PollRow.id == poll_id).values(closed=True))
 
-    async def all(self, room_id: RoomId, only: int | None = None) -> list[Poll]:
+    async def all(
+        self, room_id: RoomId, viewer: UserId | None, only: int | None = None
+    ) -> list[Poll]:
+        """The room's polls with their counts, and the viewer's own choice in each."""
         stmt = select(PollRow).where(PollRow.room_id == room_id).order_by(PollRow.id)
         if only is not None:
             stmt = stmt.where(PollRow.id == only)
         rows = list(await self._s.scalars(stmt))
         if not rows:
             return []
-        votes = (
+        ids = [r.id for r in rows]
+        counted = (
             await self._s.execute(
-                select(PollVoteRow.poll_id, PollVoteRow.user_id, PollVoteRow.option)
-                .where(PollVoteRow.poll_id.in_([r.id for r in rows]))
-                .order_by(PollVoteRow.voted_at, PollVoteRow.user_id)
+                select(PollVoteRow.poll_id, PollVoteRow.option, func.count())
+                .where(PollVoteRow.poll_id.in_(ids))
+                .group_by(PollVoteRow.poll_id, PollVoteRow.option)
             )
         ).all()
+        mine: dict[int, int] = {}
+        if viewer is not None:
+            mine = dict(
+                (
+                    await self._s.execute(
+                        select(PollVoteRow.poll_id, PollVoteRow.option).where(
+                            PollVoteRow.poll_id.in_(ids), PollVoteRow.user_id == viewer
+                        )
+                    )
+                ).all()
+            )
         polls = []
         for r in rows:
             options = tuple(json.loads(r.options))
             counts = [0] * len(options)
-            voters = []
-            for pid, uid, option in votes:
+            for pid, option, n in counted:
                 if pid == r.id:
-                    counts[option] += 1
-                    voters.append(UserId(uid))
+                    counts[option] = n
             polls.append(
                 Poll(
-                    r.id, r.question, options, tuple(counts), tuple(voters), r.created_at, r.closed
+                    r.id, r.question, options, tuple(counts), r.created_at, r.closed, mine.get(r.id)
                 )
             )
         return polls

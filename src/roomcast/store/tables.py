@@ -100,6 +100,7 @@ class RoomRow(Base):
     chat: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     pinned_link: Mapped[str | None] = mapped_column(String(500), nullable=True)
     record: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    guests: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     chapter: Mapped[str | None] = mapped_column(String(120), nullable=True)
     timer_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
     timer_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -125,24 +126,66 @@ class ParticipantRow(Base):
     hand_raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     invited: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     connection_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    device: Mapped[str | None] = mapped_column(String(32), nullable=True)  # their browser
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class RoomBanRow(Base):
-    """Banned from one room: they cannot join it again."""
+class RoomRemovalRow(Base):
+    """Removed from one room: out until it ends. Keyed by the participant's key; the account
+    and the browser (device) they used are kept too, so neither walks back in."""
 
-    __tablename__ = "room_bans"
+    __tablename__ = "room_removals"
 
     room_id: Mapped[str] = mapped_column(
         ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True
+    )
+    device: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    removed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HostBanRow(Base):
+    """Banned by a host: out of every room of theirs until they lift it. An account, or a
+    guest's browser (device), or both."""
+
+    __tablename__ = "host_bans"
+    __table_args__ = (
+        Index("ix_host_bans_host_user", "host_id", "user_id", unique=True),
+        Index("ix_host_bans_host_device", "host_id", "device", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True
+    )
+    device: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    room_id: Mapped[str | None] = mapped_column(
+        ForeignKey("rooms.id", ondelete="SET NULL"), nullable=True
     )
     banned_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     banned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class UserDeviceRow(Base):
+    """A browser (its guest cookie, as an HMAC) an account was used in: a banned or blocked
+    person who signs out there is still known."""
+
+    __tablename__ = "user_devices"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    device: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ChatMessageRow(Base):

@@ -28,7 +28,12 @@ from roomcast.media import LocalMediaEngine, configure_ice, rtc_configuration
 from roomcast.store import Store
 from roomcast.web.live import Connections
 from roomcast.web.live import router as live_router
-from roomcast.web.middleware import BodyLimitMiddleware, CsrfMiddleware, SecurityHeadersMiddleware
+from roomcast.web.middleware import (
+    BodyLimitMiddleware,
+    CsrfMiddleware,
+    SecurityHeadersMiddleware,
+    UnexpectedErrorMiddleware,
+)
 from roomcast.web.routes import auth, health, interaction, pages, podcasts, safety, stage, users
 from roomcast.web.routes import rooms as rooms_routes
 from roomcast.web.schemas import ErrorOut
@@ -71,6 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
         ),
         bitrate=settings.media_bitrate,
         max_peers_per_room=settings.media_max_peers,
+        connect_timeout=settings.media_connect_timeout,
         levels=lambda room_id, levels: bus.publish(signals_channel(room_id), levels),
     )
     ctx = Context(settings=settings, store=store, bus=bus, media=engine)
@@ -103,6 +109,8 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by pages.py from vendored Swagger UI, under our CSP
+        redoc_url=None,
         responses={
             400: {"model": ErrorOut},
             401: {"model": ErrorOut},
@@ -114,7 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.ctx = ctx
     app.state.ready = False
-    app.state.connections = Connections()
+    app.state.connections = Connections(settings.max_sockets_per_address)
     web = resources.files("roomcast.web")
     templates = Jinja2Templates(directory=str(web / "templates"))
     templates.env.filters.update(initials=avatars.initials, hue=avatars.hue)
@@ -137,7 +145,9 @@ def create_app(settings: Settings) -> FastAPI:
     ):
         app.include_router(router)
     _install_error_handlers(app)
-    # outermost last: headers on everything, then size limits, then CSRF
+    # outermost last: headers on everything, then size limits, then CSRF; innermost, a JSON
+    # 500 for whatever the error handlers did not answer
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(CsrfMiddleware, secret=settings.secret)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -176,8 +186,3 @@ def _install_error_handlers(app: FastAPI) -> None:
             exc.status_code, "http_error"
         )
         return _error(exc.status_code, code, str(exc.detail))
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unexpected error on %s %s", request.method, request.url.path)
-        return _error(500, "internal_error", "Something went wrong on our side; it is logged.")

@@ -14,6 +14,7 @@ from lxml import etree
 from roomcast import __version__
 from roomcast.domain.model import PublicUser, Room, UserId
 from roomcast.domain.podcasts import Episode, Show, TranscriptStatus, duration_text
+from roomcast.domain.text import xml_safe
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -51,9 +52,11 @@ class FeedData:
 
 
 def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
-    el = etree.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attrs.items()})
+    """Every text and attribute goes through xml_safe: text stored before the edge refused
+    what XML cannot carry must not break anyone's feed."""
+    el = etree.SubElement(parent, tag, {k.rstrip("_"): xml_safe(v) for k, v in attrs.items()})
     if text is not None:
-        el.text = text
+        el.text = xml_safe(text)
     return el
 
 

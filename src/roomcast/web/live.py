@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -20,14 +21,18 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from roomcast.actions import rooms, safety
+from roomcast.actions.context import Context
 from roomcast.bus import HALLWAY, Subscription, room_channel, signals_channel, user_channel
-from roomcast.domain.model import UserId
+from roomcast.domain.model import User, UserId
 from roomcast.domain.updates import (
     AccountSuspended,
+    FiltersChanged,
     ParticipantRemoved,
     Reaction,
     RoomEnded,
+    SettingsChanged,
     hides,
+    seen_by,
     visible_to,
 )
 from roomcast.errors import RoomcastError
@@ -43,6 +48,7 @@ CLOSE_ENDED = 4410  # the room has ended: do not reconnect
 CLOSE_REFUSED = 4403  # could not join: the error message said why; do not reconnect
 CLOSE_BAD_CLIENT = 4400  # too many malformed messages
 CLOSE_BEHIND = 4408  # fell behind the updates: reconnect for a fresh snapshot
+CLOSE_TOO_MANY = 4429  # too many sockets from this address: try again later
 MAX_BAD_MESSAGES = 20
 
 
@@ -59,9 +65,26 @@ ClientMessage = TypeAdapter[Any](Annotated[Ping | Leave, Field(discriminator="ty
 
 @dataclass
 class Connections:
-    """This process's room sockets, by (room, participant key): one per person per room."""
+    """This process's sockets: room sockets by (room, participant key), one per person per
+    room; and how many sockets each address holds, so that one address cannot take them all."""
 
+    max_per_address: int = 100
     sockets: dict[tuple[str, str], tuple[str, WebSocket]] = field(default_factory=dict)
+    per_address: dict[str, int] = field(default_factory=dict)
+
+    def admit(self, address: str) -> bool:
+        held = self.per_address.get(address, 0)
+        if held >= self.max_per_address:
+            return False
+        self.per_address[address] = held + 1
+        return True
+
+    def gone(self, address: str) -> None:
+        held = self.per_address.get(address, 0) - 1
+        if held > 0:
+            self.per_address[address] = held
+        else:
+            self.per_address.pop(address, None)
 
     async def claim(self, room_id: str, key: str, connection_id: str, ws: WebSocket) -> None:
         old = self.sockets.get((room_id, key))
@@ -102,26 +125,70 @@ def same_origin(ws: WebSocket, public_url: str) -> bool:
 Encode = Callable[[object], dict[str, Any] | None]
 
 
-async def _pump(ws: WebSocket, sub: Subscription, encode: Encode, me: str = "") -> int:
-    """Forward messages until the room ends or `me` is removed or suspended (returns the
-    close code), or until we fall behind. `encode` returns None for what this viewer skips."""
+async def _pump(ws: WebSocket, sub: Subscription, encode: Encode) -> int:
+    """Forward messages until we fall behind. `encode` returns None for what this viewer
+    skips; returns a close code for what ends the socket."""
     async for message in sub:
         encoded = encode(message)
         if encoded is not None:
             await ws.send_json(encoded)
-        if isinstance(message, RoomEnded):
-            return CLOSE_ENDED
-        if isinstance(message, ParticipantRemoved) and message.key == me:
-            return CLOSE_REFUSED
         if isinstance(message, AccountSuspended):
             return CLOSE_REFUSED
     return CLOSE_BEHIND
 
 
-def _update(adapter: Any, hidden: frozenset[UserId] = frozenset()) -> Encode:
+@dataclass
+class RoomSocket:
+    """One room socket's viewer: what they may see changes when they block or are blocked."""
+
+    ctx: Context
+    ws: WebSocket
+    room_id: str
+    user: User | None
+    guest: str
+    key: str = ""
+    hidden: frozenset[UserId] = frozenset()
+
+    async def snapshot(self, snap: Any) -> None:
+        self.hidden = await safety.hidden_from(self.ctx, self.user)
+        body = wire.dump(wire.room_snapshot, visible_to(snap, self.hidden))
+        await self.ws.send_json({"type": "snapshot", "you": self.key, "snapshot": body})
+
+    async def pump(self, sub: Subscription) -> int:
+        """The room's updates as this viewer sees them, until the room ends for them."""
+        me = self.user.id if self.user else None
+        async for message in sub:
+            if isinstance(message, FiltersChanged):
+                if me in message.users:  # a block between them and someone: refilter
+                    try:
+                        fresh = await rooms.snapshot(self.ctx, self.room_id, self.user)
+                    except RoomcastError:
+                        return CLOSE_REFUSED
+                    await self.snapshot(fresh)
+                continue
+            update = seen_by(message, me)  # type: ignore[arg-type]
+            if not hides(update, self.hidden):
+                await self.ws.send_json(
+                    {"type": "update", "update": wire.dump(wire.room_update, update)}
+                )
+            if isinstance(update, RoomEnded):
+                return CLOSE_ENDED
+            if isinstance(update, ParticipantRemoved) and update.key == self.key:
+                return CLOSE_REFUSED
+            if isinstance(update, SettingsChanged) and not update.settings.guests and not me:
+                await self.ws.send_json(
+                    {
+                        "type": "error",
+                        "code": "sign_in_required",
+                        "message": "This room is now for signed-in listeners: sign in to stay.",
+                    }
+                )
+                return CLOSE_REFUSED
+        return CLOSE_BEHIND
+
+
+def _update(adapter: Any) -> Encode:
     def encode(m: object) -> dict[str, Any] | None:
-        if hides(m, hidden):  # type: ignore[arg-type]
-            return None
         return {"type": "update", "update": wire.dump(adapter, m)}
 
     return encode
@@ -167,8 +234,8 @@ async def _read(ws: WebSocket) -> int:
         await ws.send_json({"type": "pong"})
 
 
-async def _serve(ws: WebSocket, *feeds: tuple[Subscription, Encode], me: str = "") -> None:
-    tasks = [asyncio.create_task(_pump(ws, sub, encode, me)) for sub, encode in feeds]
+async def _serve(ws: WebSocket, *pumps: Coroutine[Any, Any, int]) -> None:
+    tasks = [asyncio.create_task(p) for p in pumps]
     tasks.append(asyncio.create_task(_read(ws)))
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -183,40 +250,66 @@ async def _serve(ws: WebSocket, *feeds: tuple[Subscription, Encode], me: str = "
     await _close(ws, code)
 
 
+@asynccontextmanager
+async def _admitted(ws: WebSocket, ctx: Context) -> AsyncIterator[bool]:
+    """Accept the socket; False (after telling the client) when its address holds too many
+    already. Real audiences share NAT addresses: the cap is a setting."""
+    connections: Connections = ws.app.state.connections
+    address = ws.client.host if ws.client else "unknown"
+    await ws.accept()
+    if not connections.admit(address):
+        await _close(
+            ws,
+            CLOSE_TOO_MANY,
+            {
+                "type": "error",
+                "code": "too_many_connections",
+                "message": "Too many connections from your network. Close a tab and retry.",
+            },
+        )
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        connections.gone(address)
+
+
 @router.websocket("/api/rooms/{room_id}/live")
 async def room_live(ws: WebSocket, room_id: str) -> None:
     ctx = context(ws)
     if not same_origin(ws, ctx.settings.base_url):
         await ws.close(CLOSE_REFUSED)
         return
+    async with _admitted(ws, ctx) as admitted:
+        if admitted:
+            await _room_socket(ws, ctx, room_id[:64])
+
+
+async def _room_socket(ws: WebSocket, ctx: Context, room_id: str) -> None:
     user = await viewer(ws)
     guest = guest_token(ws) or secrets.token_urlsafe(12)  # non-browser clients: one per socket
     connection_id = secrets.token_hex(8)
     connections: Connections = ws.app.state.connections
-    await ws.accept()
-    hidden = await safety.hidden_from(ctx, user)
+    view = RoomSocket(ctx, ws, room_id, user, guest)
     personal = user_channel(user.id) if user else f"user:guest:{connection_id}"
     async with (
-        ctx.bus.subscribe(room_channel(room_id[:64])) as sub,
-        ctx.bus.subscribe(signals_channel(room_id[:64])) as signals,
+        ctx.bus.subscribe(room_channel(room_id)) as sub,
+        ctx.bus.subscribe(signals_channel(room_id)) as signals,
         ctx.bus.subscribe(personal) as mine,
     ):
         try:
-            snap, me = await rooms.join(ctx, room_id[:64], user, guest, connection_id)
+            snap, me = await rooms.join(ctx, room_id, user, guest, connection_id)
         except RoomcastError as e:
             code = CLOSE_ENDED if e.http_status == 410 else CLOSE_REFUSED
             await _close(ws, code, {"type": "error", **e.to_dict()})
             return
+        view.key = me.key
         try:
             await connections.claim(room_id, me.key, connection_id, ws)
-            snapshot = wire.dump(wire.room_snapshot, visible_to(snap, hidden))
-            await ws.send_json({"type": "snapshot", "you": me.key, "snapshot": snapshot})
+            await view.snapshot(snap)
             await _serve(
-                ws,
-                (sub, _update(wire.room_update, hidden)),
-                (signals, _signal),
-                (mine, _personal),
-                me=me.key,
+                ws, view.pump(sub), _pump(ws, signals, _signal), _pump(ws, mine, _personal)
             )
         except (WebSocketDisconnect, RuntimeError, OSError):
             pass
@@ -234,13 +327,14 @@ async def hallway_live(ws: WebSocket) -> None:
     if not same_origin(ws, ctx.settings.base_url):
         await ws.close(CLOSE_REFUSED)
         return
-    await ws.accept()
-    async with ctx.bus.subscribe(HALLWAY) as sub:
+    async with _admitted(ws, ctx) as admitted, ctx.bus.subscribe(HALLWAY) as sub:
+        if not admitted:
+            return
         try:
             snap = await rooms.hallway(ctx)
             await ws.send_json(
                 {"type": "snapshot", "snapshot": wire.dump(wire.hallway_snapshot, snap)}
             )
-            await _serve(ws, (sub, _update(wire.hallway_update)))
+            await _serve(ws, _pump(ws, sub, _update(wire.hallway_update)))
         except (WebSocketDisconnect, RuntimeError, OSError):
             pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from http.cookies import SimpleCookie
 
 from starlette.datastructures import Headers
@@ -12,6 +13,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from roomcast.errors import CsrfFailed, PayloadTooLarge, RoomcastError
 from roomcast.web import csrf
 from roomcast.web.deps import SESSION_COOKIE
+
+logger = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -39,6 +42,52 @@ def _cookies(headers: Headers) -> dict[str, str]:
     except Exception:
         return {}
     return {k: v.value for k, v in jar.items()}
+
+
+class UnexpectedErrorMiddleware:
+    """A bug or a failing database answers a plain JSON 500 (the traceback goes to the log,
+    never to the client) and, unlike an exception left to the server, keeps the client's
+    keep-alive connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            logger.exception("unexpected error on %s %s", scope["method"], scope["path"])
+            if started:  # part of a response went out already: only closing is left
+                raise
+            body = json.dumps(
+                {
+                    "error": {
+                        "code": "internal_error",
+                        "message": "Something went wrong on our side; it is logged.",
+                    }
+                }
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
 
 
 class CsrfMiddleware:
@@ -119,9 +168,8 @@ class SecurityHeadersMiddleware:
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
                     (b"permissions-policy", b"microphone=(self), camera=(), geolocation=()"),
+                    (b"content-security-policy", CSP.encode()),
                 ]
-                if not scope["path"].startswith("/docs"):  # Swagger UI loads its own assets
-                    extra.append((b"content-security-policy", CSP.encode()))
                 headers.extend((k, v) for k, v in extra if k not in names)
             await send(message)
 

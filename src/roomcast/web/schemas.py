@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -18,21 +17,35 @@ from pydantic import (
 
 from roomcast.domain.model import Topic, User, Visibility
 from roomcast.domain.podcasts import CATEGORIES, Episode, EpisodeStatus, Show, TranscriptStatus
+from roomcast.domain.text import clean_name, text_problem
 from roomcast.domain.updates import RoomView
 from roomcast.web.feed import artwork_url
 
+MAX_NAME = 64
 
-def _printable(value: str) -> str:
-    """Refuse control characters (but keep newlines in long text)."""
-    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in value):
-        raise ValueError("must not contain control characters")
+
+def _line(value: str) -> str:
+    """One line of text that XML, our pages and everyone's reading order can carry."""
+    problem = text_problem(value, multiline=False)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
-def _one_line(value: str) -> str:
-    if "\n" in value or "\t" in value:
-        raise ValueError("must be a single line")
-    return value
+def _text(value: str) -> str:
+    """Long text: as _line, and newlines and tabs are welcome."""
+    problem = text_problem(value.replace("\r\n", "\n"), multiline=True)
+    if problem:
+        raise ValueError(problem)
+    return value.replace("\r\n", "\n")
+
+
+def _name(value: str) -> str:
+    """A display name: normalised (NFKC), visible, no reordering (domain/text.py)."""
+    name = clean_name(value)
+    if len(name) > MAX_NAME:
+        raise ValueError(f"must be at most {MAX_NAME} characters")
+    return name
 
 
 Username = Annotated[
@@ -43,13 +56,14 @@ Username = Annotated[
 ]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
 AnyPassword = Annotated[str, StringConstraints(min_length=1, max_length=256)]
-Line = Annotated[
+Line = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_line)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_text)]
+DisplayName = Annotated[str, StringConstraints(max_length=4 * MAX_NAME), AfterValidator(_name)]
+OptionalName = Annotated[
     str,
-    StringConstraints(strip_whitespace=True),
-    AfterValidator(_printable),
-    AfterValidator(_one_line),
+    StringConstraints(max_length=4 * MAX_NAME),
+    AfterValidator(lambda v: _name(v) if v.strip() else ""),
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_printable)]
 Language = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 ]
@@ -62,11 +76,16 @@ class Body(BaseModel):
 class SignupIn(Body):
     username: Username = Field(description="3-20 letters, digits or underscores")
     password: Password
-    display_name: Annotated[Line, Field(max_length=64)] = ""
+    display_name: OptionalName = Field("", description="Default: the username")
 
 
 class LoginIn(Body):
-    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    username: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_]+$"
+        ),
+    ]
     password: AnyPassword
 
 
@@ -76,7 +95,7 @@ class PasswordIn(Body):
 
 
 class ProfileIn(Body):
-    display_name: Annotated[Line, Field(min_length=1, max_length=64)]
+    display_name: DisplayName
     bio: Annotated[Text, Field(max_length=300)] = ""
 
 
@@ -125,6 +144,7 @@ class SettingsIn(Body):
     speakers_join_muted: bool = False
     chat: bool = True
     record: bool = False
+    guests: bool = Field(True, description="People without an account may listen")
 
 
 class OfferIn(Body):

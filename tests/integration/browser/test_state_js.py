@@ -91,8 +91,9 @@ async def test_room_and_hallway_updates_match_python(
         RoleChanged("u2", Role.SPEAKER),
         MuteChanged("u2", True),
         MuteChanged("u2", True, True),
+        RoleChanged("u2", Role.MODERATOR, True, True),  # a role change keeps the mute
         RoleChanged("u2", Role.LISTENER),
-        SettingsChanged(RoomSettings(False, True, False)),
+        SettingsChanged(RoomSettings(False, True, False, guests=False)),
         HostChanged(BOB),
         ChatPosted(ChatMessage(7, BOB, "hi <b>x</b>", at(10))),
         ChatPosted(ChatMessage(5, HOST, "earlier", at(9))),
@@ -103,10 +104,9 @@ async def test_room_and_hallway_updates_match_python(
         QuestionVoted(3, UserId(1)),
         QuestionVoted(3, UserId(1)),  # idempotent
         QuestionAnswered(2, True),
-        PollOpened(Poll(4, "A or B?", ("A", "B", "C"), (0, 0, 0), (), at(12))),
-        PollVoted(4, 2, UserId(1)),
-        PollVoted(4, 0, UserId(1)),  # a second vote by the same person changes nothing
-        PollVoted(4, 0, UserId(2)),
+        PollOpened(Poll(4, "A or B?", ("A", "B", "C"), (0, 0, 0), at(12))),
+        PollVoted(4, (0, 0, 1), mine=2),  # the viewer's own vote
+        PollVoted(4, (1, 0, 1)),  # someone else's: counts only, the viewer's choice stays
         PollClosed(4),
         TimerChanged(SpeakingTimer("u1", at(90))),
         TimerChanged(None),

@@ -26,3 +26,11 @@ def test_invalid_limits() -> None:
         Limit(burst=0, per_seconds=1)
     with pytest.raises(ValueError):
         Limit(burst=1, per_seconds=0)
+
+
+def test_wait_looks_without_spending() -> None:
+    b = Buckets(Limit(burst=2, per_seconds=10))
+    assert b.wait("k", 0) == 0 and b.wait("k", 0) == 0  # looking is free
+    assert b.take("k", 0) == 0 and b.take("k", 0) == 0
+    assert b.wait("k", 0) == 10 and b.wait("k", 4) == 6
+    assert b.take("k", 10) == 0  # one came back

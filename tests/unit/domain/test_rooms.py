@@ -1,12 +1,23 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from roomcast.domain import rooms
-from roomcast.domain.model import EndReason, Role, RoomId, RoomState, Topic, UserId, Visibility
-from roomcast.errors import Conflict, Gone
+from roomcast.domain.model import (
+    EndReason,
+    Role,
+    RoomId,
+    RoomSettings,
+    RoomState,
+    Topic,
+    UserId,
+    Visibility,
+)
+from roomcast.domain.stage import Actor
+from roomcast.errors import Conflict, Gone, RoomcastError
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 DRAFT = rooms.RoomDraft("Title", "", Topic.TECH, "en", Visibility.OPEN)
@@ -35,7 +46,7 @@ def test_end_once() -> None:
     with pytest.raises(Gone):
         rooms.end(ended, EndReason.HOST_ENDED, T0)
     with pytest.raises(Gone):
-        rooms.check_enter(ended)
+        rooms.check_live(ended)
 
 
 def test_scheduled_rooms_cannot_be_entered_yet() -> None:
@@ -43,8 +54,8 @@ def test_scheduled_rooms_cannot_be_entered_yet() -> None:
 
     scheduled = replace(live_room(), state=RoomState.SCHEDULED, started_at=None)
     with pytest.raises(Conflict):
-        rooms.check_enter(scheduled)
-    rooms.check_enter(live_room())  # no error
+        rooms.check_live(scheduled)
+    rooms.check_live(live_room())  # no error
 
 
 def test_role_on_join() -> None:
@@ -75,3 +86,40 @@ def test_room_invariants() -> None:
         replace(live_room(), title="  ")
     with pytest.raises(ValueError):
         replace(live_room(), state=RoomState.ENDED)  # ended without ended_at
+
+
+@pytest.mark.parametrize(
+    ("actor", "visibility", "guests", "refusal"),
+    [
+        (Actor(None), Visibility.OPEN, True, None),
+        (Actor(None, is_guest=True), Visibility.OPEN, True, None),
+        (Actor(None, is_guest=True), Visibility.LINK, True, "sign_in_required"),
+        (Actor(None, is_guest=True), Visibility.OPEN, False, "sign_in_required"),
+        (Actor(None), Visibility.LINK, False, None),
+        (Actor(None, removed=True), Visibility.OPEN, True, "removed"),
+        (Actor(None, is_guest=True, removed=True), Visibility.OPEN, True, "removed"),
+        (Actor(None, banned=True, removed=True), Visibility.OPEN, True, "banned"),
+        (Actor(None, is_guest=True, banned=True), Visibility.OPEN, True, "banned"),
+        (Actor(None, blocked_by_host=True), Visibility.OPEN, True, "not_allowed"),
+        (Actor(None, suspended=True), Visibility.OPEN, True, "suspended"),
+    ],
+)
+def test_who_may_enter(
+    actor: Actor, visibility: Visibility, guests: bool, refusal: str | None
+) -> None:
+    room = replace(live_room(), visibility=visibility, settings=RoomSettings(guests=guests))
+    if refusal is None:
+        rooms.may_enter(room, actor)
+        rooms.may_view(room, actor)
+        return
+    for door in (rooms.may_enter, rooms.may_view):
+        with pytest.raises(RoomcastError) as refused:
+            door(room, actor)
+        assert refused.value.code == refusal and refused.value.message
+
+
+def test_ended_rooms_are_seen_but_not_entered() -> None:
+    ended = rooms.end(live_room(), EndReason.HOST_ENDED, T0)
+    rooms.may_view(ended, Actor(None, is_guest=True))
+    with pytest.raises(Gone):
+        rooms.may_enter(ended, Actor(None))

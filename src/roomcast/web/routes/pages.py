@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,14 +14,17 @@ from fastapi.templating import Jinja2Templates
 from roomcast.actions import accounts, episodes, rooms, safety
 from roomcast.domain.model import Topic, User
 from roomcast.domain.podcasts import CATEGORIES, Episode, TranscriptStatus
-from roomcast.errors import RoomcastError
+from roomcast.errors import NotFound, RoomcastError
 from roomcast.web import csrf
-from roomcast.web.deps import GUEST_COOKIE, Ctx, Viewer, session_token, set_csrf
+from roomcast.web.deps import GUEST_COOKIE, Ctx, GuestToken, Viewer, session_token, set_csrf
 from roomcast.web.schemas import EpisodeOut, MeOut, ShowOut
 
 router = APIRouter(include_in_schema=False)
 
+# Ids and names are URL-safe by construction; anything else is simply not found (a NUL would
+# not even reach PostgreSQL). Patterns, not a 422: these are pages people type.
 RoomIdPath = Annotated[str, Path(max_length=64)]
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def _render(
@@ -56,6 +61,13 @@ def _not_found(request: Request, user: User | None, what: str) -> Response:
 @router.get("/", response_class=HTMLResponse)
 async def hallway_page(request: Request, user: Viewer) -> Response:
     return _render(request, "hallway.html", user, title="Hallway")
+
+
+@router.get("/docs", response_class=HTMLResponse)
+async def api_docs(request: Request) -> Response:
+    """The API reference (Swagger UI, vendored: same origin, under the CSP)."""
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, "docs.html", {})
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -161,6 +173,8 @@ async def episode_page(
     request: Request, episode_id: Annotated[str, Path(max_length=24)], user: Viewer, ctx: Ctx
 ) -> Response:
     try:
+        if not _SAFE_ID.fullmatch(episode_id):
+            raise NotFound("No such episode.")
         found, host, show = await episodes.episode_with_show(ctx, episode_id, user)
     except RoomcastError:
         return _not_found(request, user, "This episode does not exist, or is not published.")
@@ -184,12 +198,20 @@ async def episode_page(
 
 
 @router.get("/r/{room_id}", response_class=HTMLResponse)
-async def room_page(request: Request, room_id: RoomIdPath, user: Viewer, ctx: Ctx) -> Response:
+async def room_page(
+    request: Request, room_id: RoomIdPath, user: Viewer, guest: GuestToken, ctx: Ctx
+) -> Response:
     try:
-        snap = await rooms.snapshot(ctx, room_id, user)
+        if not _SAFE_ID.fullmatch(room_id):
+            raise NotFound("No such room.")
+        snap = await rooms.snapshot(ctx, room_id, user, guest)
     except RoomcastError as e:
         if e.code == "sign_in_required":
-            return RedirectResponse(f"/login?next=/r/{room_id}", status_code=303)
+            return RedirectResponse(f"/login?next=/r/{quote(room_id)}", status_code=303)
+        if e.http_status == 403:
+            return _render(
+                request, "message.html", user, 403, title="You cannot join", message=e.message
+            )
         return _not_found(request, user, "This room does not exist, or its link is wrong.")
     return _render(
         request,

@@ -31,7 +31,7 @@ from roomcast.web.schemas import (
 router = APIRouter(tags=["podcasts"])
 files = APIRouter(include_in_schema=False)
 
-UsernamePath = Annotated[str, Path(min_length=1, max_length=32)]
+UsernamePath = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_]+$")]
 EpisodePath = Annotated[str, Path(min_length=1, max_length=24, pattern=r"^[A-Za-z0-9_-]+$")]
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp"}
 FEED_CACHE = "public, max-age=300"  # apps poll feeds; a CDN may hold them five minutes

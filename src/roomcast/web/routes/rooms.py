@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 
 from roomcast.actions import rooms, safety
 from roomcast.domain.rooms import RoomDraft
 from roomcast.domain.updates import HallwaySnapshot, RoomSnapshot, RoomView, visible_to
-from roomcast.web.deps import Ctx, SignedIn, Viewer
+from roomcast.web.deps import Ctx, GuestToken, SignedIn, Viewer, client_ip
 from roomcast.web.schemas import RoomCreated, RoomIn
 
 router = APIRouter(prefix="/api/rooms", tags=["rooms"])
@@ -23,11 +23,11 @@ RoomIdPath = Annotated[str, Path(min_length=1, max_length=24, pattern=r"^[A-Za-z
     status_code=201,
     summary="Start a room now; the caller is its host",
 )
-async def create_room(body: RoomIn, user: SignedIn, ctx: Ctx) -> RoomCreated:
+async def create_room(body: RoomIn, request: Request, user: SignedIn, ctx: Ctx) -> RoomCreated:
     draft = RoomDraft(
         body.title, body.description, body.topic, body.language, body.visibility, body.record
     )
-    snap = await rooms.create(ctx, user, draft)
+    snap = await rooms.create(ctx, user, draft, client_ip(request))
     return RoomCreated(room=snap.room, url=f"{ctx.settings.base_url}/r/{snap.room.id}")
 
 
@@ -41,8 +41,10 @@ async def list_rooms(ctx: Ctx) -> HallwaySnapshot:
     response_model=RoomSnapshot,
     summary="A room and who is in it (the same snapshot its WebSocket starts with)",
 )
-async def get_room(room_id: RoomIdPath, viewer: Viewer, ctx: Ctx) -> RoomSnapshot:
-    snap = await rooms.snapshot(ctx, room_id, viewer)
+async def get_room(
+    room_id: RoomIdPath, viewer: Viewer, guest: GuestToken, ctx: Ctx
+) -> RoomSnapshot:
+    snap = await rooms.snapshot(ctx, room_id, viewer, guest)
     return visible_to(snap, await safety.hidden_from(ctx, viewer))
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from roomcast.actions import safety
-from roomcast.domain.model import PublicUser, Report
+from roomcast.domain.model import Ban, PublicUser, Report
 from roomcast.web.deps import Ctx, SignedIn
 from roomcast.web.routes.users import UsernamePath
 from roomcast.web.schemas import Ok, ReportCreated, ReportIn, ResolveIn, SuspendIn
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api", tags=["safety"])
 @router.post(
     "/users/{username}/block",
     response_model=Ok,
-    summary="Block someone: they cannot join rooms you host; no chat either way",
+    summary="Block someone: out of rooms you host, at once; no chat or questions either way",
 )
 async def block(username: UsernamePath, user: SignedIn, ctx: Ctx) -> Ok:
     await safety.block(ctx, user, username, True)
@@ -34,6 +34,21 @@ async def unblock(username: UsernamePath, user: SignedIn, ctx: Ctx) -> Ok:
 @router.get("/me/blocks", response_model=list[PublicUser], summary="People you blocked")
 async def my_blocks(user: SignedIn, ctx: Ctx) -> list[PublicUser]:
     return await safety.blocks(ctx, user)
+
+
+@router.get(
+    "/me/bans",
+    response_model=list[Ban],
+    summary="People and guests banned from your rooms (by you or your moderators)",
+)
+async def my_bans(user: SignedIn, ctx: Ctx) -> list[Ban]:
+    return await safety.bans(ctx, user)
+
+
+@router.delete("/me/bans/{ban_id}", response_model=Ok, summary="Lift a ban from your rooms")
+async def lift_ban(ban_id: Annotated[int, Path(ge=1, le=2**62)], user: SignedIn, ctx: Ctx) -> Ok:
+    await safety.lift_ban(ctx, user, ban_id)
+    return Ok()
 
 
 @router.post(

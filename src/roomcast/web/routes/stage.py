@@ -110,7 +110,7 @@ async def role(
 @router.post(
     "/participants/{key}/remove",
     response_model=Ok,
-    summary="Remove someone from the room, optionally banning them from it",
+    summary="Remove someone from the room until it ends; with ban, from all the host's rooms",
 )
 async def remove(room_id: RoomIdPath, key: KeyPath, body: RemoveIn, user: SignedIn, ctx: Ctx) -> Ok:
     await stage.remove(ctx, user, room_id, key, body.ban)
@@ -120,10 +120,12 @@ async def remove(room_id: RoomIdPath, key: KeyPath, body: RemoveIn, user: Signed
 @router.put(
     "/settings",
     response_model=RoomSettings,
-    summary="Hand raising, speakers join muted, chat (host)",
+    summary="Hand raising, speakers join muted, chat, recording, guests (host)",
 )
 async def settings(room_id: RoomIdPath, body: SettingsIn, user: SignedIn, ctx: Ctx) -> RoomSettings:
-    new = RoomSettings(body.hand_raising, body.speakers_join_muted, body.chat, body.record)
+    new = RoomSettings(
+        body.hand_raising, body.speakers_join_muted, body.chat, body.record, body.guests
+    )
     return await stage.change_settings(ctx, user, room_id, new)
 
 

@@ -101,12 +101,14 @@ export class RoomAudio {
     else if (!this.element.paused) this.onState('live');
   }
 
-  // Follow the server's word: on stage (and muted or not), or in the audience.
+  // Follow the server's word: on stage (and muted or not), or in the audience. The
+  // microphone opens only once the person is on stage and unmuted, which only they can do
+  // (accepting an invitation, or unmuting): never because someone changed their role.
   async setStage(onStage, muted) {
     this.wantMic = onStage;
     this.muted = muted;
     if (this.mic) this.mic.getAudioTracks()[0].enabled = !muted; // the server mutes too
-    if (onStage && !this.mic && !this.asking) {
+    if (onStage && !muted && !this.mic && !this.asking) {
       this.asking = true;
       let stream;
       try {

@@ -4,9 +4,18 @@ import { api, formData } from './api.js';
 const form = document.getElementById('auth-form');
 const error = document.getElementById('auth-error');
 
+// Only our own pages: `next` is resolved the way the browser would resolve it ("/\\x" and
+// "//x" are other sites, "/\tx" too) and kept only if it stays on this origin.
 function next() {
   const n = new URLSearchParams(location.search).get('next') || '/';
-  return n.startsWith('/') && !n.startsWith('//') ? n : '/';  // only our own pages
+  let url;
+  try {
+    url = new URL(n, location.origin);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== location.origin) return '/';
+  return url.pathname + url.search + url.hash;
 }
 
 form.addEventListener('submit', async (e) => {

@@ -35,6 +35,23 @@ const iAmHost = () => mine()?.role === 'host';
 const iAmStaff = () => ['host', 'moderator'].includes(mine()?.role);
 
 // --- people ---------------------------------------------------------------------------------
+// Names that look alike (the server's name_key, a Unicode UTS #39 skeleton) among the people
+// here: those show their @username beside the name, so nobody passes for someone else.
+let lookalikes = new Set();
+function findLookalikes() {
+  const ids = new Map();
+  const users = [...snapshot.participants.map((p) => p.user), ...snapshot.chat.map((m) => m.author),
+    ...snapshot.questions.map((q) => q.author)].filter(Boolean);
+  for (const u of users) {
+    if (!ids.has(u.name_key)) ids.set(u.name_key, new Set());
+    ids.get(u.name_key).add(u.id);
+  }
+  lookalikes = new Set([...ids].filter(([, who]) => who.size > 1).map(([k]) => k));
+}
+const ambiguous = (u) => lookalikes.has(u.name_key);
+const nameOf = (u) => (ambiguous(u) ? `${u.display_name} @${u.username}` : u.display_name);
+const handle = (u) => (ambiguous(u) ? el('span', { class: 'handle', text: `@${u.username}` }) : null);
+
 function control(text, label, onclick) {
   return el('button', { class: 'btn btn-small', type: 'button', 'aria-label': label, onclick }, text);
 }
@@ -50,7 +67,7 @@ async function post(path, body) {
 
 function person(p, size) {
   const u = p.user;
-  const label = u ? u.display_name : 'Guest';
+  const label = u ? nameOf(u) : 'Guest';
   const role = ROLE_LABEL[p.role];
   const face = u ? avatar(u, size) : el('span', { class: `avatar avatar-${size}`, 'aria-hidden': 'true', text: '🎧' });
   const muted = p.muted || p.muted_by_moderator;
@@ -58,7 +75,8 @@ function person(p, size) {
   const status = [role, muted ? 'muted' : '', p.hand_raised_at ? 'hand raised' : ''].filter(Boolean).join(', ');
   const body = [
     el('span', { class: 'face' }, face, badge ? el('span', { class: 'muted-badge', 'aria-hidden': 'true', text: badge }) : null),
-    el('span', { class: 'name', text: label }),
+    el('span', { class: 'name', text: u ? u.display_name : label }),
+    u ? handle(u) : null,
     role ? el('span', { class: 'role', text: role }) : null,
   ];
   const timer = snapshot.room.timer?.key === p.key ? el('span', { class: 'turn', 'data-ends': snapshot.room.timer.ends_at, role: 'timer' }) : null;
@@ -77,6 +95,7 @@ function person(p, size) {
 }
 
 function render() {
+  findLookalikes();
   const people = snapshot.participants;
   const stage = people.filter(onStage).sort((a, b) => (a.role !== 'host') - (b.role !== 'host')); // host first
   const audience = people.filter((p) => !onStage(p));
@@ -143,10 +162,10 @@ function renderChat() {
     return el('li', { class: `chat-msg${m.deleted ? ' deleted' : ''}`, 'data-id': m.id },
       avatar(m.author, 'xs'),
       el('div', { class: 'chat-body' },
-        el('strong', { text: m.author.display_name }), ' ',
+        el('strong', { text: m.author.display_name }), handle(m.author) ? ' ' : '', handle(m.author), ' ',
         m.deleted ? el('span', { class: 'muted', text: 'message deleted' }) : el('span', {}, linkified(m.text))),
       !m.deleted && (mineMsg || staff)
-        ? el('button', { class: 'btn btn-small chat-del', type: 'button', 'aria-label': `Delete message from ${m.author.display_name}`,
+        ? el('button', { class: 'btn btn-small chat-del', type: 'button', 'aria-label': `Delete message from ${nameOf(m.author)}`,
           onclick: () => api('DELETE', `${base}/chat/${m.id}`).catch((err) => toast(err.message)) }, '✕')
         : null);
   }));
@@ -212,12 +231,12 @@ function renderQuestions() {
         'aria-label': `Upvote: ${q.text} (${q.voters.length})`, disabled: !signedIn || voted || undefined,
         onclick: () => post(`/questions/${q.id}/upvote`) }, '▲', el('span', { text: String(q.voters.length) })),
       el('div', { class: 'qa-text' }, q.text,
-        el('span', { class: 'qa-meta', text: `${q.author.display_name}${q.answered ? ' · Answered' : ''}` })),
+        el('span', { class: 'qa-meta', text: `${nameOf(q.author)}${q.answered ? ' · Answered' : ''}` })),
       staff ? el('span', { class: 'quick' },
         el('button', { class: 'btn btn-small', type: 'button', onclick: () => post(`/questions/${q.id}/answered`, { answered: !q.answered }) },
           q.answered ? 'Reopen' : 'Mark answered'),
         asker && asker.role === 'listener' && !asker.invited
-          ? el('button', { class: 'btn btn-small', type: 'button', 'aria-label': `Invite ${q.author.display_name} to speak`,
+          ? el('button', { class: 'btn btn-small', type: 'button', 'aria-label': `Invite ${nameOf(q.author)} to speak`,
             onclick: () => post('/invite', { key: asker.key }) }, 'Invite up')
           : null) : null);
   }));
@@ -239,7 +258,7 @@ function renderPolls() {
   const staff = iAmStaff();
   const signedIn = Boolean(me && mine()?.user);
   $('poll-list').replaceChildren(...[...snapshot.polls].reverse().map((poll) => {
-    const voted = me && poll.voters.includes(me.id);
+    const voted = poll.mine !== null && poll.mine !== undefined; // votes are secret: only mine
     const total = poll.counts.reduce((a, b) => a + b, 0);
     const showResults = voted || poll.closed || !signedIn;
     const options = poll.options.map((text, i) => {
@@ -249,9 +268,10 @@ function renderPolls() {
       const pct = total ? Math.round((100 * poll.counts[i]) / total) : 0;
       const fill = el('span');
       fill.style.width = `${pct}%`;
-      return el('div', { class: 'poll-option' },
-        el('span', { text }), el('strong', { text: `${poll.counts[i]} · ${pct}%` }),
-        el('div', { class: 'bar', role: 'img', 'aria-label': `${text}: ${poll.counts[i]} votes, ${pct}%` }, fill));
+      const chosen = poll.mine === i;
+      return el('div', { class: `poll-option${chosen ? ' chosen' : ''}` },
+        el('span', { text: chosen ? `✓ ${text}` : text }), el('strong', { text: `${poll.counts[i]} · ${pct}%` }),
+        el('div', { class: 'bar', role: 'img', 'aria-label': `${text}: ${poll.counts[i]} votes, ${pct}%${chosen ? ', your vote' : ''}` }, fill));
     });
     return el('article', { class: 'poll', 'data-id': poll.id },
       el('h3', { text: poll.question }),
@@ -365,6 +385,9 @@ const live = ended ? null : connectLive(`${base}/live`, {
     if (code === 4409) { $('room-body').hidden = true; $('replaced').hidden = false; return; }
     $('conn').hidden = false;
     $('conn').textContent = msg?.message || 'You cannot join this room.';
+    if (msg?.code === 'sign_in_required') {
+      $('conn').append(' ', el('a', { href: `/login?next=${encodeURIComponent(location.pathname)}`, text: 'Sign in' }));
+    }
   },
 });
 
@@ -395,13 +418,14 @@ $('invite-dialog').addEventListener('cancel', (e) => { e.preventDefault(); post(
 function showRemoved(banned) {
   audio.close();
   for (const id of ['room-body', 'room-bar', 'conn', 'audio-state', 'mic-state']) $(id).hidden = true;
-  $('removed-title').textContent = banned ? 'You were banned from this room' : 'You were removed from this room';
+  $('removed-title').textContent = banned ? 'You were banned from this host\u2019s rooms' : 'You were removed from this room';
+  $('removed-why').textContent = banned ? '' : 'You cannot come back to it while it lasts.';
   $('removed').hidden = false;
 }
 
 // --- a person's sheet, for hosts and moderators --------------------------------------------------
 function openPerson(p) {
-  const label = p.user ? p.user.display_name : 'Guest';
+  const label = p.user ? nameOf(p.user) : 'Guest';
   $('person-name').textContent = label;
   $('person-face').replaceChildren(p.user ? avatar(p.user, 'md') : el('span', { class: 'avatar avatar-md', text: '🎧' }));
   $('person-profile').hidden = !p.user;
@@ -431,7 +455,7 @@ function openPerson(p) {
   }
   if (host || !staffTarget) {
     add('🚪 Remove from room', `/participants/${k}/remove`, { ban: false });
-    if (p.user) add('⛔ Ban from room', `/participants/${k}/remove`, { ban: true });
+    add(host ? '⛔ Ban from my rooms' : '⛔ Ban from the host\u2019s rooms', `/participants/${k}/remove`, { ban: true });
   }
   $('person-actions').replaceChildren(...actions);
   $('person-dialog').showModal();
@@ -469,7 +493,8 @@ $('settings-form').addEventListener('submit', async (e) => {
   const f = e.target.elements;
   try {
     await api('PUT', `${base}/settings`, { hand_raising: f.hand_raising.checked,
-      speakers_join_muted: f.speakers_join_muted.checked, chat: f.chat.checked, record: f.record.checked });
+      speakers_join_muted: f.speakers_join_muted.checked, chat: f.chat.checked, record: f.record.checked,
+      guests: f.guests.checked });
     const pinned = f.pinned.value.trim() || null;
     if (pinned !== (snapshot.room.pinned_link || null)) await api('PUT', `${base}/pin`, { url: pinned });
     $('settings-dialog').close();

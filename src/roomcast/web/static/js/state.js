@@ -5,7 +5,6 @@ function byJoin(a, b) {
 }
 
 const CHAT_WINDOW = 50; // as domain/updates.py
-const FRESH_ROLE = { muted: false, muted_by_moderator: false, hand_raised_at: null, invited: false };
 const change = (snapshot, key, fields) => ({
   ...snapshot, participants: snapshot.participants.map((p) => (p.key === key ? { ...p, ...fields } : p)),
 });
@@ -18,8 +17,9 @@ export function applyRoom(snapshot, u) {
     case 'participant_left':
     case 'participant_removed':
       return { ...snapshot, participants: others };
-    case 'role_changed': // a new role starts afresh, as on the server
-      return change(snapshot, u.key, { role: u.role, ...FRESH_ROLE });
+    case 'role_changed': // hand down, no invitation, and the microphone state it comes with
+      return change(snapshot, u.key, { role: u.role, muted: u.muted, muted_by_moderator: u.muted_by_moderator,
+        hand_raised_at: null, invited: false });
     case 'mute_changed':
       return change(snapshot, u.key, { muted: u.muted, muted_by_moderator: u.muted_by_moderator });
     case 'hand_changed':
@@ -52,9 +52,9 @@ export function applyRoom(snapshot, u) {
       polls.push(u.poll);
       return { ...snapshot, polls: polls.sort((a, b) => a.id - b.id) };
     }
-    case 'poll_voted':
-      return { ...snapshot, polls: snapshot.polls.map((p) => (p.id === u.id && !p.voters.includes(u.voter)
-        ? { ...p, counts: p.counts.map((c, i) => c + (i === u.option ? 1 : 0)), voters: [...p.voters, u.voter] } : p)) };
+    case 'poll_voted': // counts for everyone; `mine` only in the voter's own copy
+      return { ...snapshot, polls: snapshot.polls.map((p) => (p.id === u.id
+        ? { ...p, counts: u.counts, mine: u.mine ?? p.mine } : p)) };
     case 'poll_closed':
       return { ...snapshot, polls: snapshot.polls.map((p) => (p.id === u.id ? { ...p, closed: true } : p)) };
     case 'timer_changed':

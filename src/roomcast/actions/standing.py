@@ -1,0 +1,65 @@
+"""Someone at a room's door: their key, their browser, and their standing as the rules see
+it (an `Actor`). Built here, in one place, for every door (the page, the room socket, the
+media offer) and every action in the room.
+
+A guest is known by their browser's token (an HttpOnly cookie). Their key is an opaque
+per-room HMAC of it; their device id, another HMAC, ties the browser to the accounts used
+in it, so that someone removed, banned or blocked who signs out is still known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from roomcast.actions.context import Context
+from roomcast.domain.identity import device_id, guest_key, user_key
+from roomcast.domain.model import Role, Room, User
+from roomcast.domain.stage import Actor
+from roomcast.errors import NotFound
+from roomcast.store import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    key: str
+    user: User | None
+    device: str | None  # None: no browser token (a non-browser client)
+    actor: Actor
+
+
+def participant_key(ctx: Context, room_id: str, viewer: User | None, token: str) -> str:
+    if viewer is not None:
+        return user_key(viewer.id)
+    if not token:
+        raise NotFound("Open the room's page first.", code="not_in_room")
+    return guest_key(ctx.settings.secret, room_id, token)
+
+
+def device_of(ctx: Context, token: str) -> str | None:
+    return device_id(ctx.settings.secret, token) if token else None
+
+
+async def visitor(
+    ctx: Context, uow: UnitOfWork, room: Room, viewer: User | None, token: str
+) -> Visitor:
+    """Who is at the door of `room`, with their role there (if present) and standing."""
+    key = participant_key(ctx, room.id, viewer, token)
+    device = device_of(ctx, token)
+    role = await uow.participants.present_role(room.id, key)
+    if viewer is not None and viewer.id == room.host_id:
+        return Visitor(key, viewer, device, Actor(Role.HOST, is_admin=viewer.is_admin))
+    devices = [device] if device else []
+    if viewer is not None:
+        accounts = [viewer.id]
+    else:  # the accounts used in this browser: signing out does not make them new
+        accounts = await uow.devices.accounts(device) if device else []
+    actor = Actor(
+        role,
+        is_admin=viewer.is_admin if viewer else False,
+        is_guest=viewer is None,
+        suspended=viewer.suspended if viewer else False,
+        removed=await uow.removals.is_removed(room.id, key, accounts, devices),
+        banned=await uow.bans.is_banned(room.host_id, accounts, devices),
+        blocked_by_host=await uow.users.blocks_any(room.host_id, accounts),
+    )
+    return Visitor(key, viewer, device, actor)
