@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo: tests'
 from tests.podcast_helpers import ffmpeg_r128
 
 from roomcast.media.mixer import RATE
-from roomcast.media.postproduction import produce
+from roomcast.podcast.postproduction import produce
 from roomcast.media.recorder import SEGMENT_SECONDS, Sidecar, write_segment
-from roomcast.media.transcribe import PocketSphinx
+from roomcast.podcast.transcribe import PocketSphinx
 
 TEXT = (
     "Welcome back to the room. Today we talk about podcasts and the open web. "

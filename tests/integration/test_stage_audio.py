@@ -307,3 +307,64 @@ async def test_no_role_change_opens_a_microphone(server: LiveServer) -> None:
                 assert await hears(bpeer, HOST_TONE) > HEARD
             finally:
                 await asyncio.gather(hpeer.close(), bpeer.close())
+
+
+async def test_a_stage_change_during_a_reconnect_is_not_lost(server: LiveServer) -> None:
+    """The engine is held between answering a reconnect's offer and registering the new
+    connection while the stage changes: the new connection takes the stage's latest word,
+    both ways (level-triggered media state, not a toggle lost in between)."""
+    loopback_only()
+    engine = server.ctx.engine
+    async with Client(server) as host, Client(server) as bob:
+        await host.signup("host7")
+        await bob.signup("bob7")
+        room_id = (await host.start_room())["room"]["id"]
+        base = f"/api/rooms/{room_id}"
+        async with host.live(f"{base}/live") as hws, bob.live(f"{base}/live") as bws:
+            await hws.recv()
+            bob_key = (await bws.recv())["you"]
+            hpeer, first = ClientPeer(), ClientPeer(ToneTrack(BOB_TONE))
+            peers = [hpeer, first]
+            held, release = asyncio.Event(), asyncio.Event()
+
+            async def hold(room: str, peer_id: str) -> None:
+                if peer_id == bob_key:
+                    held.set()
+                    await release.wait()
+
+            async def reconnect_while(change: Any) -> ClientPeer:
+                """Bob's page reconnects its audio; `change` lands while the engine holds."""
+                held.clear()
+                release.clear()
+                engine.before_register = hold  # type: ignore[attr-defined]
+                again = ClientPeer(ToneTrack(BOB_TONE))
+                peers.append(again)
+                joining = asyncio.create_task(again.join(via(bob, room_id)))
+                await asyncio.wait_for(held.wait(), 10)
+                await change()
+                release.set()
+                await joining
+                engine.before_register = None  # type: ignore[attr-defined]
+                await until_connected(again)
+                return again
+
+            async def bring_up() -> None:
+                assert (await host.post(f"{base}/invite", {"key": bob_key})).status_code == 200
+                r = await bob.post(f"{base}/invite/answer", {"accept": True})
+                assert r.status_code == 200 and r.json()["role"] == "speaker"
+
+            async def send_down() -> None:
+                assert (await host.post(f"{base}/audience", {"key": bob_key})).status_code == 200
+
+            try:
+                await hpeer.join(via(host, room_id))
+                await first.join(via(bob, room_id))  # a listener, sending all along
+                await until_connected(hpeer, first)
+                assert await hears(hpeer, BOB_TONE) < SILENT
+                await reconnect_while(bring_up)
+                assert await hears(hpeer, BOB_TONE) > HEARD  # he said yes: he is heard
+                await reconnect_while(send_down)
+                assert await hears(hpeer, BOB_TONE) < SILENT  # moved down: he is not
+            finally:
+                engine.before_register = None  # type: ignore[attr-defined]
+                await asyncio.gather(*(p.close() for p in peers))

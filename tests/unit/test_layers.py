@@ -72,3 +72,24 @@ def test_the_media_plane_knows_nothing_of_the_control_plane() -> None:
             )
         }
         assert not bad, f"{module} imports {bad}: the media plane knows rooms and peers only"
+
+
+def test_after_the_room_work_stays_apart() -> None:
+    """podcast/ (post-production, speech to text, covers, worker processes) knows nothing of
+    the store, the actions or the web; the live media plane does not import it."""
+    for module, names in imports("podcast").items():
+        bad = {
+            n for n in names if n.startswith(("roomcast.actions", "roomcast.store", "roomcast.web"))
+        }
+        assert not bad, f"{module} imports {bad}"
+    for module, names in imports("media").items():
+        bad = {n for n in names if n.startswith("roomcast.podcast")}
+        assert not bad, f"{module} imports {bad}: the 20 ms path stays lean"
+
+
+def test_store_and_the_media_plane_meet_only_in_commands() -> None:
+    for module, names in imports("store").items():
+        bad = {
+            n for n in names if n.startswith("roomcast.media") and n != "roomcast.media.commands"
+        }
+        assert not bad, f"{module} imports {bad}"

@@ -47,11 +47,15 @@ class Context:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
-        """A unit of work whose queued updates are published once it has committed."""
+        """A unit of work whose queued updates and media commands go out once it has
+        committed: updates to the bus, commands to the media plane, in that order."""
         async with self.store.unit_of_work() as uow:
             yield uow
         for channel, message in uow.outbox:  # no await in between: commit order is kept
             self.bus.publish(channel, message)
+        if self.media is not None:  # CLI contexts carry no audio
+            for command in uow.commands:
+                await self.media.apply(command)
         for effect in uow.effects:
             await effect()
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from roomcast.actions.context import Context
-from roomcast.actions.rooms import after_commit_media
-from roomcast.actions.stage import scene
+from roomcast.actions.stage import load_scene
 from roomcast.bus import room_channel, signals_channel
 from roomcast.domain.model import REACTIONS, ChatMessage, Poll, PublicUser, Question, RoomId, User
-from roomcast.domain.stage import Action, can
+from roomcast.domain.permissions import Action, can
 from roomcast.domain.updates import (
     ChapterChanged,
     ChatDeleted,
@@ -25,7 +24,7 @@ from roomcast.domain.updates import (
     Reaction,
 )
 from roomcast.errors import BadRequest, Conflict, NotFound, RateLimited
-from roomcast.media import MediaEngine
+from roomcast.media.commands import Mark
 from roomcast.store import UnitOfWork
 
 
@@ -37,8 +36,8 @@ def _limit(ctx: Context, bucket: str, key: str) -> None:
 
 async def post_chat(ctx: Context, viewer: User, room_id: str, text: str) -> ChatMessage:
     async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, viewer)
-        can(s.actor(), Action.CHAT).check()
+        s = await load_scene(ctx, uow, room_id, viewer)
+        can(s.actor, Action.CHAT).check()
         if not s.room.settings.chat:
             raise Conflict("Chat is off in this room.", code="chat_off")
         _limit(ctx, "chat", f"{s.room.id}:{viewer.id}")
@@ -50,13 +49,13 @@ async def post_chat(ctx: Context, viewer: User, room_id: str, text: str) -> Chat
 async def delete_chat(ctx: Context, viewer: User, room_id: str, message_id: int) -> None:
     """Authors delete their own messages; hosts and moderators anyone's."""
     async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, viewer)
+        s = await load_scene(ctx, uow, room_id, viewer)
         found = await uow.chat.get(s.room.id, message_id)
         if found is None:
             raise NotFound("No such message in this room.", code="message_not_found")
         author, deleted = found
         if author != viewer.id:
-            can(s.actor(), Action.DELETE_MESSAGE).check()
+            can(s.actor, Action.DELETE_MESSAGE).check()
         if deleted:
             return
         await uow.chat.delete(message_id, viewer.id, ctx.clock())
@@ -67,8 +66,8 @@ async def react(ctx: Context, viewer: User, room_id: str, emoji: str) -> None:
     if emoji not in REACTIONS:
         raise BadRequest("Not one of the room's reactions.", code="bad_reaction")
     async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, viewer)
-        can(s.actor(), Action.REACT).check()
+        s = await load_scene(ctx, uow, room_id, viewer)
+        can(s.actor, Action.REACT).check()
     _limit(ctx, "reaction", f"{s.room.id}:{viewer.id}")
     ctx.bus.publish(signals_channel(s.room.id), Reaction(s.me.key, emoji))
 
@@ -76,10 +75,9 @@ async def react(ctx: Context, viewer: User, room_id: str, emoji: str) -> None:
 async def pin_link(ctx: Context, viewer: User, room_id: str, url: str | None) -> str | None:
     """The host pins one web link (validated at the edge) for everyone, or unpins it."""
     async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, viewer)
-        can(s.actor(), Action.PIN_LINK).check()
-        s.room = replace(s.room, pinned_link=url)
-        await uow.rooms.save(s.room)
+        s = await load_scene(ctx, uow, room_id, viewer)
+        can(s.actor, Action.PIN_LINK).check()
+        await uow.rooms.save(replace(s.room, pinned_link=url))
         uow.publish(room_channel(s.room.id), LinkPinned(url))
     return url
 
@@ -88,17 +86,11 @@ async def set_chapter(ctx: Context, viewer: User, room_id: str, title: str) -> s
     """ "Next topic": hosts and moderators name what the room talks about now. Everyone
     sees it; in a recorded room it starts a chapter of the episode."""
     async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, viewer)
-        can(s.actor(), Action.SET_CHAPTER).check()
-        s.room = replace(s.room, chapter=title)
-        await uow.rooms.save(s.room)
+        s = await load_scene(ctx, uow, room_id, viewer)
+        can(s.actor, Action.SET_CHAPTER).check()
+        await uow.rooms.save(replace(s.room, chapter=title))
         uow.publish(room_channel(s.room.id), ChapterChanged(title))
-        marked = s.room.id
-
-        async def mark(engine: MediaEngine) -> None:
-            engine.mark(marked, title)
-
-        after_commit_media(ctx, uow, mark)
+        uow.command(Mark(s.room.id, title))
     return title
 
 
@@ -123,8 +115,8 @@ async def _poll(uow: UnitOfWork, room_id: RoomId, poll_id: int, viewer: User) ->
 
 async def ask(ctx: Context, viewer: User, room_id: str, text: str) -> Question:
     async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, viewer)
-        can(s.actor(), Action.ASK).check()
+        s = await load_scene(ctx, uow, room_id, viewer)
+        can(s.actor, Action.ASK).check()
         _limit(ctx, "chat", f"{s.room.id}:{viewer.id}")
         if await uow.questions.count_by(s.room.id, viewer.id) >= MAX_QUESTIONS_PER_PERSON:
             raise Conflict("You have asked enough questions in this room.", code="too_many")
@@ -135,8 +127,8 @@ async def ask(ctx: Context, viewer: User, room_id: str, text: str) -> Question:
 
 async def upvote(ctx: Context, viewer: User, room_id: str, question_id: int) -> Question:
     async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, viewer)
-        can(s.actor(), Action.ASK).check()
+        s = await load_scene(ctx, uow, room_id, viewer)
+        can(s.actor, Action.ASK).check()
         question = await _question(uow, s.room.id, question_id)
         if not await uow.questions.vote(question_id, viewer.id, ctx.clock()):
             raise Conflict("You already upvoted this question.", code="already_voted")
@@ -148,8 +140,8 @@ async def mark_answered(
     ctx: Context, viewer: User, room_id: str, question_id: int, answered: bool
 ) -> Question:
     async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, viewer)
-        can(s.actor(), Action.ANSWER_QUESTION).check()
+        s = await load_scene(ctx, uow, room_id, viewer)
+        can(s.actor, Action.ANSWER_QUESTION).check()
         question = await _question(uow, s.room.id, question_id)
         if question.answered != answered:
             await uow.questions.set_answered(question_id, answered)
@@ -164,8 +156,8 @@ async def open_poll(
     ctx: Context, viewer: User, room_id: str, question: str, options: tuple[str, ...]
 ) -> Poll:
     async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, viewer)
-        can(s.actor(), Action.RUN_POLL).check()
+        s = await load_scene(ctx, uow, room_id, viewer)
+        can(s.actor, Action.RUN_POLL).check()
         if len(set(options)) != len(options):
             raise BadRequest("Each option must be different.", code="duplicate_options")
         poll = await uow.polls.add(s.room.id, viewer.id, question, options, ctx.clock())
@@ -176,8 +168,8 @@ async def open_poll(
 async def vote(ctx: Context, viewer: User, room_id: str, poll_id: int, option: int) -> Poll:
     """One secret vote: everyone gets the new counts, only the voter their own choice."""
     async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, viewer)
-        can(s.actor(), Action.VOTE).check()
+        s = await load_scene(ctx, uow, room_id, viewer)
+        can(s.actor, Action.VOTE).check()
         poll = await _poll(uow, s.room.id, poll_id, viewer)
         if poll.closed:
             raise Conflict("This poll is closed.", code="poll_closed")
@@ -195,8 +187,8 @@ async def vote(ctx: Context, viewer: User, room_id: str, poll_id: int, option: i
 
 async def close_poll(ctx: Context, viewer: User, room_id: str, poll_id: int) -> Poll:
     async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, viewer)
-        can(s.actor(), Action.RUN_POLL).check()
+        s = await load_scene(ctx, uow, room_id, viewer)
+        can(s.actor, Action.RUN_POLL).check()
         poll = await _poll(uow, s.room.id, poll_id, viewer)
         if not poll.closed:
             await uow.polls.close(poll_id)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from roomcast.actions.context import Context
 from roomcast.actions.rooms import load_live
-from roomcast.actions.standing import participant_key
+from roomcast.actions.standing import visitor
+from roomcast.domain import rooms as rules
 from roomcast.domain.model import User
 from roomcast.errors import BadRequest, Conflict, NotFound, RateLimited, RoomcastError
 from roomcast.media import MediaError, SessionDescription
@@ -19,8 +20,9 @@ async def connect(
 ) -> SessionDescription:
     async with ctx.transaction() as uow:
         room = await load_live(uow, room_id)
-        key = participant_key(ctx, room.id, viewer, guest_token)
-        me = await uow.participants.get(room.id, key, uow.users)
+        who = await visitor(ctx, uow, room, viewer, guest_token)
+        rules.may_enter(room, who.actor, ctx.clock())  # the same door as the room's socket
+        me = await uow.participants.get(room.id, who.key, uow.users)
     if me is None:
         raise NotFound(
             "Join the room first (open its live socket), then connect audio.", code="not_in_room"

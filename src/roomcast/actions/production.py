@@ -9,111 +9,31 @@ only after, so a crash at any point means the job runs again, harmlessly.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import json
 import logging
 import math
-import multiprocessing
-import os
-import pickle
 import shutil
-import signal
-from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
 from datetime import timedelta
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
-from pathlib import Path
-from typing import Any
 
 from roomcast.actions.context import Context
 from roomcast.actions.episodes import PRODUCE, TRANSCRIBE
 from roomcast.actions.paths import episode_folder, recording_folder
+from roomcast.domain import captions
 from roomcast.domain import podcasts as rules
+from roomcast.domain.captions import Word
 from roomcast.domain.model import UserId
-from roomcast.domain.podcasts import EpisodeStatus, TranscriptStatus, Word
+from roomcast.domain.podcasts import EpisodeStatus, TranscriptStatus
 from roomcast.files import write_durably
-from roomcast.media import postproduction, transcribe
+from roomcast.podcast import postproduction, transcribe
+from roomcast.podcast.worker import WorkerDied, in_worker, produce, transcript_words
 from roomcast.store import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 IDLE_SECONDS = 30.0  # look for due jobs at least this often
-
-
-class WorkerDied(Exception):
-    """The worker process ended without an answer (killed, out of memory)."""
-
-
-def _init_worker() -> None:
-    os.nice(10)  # live rooms' 20 ms clock comes first
-    with suppress(OSError, AttributeError):  # Linux: die with the server, even on SIGKILL
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-PR_SET_PDEATHSIG = 1
-
-
-def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    _init_worker()
-    try:
-        result: tuple[bool, Any] = (True, fn(*args))
-    except Exception as e:  # sent back to be raised in the server
-        try:
-            pickle.dumps(e)
-            result = (False, e)
-        except Exception:
-            result = (False, RuntimeError(f"{type(e).__name__}: {e}"))
-    conn.send(result)
-    conn.close()
-
-
-def _receive(conn: Connection, proc: BaseProcess) -> tuple[bool, Any]:
-    try:
-        answer: tuple[bool, Any] = conn.recv()
-        return answer
-    except EOFError:
-        proc.join(5)
-        raise WorkerDied(f"the worker process exited ({proc.exitcode})") from None
-
-
-async def in_worker(fn: Callable[..., Any], *args: Any) -> Any:
-    """Run fn(*args) in a fresh process (spawned: no inherited threads or sockets), at
-    low priority. One process per job: memory goes back when it ends, and a stuck or
-    crashing job cannot take the server with it. Cancelling kills the process."""
-    mp = multiprocessing.get_context("spawn")
-    parent, child = mp.Pipe(duplex=False)
-    proc = mp.Process(target=_child, args=(child, fn, args), daemon=True, name="roomcast-job")
-    proc.start()
-    child.close()
-    waiting = asyncio.ensure_future(asyncio.to_thread(_receive, parent, proc))
-    try:
-        ok, value = await asyncio.shield(waiting)
-    except asyncio.CancelledError:
-        proc.kill()
-        with suppress(Exception):
-            await waiting
-        raise
-    finally:
-        parent.close()
-        await asyncio.to_thread(proc.join, 10)
-    if not ok:
-        raise value
-    return value
-
-
-def _produce(folder: Path, out: Path, options: postproduction.Options) -> Any:
-    return postproduction.produce(folder, out, options)
-
-
-def _transcribe(engine: str, audio: Path) -> list[tuple[float, float, str]]:
-    t = transcribe.engine(engine)
-    if t is None:
-        return []
-    return [(w.start, w.end, w.text) for w in t.transcribe(audio)]
 
 
 def _reason(e: Exception) -> str:
@@ -146,10 +66,9 @@ class JobRunner:
             try:
                 async with self.ctx.transaction() as uow:
                     job = await uow.jobs.claim(self.ctx.clock())
-                    claimed = (job.id, job.kind, job.episode_id, job.attempts) if job else None
                     due = None if job else await uow.jobs.next_due()
-                if claimed is not None:
-                    await self._run(*claimed)
+                if job is not None:
+                    await self._run(job.id, job.kind, job.episode_id, job.attempts)
                     continue
                 wait = IDLE_SECONDS
                 if due is not None:
@@ -220,7 +139,7 @@ class JobRunner:
             artist=artist[episode.user_id].display_name if artist else "",
         )
         made: postproduction.Produced = await in_worker(
-            _produce, recording_folder(ctx, episode.room_id), folder / "audio.mp3", options
+            produce, recording_folder(ctx, episode.room_id), folder / "audio.mp3", options
         )
         timeline = made.timeline
         async with ctx.transaction() as uow:
@@ -283,7 +202,7 @@ class JobRunner:
         if episode is None or not episode.is_ready:
             return
         folder = episode_folder(ctx, episode.id)
-        found = await in_worker(_transcribe, ctx.settings.transcriber, folder / "audio.mp3")
+        found = await in_worker(transcript_words, ctx.settings.transcriber, folder / "audio.mp3")
         words = [Word(a, b, text) for a, b, text in found]
         try:
             timeline = json.loads((folder / "timeline.json").read_text())
@@ -291,9 +210,9 @@ class JobRunner:
             names = dict(timeline["names"])
         except (OSError, ValueError, KeyError, TypeError):
             speakers, names = {}, {}
-        cues = rules.cues(words, speakers, names)
-        write_durably(folder / "transcript.vtt", rules.webvtt(cues).encode())
-        write_durably(folder / "transcript.srt", rules.srt(cues).encode())
+        cues = captions.cues(words, speakers, names)
+        write_durably(folder / "transcript.vtt", captions.webvtt(cues).encode())
+        write_durably(folder / "transcript.srt", captions.srt(cues).encode())
         async with ctx.transaction() as uow:
             current = await uow.episodes.get(episode.id, for_update=True)
             if current is None:  # deleted meanwhile

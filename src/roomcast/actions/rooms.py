@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -24,7 +23,7 @@ from roomcast.domain.model import (
     User,
     Visibility,
 )
-from roomcast.domain.stage import Action, Actor, can
+from roomcast.domain.permissions import Action, can
 from roomcast.domain.updates import (
     CHAT_WINDOW,
     HallwayRoomChanged,
@@ -43,7 +42,7 @@ from roomcast.domain.updates import (
     with_role,
 )
 from roomcast.errors import Conflict, NotFound, RateLimited
-from roomcast.media import MediaEngine
+from roomcast.media.commands import CloseRoom, Drop, Record
 from roomcast.store import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -76,23 +75,10 @@ async def _snapshot(uow: UnitOfWork, room: Room, viewer: User | None = None) -> 
     )
 
 
-def after_commit_media(
-    ctx: Context, uow: UnitOfWork, call: Callable[[MediaEngine], Awaitable[None]]
-) -> None:
-    """Call the media engine once the unit of work has committed (no-op without media)."""
-    if ctx.media is not None:  # CLI contexts have no media
-        engine = ctx.media
-        uow.after_commit(lambda: call(engine))
-
-
 def follow_recording(ctx: Context, uow: UnitOfWork, room: Room) -> None:
     """After the commit, have the media engine record this room, or stop, as stored."""
     folder = recording_folder(ctx, room.id) if room.settings.record and room.is_live else None
-
-    async def record(engine: MediaEngine) -> None:
-        await engine.record(room.id, folder)
-
-    after_commit_media(ctx, uow, record)
+    uow.command(Record(room.id, str(folder) if folder else None))
 
 
 async def refresh_hallway(uow: UnitOfWork, room: Room) -> None:
@@ -138,24 +124,16 @@ async def snapshot(
     """A room's page and view, live or ended, for whoever may see it."""
     async with ctx.transaction() as uow:
         room = await _load(uow, room_id)
-        if viewer is not None or guest_token:
-            rules.may_view(
-                room, (await standing.visitor(ctx, uow, room, viewer, guest_token)).actor
-            )
-        else:  # a client without a browser token: only what any guest may see
-            rules.may_view(room, Actor(None, is_guest=True))
+        who = await standing.visitor(ctx, uow, room, viewer, guest_token)
+        rules.may_view(room, who.actor, ctx.clock())
         return await _snapshot(uow, room, viewer)
 
 
 async def end(ctx: Context, actor: User, room_id: str) -> RoomSnapshot:
     async with ctx.transaction() as uow:
         room = await _load(uow, room_id, for_update=True)
-        role = (
-            Role.HOST
-            if actor.id == room.host_id
-            else await uow.participants.role(room.id, user_key(actor.id))
-        )
-        can(Actor(role=role, is_admin=actor.is_admin), Action.END_ROOM).check()
+        who = await standing.visitor(ctx, uow, room, actor, "")
+        can(who.actor, Action.END_ROOM).check()
         return await _end(ctx, uow, room, EndReason.HOST_ENDED)
 
 
@@ -166,8 +144,8 @@ async def _end(ctx: Context, uow: UnitOfWork, room: Room, reason: EndReason) -> 
     assert ended.ended_at is not None
     uow.publish(room_channel(room.id), RoomEnded(ended.ended_at, reason))
     _publish_hallway(uow, ended, None)
-    after_commit_media(ctx, uow, lambda engine: engine.close_room(room.id))
-    await queue_episode(ctx, uow, ended)  # after close_room: its last segment is on disk
+    uow.command(CloseRoom(room.id))
+    await queue_episode(ctx, uow, ended)  # jobs wake after commands: the last segment is written
     logger.info("room %s ended: %s", room.id, reason.value)
     return await _snapshot(uow, ended)
 
@@ -179,7 +157,7 @@ async def join(
     async with ctx.transaction() as uow:
         room = await _load(uow, room_id, for_update=True)
         who = await standing.visitor(ctx, uow, room, viewer, guest_token)
-        rules.may_enter(room, who.actor)
+        rules.may_enter(room, who.actor, ctx.clock())
         key, now = who.key, ctx.clock()
         was_present, _ = await uow.participants.connection(room.id, key)
         previous = await uow.participants.role(room.id, key)
@@ -212,8 +190,7 @@ async def leave(ctx: Context, room_id: str, key: str, connection_id: str) -> Non
         if not present or current != connection_id:
             return
         await uow.participants.depart(room.id, key)
-        left_room = room.id
-        after_commit_media(ctx, uow, lambda engine: engine.drop(left_room, key))
+        uow.command(Drop(room.id, key))
         if key == user_key(room.host_id):
             room = rules.host_left(room, ctx.clock())
             await uow.rooms.save(room)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from roomcast.actions.context import Context
-from roomcast.actions.stage import depart
+from roomcast.actions.stage import save
 from roomcast.bus import room_channel, user_channel
 from roomcast.domain.identity import user_key
 from roomcast.domain.model import Ban, PublicUser, Report, RoomId, User, UserId
+from roomcast.domain.stage import put_out
 from roomcast.domain.updates import AccountSuspended, FiltersChanged, ParticipantRemoved
 from roomcast.errors import BadRequest, Conflict, Forbidden, NotFound, RateLimited
 
@@ -31,7 +32,8 @@ async def block(ctx: Context, me: User, username: str, blocked: bool) -> None:
             for room in await uow.rooms.live_hosted_by(me.id):
                 there = await uow.participants.get(room.id, user_key(other.id), uow.users)
                 if there is not None:
-                    await depart(ctx, uow, room, there, ParticipantRemoved(there.key, False))
+                    out = put_out(there, ParticipantRemoved(there.key, False))
+                    await save(ctx, uow, room, out)
         else:
             await uow.users.unblock(me.id, other.id)
         pair = frozenset({me.id, other.id})
@@ -126,16 +128,15 @@ async def suspend(ctx: Context, me: User, username: str, suspended: bool) -> Non
 async def resolve(ctx: Context, me: User, report_id: int, action: str) -> None:
     _admin(me)
     async with ctx.transaction() as uow:
-        row = await uow.reports.get(report_id)
-        if row is None:
+        found = await uow.reports.get(report_id, uow.users)
+        if found is None:
             raise NotFound("No such report.", code="report_not_found")
-        if row.resolved_at is not None:
+        if found.resolved:
             raise Conflict("This report was already resolved.", code="already_resolved")
-        target = await uow.users.get(UserId(row.user_id)) if row.user_id is not None else None
     if action == "suspend":
-        if target is None:
+        if found.user is None:
             raise BadRequest("This report is about a room, not a user.", code="no_user")
-        await suspend(ctx, me, target.username, True)
+        await suspend(ctx, me, found.user.username, True)
     async with ctx.transaction() as uow:
         await uow.reports.resolve(
             report_id, me.id, "suspended" if action == "suspend" else "dismissed", ctx.clock()

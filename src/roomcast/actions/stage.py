@@ -1,297 +1,150 @@
-"""The stage: hands, invitations with consent, moves, mutes, roles, removal and bans.
+"""The stage: load the scene, let the domain decide (domain/stage.py), save, publish.
 
-Every operation loads the room and the people involved, asks the domain's `can()`, saves,
-queues typed updates and, after the commit, tells the media engine who may speak, so the
-mix follows the stored state whatever a client sends.
+After the commit, the media engine is told each changed person's microphone state (and who
+is gone), so the mix follows the stored state whatever a client sends.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import timedelta
-
 from roomcast.actions.context import Context
-from roomcast.actions.rooms import after_commit_media, follow_recording, load_live, refresh_hallway
-from roomcast.actions.standing import participant_key
+from roomcast.actions.rooms import follow_recording, load_live, refresh_hallway
+from roomcast.actions.standing import visitor
 from roomcast.bus import room_channel
-from roomcast.domain.model import (
-    Participant,
-    PublicUser,
-    Role,
-    Room,
-    RoomSettings,
-    SpeakingTimer,
-    User,
-)
-from roomcast.domain.stage import Action, Actor, can
-from roomcast.domain.updates import (
-    HandChanged,
-    HostChanged,
-    InviteChanged,
-    MuteChanged,
-    ParticipantLeft,
-    ParticipantRemoved,
-    RoleChanged,
-    RoomUpdate,
-    SettingsChanged,
-    TimerChanged,
-    with_role,
-)
-from roomcast.errors import Conflict, Forbidden, NotFound
-from roomcast.media import MediaEngine
+from roomcast.domain import stage
+from roomcast.domain.model import Participant, Role, Room, RoomSettings, SpeakingTimer, User
+from roomcast.domain.stage import Command, Decision, Scene
+from roomcast.errors import NotFound
+from roomcast.media.commands import Drop, SetCanSpeak
 from roomcast.store import UnitOfWork
 
 
-@dataclass
-class Scene:
-    """One operation's view of the room: the room, the actor, and their target if any."""
-
-    ctx: Context
-    uow: UnitOfWork
-    room: Room
-    me: Participant
-
-    def actor(self) -> Actor:
-        return Actor(self.me.role, is_guest=self.me.is_guest)
-
-    async def person(self, key: str) -> Participant:
-        found = await self.uow.participants.get(self.room.id, key, self.uow.users)
-        if found is None:
-            raise NotFound("They are not in this room right now.", code="not_in_room")
-        return found
-
-    async def save(self, before: Participant, after: Participant, *updates: RoomUpdate) -> None:
-        await self.uow.participants.save(self.room.id, after)
-        for update in updates:
-            self.uow.publish(room_channel(self.room.id), update)
-        if before.role.on_stage != after.role.on_stage:
-            await refresh_hallway(self.uow, self.room)
-        if before.can_speak != after.can_speak:
-            room_id, key, speak = self.room.id, after.key, after.can_speak
-
-            async def tell(engine: MediaEngine) -> None:
-                engine.set_can_speak(room_id, key, speak)
-
-            after_commit_media(self.ctx, self.uow, tell)
-
-
-async def scene(
-    ctx: Context, uow: UnitOfWork, room_id: str, viewer: User | None, guest: str = ""
+async def load_scene(
+    ctx: Context,
+    uow: UnitOfWork,
+    room_id: str,
+    viewer: User | None,
+    guest: str = "",
+    touching: frozenset[str] | None = frozenset(),
 ) -> Scene:
+    """The live room (locked for this unit of work), the actor as the rules see them, and
+    the present people in `touching` (None: everyone)."""
     room = await load_live(uow, room_id)
-    me = await uow.participants.get(
-        room.id, participant_key(ctx, room.id, viewer, guest), uow.users
-    )
+    who = await visitor(ctx, uow, room, viewer, guest)
+    me = await uow.participants.get(room.id, who.key, uow.users)
     if me is None:
         raise NotFound("You are not in this room right now: open it first.", code="not_in_room")
-    return Scene(ctx, uow, room, me)
+    if touching is None:
+        present = await uow.participants.participants(room.id, uow.users)
+        people = {p.key: p for p in present}
+    else:
+        people = {}
+        for key in touching - {me.key}:
+            found = await uow.participants.get(room.id, key, uow.users)
+            if found is not None:
+                people[key] = found
+    return Scene(room, who.actor, me, people)
 
 
-def _account(p: Participant) -> PublicUser:
-    if p.user is None:
-        raise Conflict(
-            "Guests listen only; they need an account for that.", code="guest_cannot_speak"
-        )
-    return p.user
+async def save(ctx: Context, uow: UnitOfWork, before: Room, d: Decision) -> None:
+    """Store a decision taken in room `before`, queue its updates and, for after the
+    commit, its media commands."""
+    room = d.room or before
+    if d.room is not None:
+        await uow.rooms.save(d.room)
+    for p in d.people:
+        await uow.participants.save(room.id, p)
+    if d.removal is not None:
+        await _record_removal(ctx, uow, room, d.removal)
+    for key in d.departed:
+        await uow.participants.depart(room.id, key)
+        uow.command(Drop(room.id, key))
+    for key, speak in d.can_speak.items():
+        uow.command(SetCanSpeak(room.id, key, speak))
+    for update in d.updates:
+        uow.publish(room_channel(room.id), update)
+    if d.stage_changed or room.host_id != before.host_id:
+        await refresh_hallway(uow, room)
+    if room.settings.record != before.settings.record:
+        follow_recording(ctx, uow, room)
 
 
-# --- the audience -----------------------------------------------------------------------------
+async def _record_removal(ctx: Context, uow: UnitOfWork, room: Room, r: stage.Removal) -> None:
+    """Out of this room until it ends: the key, the account and the browser they came
+    with; a ban keeps the account and the browser out of every room of this host too."""
+    device, now = await uow.participants.device(room.id, r.key), ctx.clock()
+    by = r.by if r.by is not None else room.host_id
+    await uow.removals.add(room.id, r.key, r.user_id, device, by, now)
+    if r.ban:
+        await uow.bans.add(room.host_id, r.user_id, device, room.id, by, now)
 
 
-async def raise_hand(ctx: Context, viewer: User | None, room_id: str, raised: bool) -> Participant:
+async def run(
+    ctx: Context, viewer: User | None, room_id: str, command: Command, guest: str = ""
+) -> Decision:
+    """One stage command, in one transaction."""
     async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, viewer)
-        can(s.actor(), Action.RAISE_HAND).check()
-        if raised and not s.room.settings.hand_raising:
-            raise Conflict("Hand raising is off in this room.", code="hands_off")
-        if raised == (s.me.hand_raised_at is not None):
-            return s.me  # already so: keep one's place in the queue
-        after = replace(s.me, hand_raised_at=ctx.clock() if raised else None)
-        await s.save(s.me, after, HandChanged(after.key, after.hand_raised_at))
-    return after
+        scene = await load_scene(ctx, uow, room_id, viewer, guest, stage.touches(command))
+        decision = stage.decide(scene, command, ctx.clock())
+        await save(ctx, uow, scene.room, decision)
+    return decision
+
+
+def _person(d: Decision) -> Participant:
+    assert isinstance(d.answer, Participant)
+    return d.answer
+
+
+async def raise_hand(ctx: Context, viewer: User, room_id: str, raised: bool) -> Participant:
+    return _person(await run(ctx, viewer, room_id, stage.RaiseHand(raised)))
 
 
 async def invite(ctx: Context, actor: User, room_id: str, key: str) -> Participant:
-    async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, actor)
-        target = await s.person(key)
-        can(s.actor(), Action.INVITE_TO_SPEAK, target.role).check()
-        _account(target)
-        if target.invited:
-            return target
-        after = replace(target, invited=True)
-        await s.save(target, after, InviteChanged(key, True))
-    return after
+    return _person(await run(ctx, actor, room_id, stage.Invite(key)))
 
 
 async def answer_invite(ctx: Context, viewer: User, room_id: str, accept: bool) -> Participant:
     """Only after accepting does one's microphone reach the mix."""
-    async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, viewer)
-        can(s.actor(), Action.ANSWER_INVITE).check()
-        if not s.me.invited:
-            raise Conflict("Nobody has invited you to speak.", code="no_invitation")
-        if accept:  # their own yes: the microphone opens, unless the room says join muted
-            after = replace(
-                s.me,
-                role=Role.SPEAKER,
-                muted=s.room.settings.speakers_join_muted,
-                muted_by_moderator=False,
-                hand_raised_at=None,
-                invited=False,
-            )
-            updates: list[RoomUpdate] = [RoleChanged.of(after)]
-        else:
-            after = replace(s.me, invited=False, hand_raised_at=None)
-            updates = [InviteChanged(after.key, False), HandChanged(after.key, None)]
-        await s.save(s.me, after, *updates)
-    return after
-
-
-# --- the stage ---------------------------------------------------------------------------------
+    return _person(await run(ctx, viewer, room_id, stage.AnswerInvite(accept)))
 
 
 async def move_to_audience(ctx: Context, actor: User, room_id: str, key: str) -> Participant:
-    async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, actor)
-        target = s.me if key == s.me.key else await s.person(key)
-        if target.key == s.me.key:
-            can(s.actor(), Action.STEP_DOWN).check()
-        else:
-            can(s.actor(), Action.MOVE_TO_AUDIENCE, target.role).check()
-        after = with_role(target, Role.LISTENER)
-        await s.save(target, after, RoleChanged.of(after))
-    return after
+    return _person(await run(ctx, actor, room_id, stage.MoveToAudience(key)))
 
 
 async def mute_self(
     ctx: Context, viewer: User | None, guest: str, room_id: str, muted: bool
 ) -> Participant:
-    async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, viewer, guest)
-        can(s.actor(), Action.MUTE_SELF).check()
-        if not muted and s.me.muted_by_moderator:
-            raise Forbidden(
-                "A moderator muted you; they can let you unmute.", code="muted_by_moderator"
-            )
-        if s.me.muted == muted:
-            return s.me
-        after = replace(s.me, muted=muted)
-        await s.save(s.me, after, MuteChanged(after.key, muted, after.muted_by_moderator))
-    return after
+    return _person(await run(ctx, viewer, room_id, stage.MuteSelf(muted), guest))
 
 
 async def mute_other(ctx: Context, actor: User, room_id: str, key: str, muted: bool) -> Participant:
     """Mute someone on stage (they cannot unmute), or let them unmute again (they stay muted
     until they unmute themselves)."""
-    async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, actor)
-        target = await s.person(key)
-        can(s.actor(), Action.MUTE_OTHER, target.role).check()
-        if not muted and not target.muted_by_moderator:
-            return target  # nothing to allow
-        after = replace(target, muted=True, muted_by_moderator=muted)
-        if after == target:
-            return target
-        await s.save(target, after, MuteChanged(key, True, muted))
-    return after
+    return _person(await run(ctx, actor, room_id, stage.MuteOther(key, muted)))
 
 
 async def set_role(ctx: Context, actor: User, room_id: str, key: str, role: Role) -> Participant:
-    """Make or unmake a moderator, or hand the host role on (the host becomes a moderator)."""
-    async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, actor)
-        target = await s.person(key)
-        action = {
-            Role.MODERATOR: Action.MAKE_MODERATOR,
-            Role.SPEAKER: Action.UNMAKE_MODERATOR,
-            Role.HOST: Action.MAKE_HOST,
-        }.get(role)
-        if action is None:
-            raise Conflict("Use the stage and audience moves for that.", code="bad_role")
-        can(s.actor(), action, target.role).check()
-        user = _account(target)
-        after = with_role(target, role)
-        await s.save(target, after, RoleChanged.of(after))
-        if role is Role.HOST:
-            me_after = with_role(s.me, Role.MODERATOR)
-            await s.save(s.me, me_after, RoleChanged.of(me_after))
-            s.room = replace(s.room, host_id=user.id, host_absent_since=None)
-            await uow.rooms.save(s.room)
-            uow.publish(room_channel(s.room.id), HostChanged(user))
-            await refresh_hallway(uow, s.room)
-    return after
+    return _person(await run(ctx, actor, room_id, stage.SetRole(key, role)))
 
 
 async def remove(ctx: Context, actor: User, room_id: str, key: str, ban: bool) -> None:
-    """Out of the room until it ends, any role taken away: the account and the browser they
-    came with. A ban also keeps them out of every room of this host until the host lifts
-    it; guests too, by their browser."""
-    async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, actor)
-        target = await s.person(key)
-        can(s.actor(), Action.BAN if ban else Action.REMOVE, target.role).check()
-        user_id = target.user.id if target.user else None
-        device, now = await uow.participants.device(s.room.id, key), ctx.clock()
-        await uow.removals.add(s.room.id, key, user_id, device, actor.id, now)
-        if ban:
-            await uow.bans.add(s.room.host_id, user_id, device, s.room.id, actor.id, now)
-        await depart(ctx, uow, s.room, target, ParticipantRemoved(key, ban))
-
-
-async def depart(
-    ctx: Context, uow: UnitOfWork, room: Room, p: Participant, update: RoomUpdate
-) -> None:
-    """Someone is out of the room now (removed, blocked by its host, a guest when guests are
-    no longer welcome): off the stage, out of the mix, their socket told."""
-    await uow.participants.save(room.id, with_role(p, Role.LISTENER))
-    await uow.participants.depart(room.id, p.key)
-    uow.publish(room_channel(room.id), update)
-    await refresh_hallway(uow, room)
-    key = p.key
-    after_commit_media(ctx, uow, lambda engine: engine.drop(room.id, key))
+    """Out of the room until it ends, any role taken away; a ban also keeps them out of
+    every room of this host until the host lifts it (guests too, by their browser)."""
+    await run(ctx, actor, room_id, stage.Remove(key, ban))
 
 
 async def change_settings(
     ctx: Context, actor: User, room_id: str, settings: RoomSettings
 ) -> RoomSettings:
-    async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, actor)
-        can(s.actor(), Action.EDIT_ROOM).check()
-        if settings == s.room.settings:
-            return settings
-        recording_changed = settings.record != s.room.settings.record
-        closed_to_guests = s.room.settings.guests and not settings.guests
-        s.room = replace(s.room, settings=settings)
-        await uow.rooms.save(s.room)
-        uow.publish(room_channel(s.room.id), SettingsChanged(settings))  # guests' sockets close
-        if closed_to_guests:
-            for p in await uow.participants.participants(s.room.id, uow.users):
-                if p.is_guest:
-                    await depart(ctx, uow, s.room, p, ParticipantLeft(p.key))
-        if recording_changed:
-            follow_recording(ctx, uow, s.room)
-        if not settings.hand_raising:  # hands down: the queue is closed
-            for p in await uow.participants.participants(s.room.id, uow.users):
-                if p.hand_raised_at is not None:
-                    await s.save(p, replace(p, hand_raised_at=None), HandChanged(p.key, None))
-    return settings
+    answer = (await run(ctx, actor, room_id, stage.ChangeSettings(settings))).answer
+    assert isinstance(answer, RoomSettings)
+    return answer
 
 
 async def time_turn(
     ctx: Context, actor: User, room_id: str, key: str | None, seconds: int
 ) -> SpeakingTimer | None:
     """Give someone on stage the floor for `seconds` (debate turns), or stop the timer."""
-    async with ctx.transaction() as uow:
-        s = await scene(ctx, uow, room_id, actor)
-        if key is None:
-            can(s.actor(), Action.TIME_TURN, Role.SPEAKER).check()
-            timer = None
-        else:
-            target = s.me if key == s.me.key else await s.person(key)
-            can(s.actor(), Action.TIME_TURN, target.role).check()
-            timer = SpeakingTimer(key, ctx.clock() + timedelta(seconds=seconds))
-        s.room = replace(s.room, timer=timer)
-        await uow.rooms.save(s.room)
-        uow.publish(room_channel(s.room.id), TimerChanged(timer))
-    return timer
+    answer = (await run(ctx, actor, room_id, stage.TimeTurn(key, seconds))).answer
+    assert answer is None or isinstance(answer, SpeakingTimer)
+    return answer

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from roomcast.actions.context import Context
 from roomcast.domain.identity import device_id, guest_key, user_key
 from roomcast.domain.model import Role, Room, User
-from roomcast.domain.stage import Actor
-from roomcast.errors import NotFound
+from roomcast.domain.permissions import Actor
 from roomcast.store import UnitOfWork
 
 
@@ -28,11 +27,10 @@ class Visitor:
 
 
 def participant_key(ctx: Context, room_id: str, viewer: User | None, token: str) -> str:
+    """ "" for a guest without a browser token: nobody present has that key."""
     if viewer is not None:
         return user_key(viewer.id)
-    if not token:
-        raise NotFound("Open the room's page first.", code="not_in_room")
-    return guest_key(ctx.settings.secret, room_id, token)
+    return guest_key(ctx.settings.secret, room_id, token) if token else ""
 
 
 def device_of(ctx: Context, token: str) -> str | None:
@@ -42,8 +40,11 @@ def device_of(ctx: Context, token: str) -> str | None:
 async def visitor(
     ctx: Context, uow: UnitOfWork, room: Room, viewer: User | None, token: str
 ) -> Visitor:
-    """Who is at the door of `room`, with their role there (if present) and standing."""
+    """Who is at the door of `room`, with their role there (if present) and standing. The
+    one place an `Actor` is made."""
     key = participant_key(ctx, room.id, viewer, token)
+    if not key:  # a client without cookies: only what any guest may do
+        return Visitor(key, None, None, Actor(None, is_guest=True))
     device = device_of(ctx, token)
     role = await uow.participants.present_role(room.id, key)
     if viewer is not None and viewer.id == room.host_id:

@@ -1,5 +1,5 @@
 """Shows and episodes: the rules, and the pure transforms from a room's timeline to
-chapters and captions. No I/O here."""
+chapters (captions are in captions.py). No I/O here."""
 
 from __future__ import annotations
 
@@ -37,8 +37,6 @@ CATEGORIES = (
 LEAD_IN_SECONDS = 5.0  # a topic marked this close to the start is the first chapter
 MIN_CHAPTER_SECONDS = 30.0  # speaker turns shorter than this do not make a chapter
 MERGE_GAP_SECONDS = 1.0  # pauses shorter than this do not end a speaker's turn
-MAX_CUE_SECONDS = 6.0
-MAX_CUE_WORDS = 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +105,16 @@ class Episode:
     @property
     def is_public(self) -> bool:
         return self.status is EpisodeStatus.PUBLISHED
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Background work on an episode, claimed by a runner: "produce" or "transcribe"."""
+
+    id: int
+    kind: str
+    episode_id: str
+    attempts: int  # including this one
 
 
 def check_owner(episode: Episode, user: User) -> None:
@@ -204,92 +212,6 @@ def chapters_json(chapters: Sequence[Chapter], title: str) -> dict[str, object]:
         "title": title,
         "chapters": [{"startTime": c.start, "title": c.title} for c in chapters],
     }
-
-
-@dataclass(frozen=True, slots=True)
-class Word:
-    start: float
-    end: float
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Cue:
-    start: float
-    end: float
-    speaker: str | None
-    text: str
-
-
-def cues(
-    words: Sequence[Word],
-    speakers: Mapping[str, Sequence[Span]],
-    names: Mapping[str, str],
-) -> list[Cue]:
-    """Group recognised words into captions: a new cue at a change of speaker, a pause,
-    or when a cue grows past MAX_CUE_SECONDS or MAX_CUE_WORDS."""
-    floor = turns(speakers)
-    out: list[Cue] = []
-    group: list[Word] = []
-    who: str | None = None
-
-    def flush() -> None:
-        if group:
-            key = speaker_at(group[0].start, group[-1].end, floor) if floor else None
-            name = names.get(key) if key else None
-            out.append(Cue(group[0].start, group[-1].end, name, " ".join(w.text for w in group)))
-
-    for w in words:
-        here = speaker_at(w.start, w.end, floor) if floor else None
-        if group and (
-            here != who
-            or w.start - group[-1].end > MERGE_GAP_SECONDS
-            or w.end - group[0].start > MAX_CUE_SECONDS
-            or len(group) >= MAX_CUE_WORDS
-        ):
-            flush()
-            group = []
-        if not group:
-            who = here
-        group.append(w)
-    flush()
-    return out
-
-
-def _stamp(t: float, sep: str) -> str:
-    ms = max(0, round(t * 1000))
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
-
-
-def _clean(text: str) -> str:
-    # a cue's text may not hold a blank line or "-->"; voice names may not hold ">"
-    return " ".join(text.replace("-->", "->").split())
-
-
-def webvtt(cues: Sequence[Cue]) -> str:
-    lines = ["WEBVTT", ""]
-    for i, c in enumerate(cues, 1):
-        lines.append(str(i))
-        lines.append(f"{_stamp(c.start, '.')} --> {_stamp(c.end, '.')}")
-        text = _clean(c.text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        if c.speaker:
-            speaker = _clean(c.speaker.replace("<", "").replace(">", "")).replace("&", "&amp;")
-            text = f"<v {speaker}>{text}"
-        lines += [text, ""]
-    return "\n".join(lines)
-
-
-def srt(cues: Sequence[Cue]) -> str:
-    lines: list[str] = []
-    for i, c in enumerate(cues, 1):
-        lines.append(str(i))
-        lines.append(f"{_stamp(c.start, ',')} --> {_stamp(c.end, ',')}")
-        text = _clean(c.text)
-        lines += [f"{_clean(c.speaker)}: {text}" if c.speaker else text, ""]
-    return "\n".join(lines)
 
 
 def duration_text(seconds: float) -> str:

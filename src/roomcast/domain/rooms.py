@@ -16,7 +16,7 @@ from roomcast.domain.model import (
     UserId,
     Visibility,
 )
-from roomcast.domain.stage import Actor, can_enter
+from roomcast.domain.permissions import Actor, can_enter
 from roomcast.errors import Conflict, Gone, NotAuthenticated
 
 
@@ -66,10 +66,11 @@ def check_live(room: Room) -> None:
         raise Conflict("This room has not started yet.", code="room_not_started")
 
 
-def may_view(room: Room, actor: Actor) -> None:
+def may_view(room: Room, actor: Actor, now: datetime) -> None:
     """Who may see a room at all (its page and snapshot, live or ended). Open rooms are
     listed and link rooms are not; guests need neither a link room nor one closed to them;
-    removed, banned, blocked and suspended people are refused."""
+    removed, banned, blocked and suspended people are refused. `now` is for the rules to
+    come (a club's members, a ticket's sales window)."""
     if actor.is_guest and room.visibility is Visibility.LINK:
         raise NotAuthenticated("Sign in to join this room.", code="sign_in_required")
     if actor.is_guest and not room.settings.guests:
@@ -79,10 +80,10 @@ def may_view(room: Room, actor: Actor) -> None:
     can_enter(actor).check()
 
 
-def may_enter(room: Room, actor: Actor) -> None:
+def may_enter(room: Room, actor: Actor, now: datetime) -> None:
     """Every door into a live room asks this: the room socket and the media offer."""
     check_live(room)
-    may_view(room, actor)
+    may_view(room, actor, now)
 
 
 def role_on_join(room: Room, user_id: UserId | None, previous: Role | None) -> Role:

@@ -1,6 +1,14 @@
 """The media plane: WebRTC peers, the mixer and the Opus encoder. Knows rooms and peer ids
 and a can_speak flag, nothing of users or storage. Media workers import from here."""
 
+from roomcast.media.commands import (
+    CloseRoom,
+    Drop,
+    Mark,
+    MediaCommand,
+    Record,
+    SetCanSpeak,
+)
 from roomcast.media.engine import (
     LocalMediaEngine,
     MediaEngine,
@@ -12,10 +20,16 @@ from roomcast.media.ice import configure as configure_ice
 from roomcast.media.ice import rtc_configuration
 
 __all__ = [
+    "CloseRoom",
+    "Drop",
     "LocalMediaEngine",
+    "Mark",
+    "MediaCommand",
     "MediaEngine",
     "MediaError",
+    "Record",
     "RoomStats",
+    "SetCanSpeak",
     "SessionDescription",
     "configure_ice",
     "rtc_configuration",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -16,6 +16,7 @@ from typing import Protocol
 from aiortc import RTCConfiguration, RTCSessionDescription
 
 from roomcast.media import mixer
+from roomcast.media.commands import CloseRoom, Drop, Mark, MediaCommand, Record, SetCanSpeak
 from roomcast.media.peer import Peer
 from roomcast.media.recorder import Recorder
 from roomcast.media.tracks import OpusEncoder
@@ -45,14 +46,13 @@ LevelSink = Callable[[str, dict[str, float]], None]
 
 
 class MediaEngine(Protocol):
+    """The control plane's one seam into the media plane: typed commands (media/commands.py),
+    applied after the commit that decided them, and the offer/answer exchange."""
+
     async def connect(
         self, room_id: str, peer_id: str, offer: SessionDescription, can_speak: bool
     ) -> SessionDescription: ...
-    def set_can_speak(self, room_id: str, peer_id: str, can_speak: bool) -> None: ...
-    async def drop(self, room_id: str, peer_id: str) -> None: ...
-    async def close_room(self, room_id: str) -> None: ...
-    async def record(self, room_id: str, folder: Path | None) -> list[Path]: ...
-    def mark(self, room_id: str, topic: str) -> None: ...
+    async def apply(self, command: MediaCommand) -> None: ...
     def stats(self, room_id: str) -> RoomStats | None: ...
     async def close(self) -> None: ...
 
@@ -80,8 +80,10 @@ class RoomMedia:
         self._levels = levels
         self._level_peak: dict[str, float] = {}
         self.recorder: Recorder | None = None
-        # peers whose offer is being answered, with the latest can_speak said meanwhile
-        self.pending: dict[str, bool | None] = {}
+        self.pending: set[str] = set()  # peers whose offer is being answered
+        # what the control plane last said of each peer's microphone, connected or not: a
+        # (re)connecting peer takes it, whatever order a reconnect and a stage change come in
+        self.desired: dict[str, bool] = {}
         self._last_levels: dict[str, float] = {}
         self._task = asyncio.create_task(self._run(), name=f"media-room-{room_id}")
 
@@ -173,6 +175,8 @@ class LocalMediaEngine:
         self.max_peers = max_peers_per_room
         self.connect_timeout = connect_timeout
         self.rooms: dict[str, RoomMedia] = {}
+        # tests only: awaited after an offer is answered, before the peer is registered
+        self.before_register: Callable[[str, str], Awaitable[None]] | None = None
         self._levels: LevelSink = levels or (lambda room_id, levels: None)
 
     def _room(self, room_id: str) -> RoomMedia:
@@ -193,22 +197,25 @@ class LocalMediaEngine:
         others = len(room.peers) + len(room.pending) - (peer_id in room.peers)
         if others >= self.max_peers:
             raise MediaError("room_full", "This room is full. Try again later.")
-        room.pending[peer_id] = None
+        room.pending.add(peer_id)
+        room.desired.setdefault(peer_id, can_speak)
         peer = Peer(peer_id, self.config, can_speak)
         try:
             answer = await peer.answer(
                 RTCSessionDescription(offer.sdp, offer.type), lambda p: self._forget(room_id, p)
             )
+            if self.before_register is not None:
+                await self.before_register(room_id, peer_id)
         except Exception as e:  # aiortc raises ValueError and friends on bad SDP
             await peer.close()
             raise MediaError("bad_sdp", f"Could not use this offer: {e}") from e
         finally:
-            said = room.pending.pop(peer_id, None)
+            room.pending.discard(peer_id)
         if self.rooms.get(room_id) is not room:  # the room closed meanwhile
             await peer.close()
             raise MediaError("room_closed", "This room has ended.")
         old = room.peers.get(peer_id)
-        peer.set_can_speak(said if said is not None else old.can_speak if old else can_speak)
+        peer.set_can_speak(room.desired.get(peer_id, can_speak))  # the latest word wins
         room.peers[peer_id] = peer
         room.stats.peers = len(room.peers)
         if old is not None:
@@ -224,19 +231,36 @@ class LocalMediaEngine:
             _background.add(task)
             task.add_done_callback(_background.discard)
 
+    async def apply(self, command: MediaCommand) -> None:
+        """Do what the control plane decided. Idempotent: applying a command twice, or to a
+        room or peer that is gone, changes nothing more."""
+        match command:
+            case SetCanSpeak(room_id=room_id, peer_id=peer_id, can_speak=can_speak):
+                self.set_can_speak(room_id, peer_id, can_speak)
+            case Drop(room_id=room_id, peer_id=peer_id):
+                await self.drop(room_id, peer_id)
+            case CloseRoom(room_id=room_id):
+                await self.close_room(room_id)
+            case Record(room_id=room_id, folder=folder):
+                await self.record(room_id, Path(folder) if folder is not None else None)
+            case Mark(room_id=room_id, topic=topic):
+                self.mark(room_id, topic)
+
     def set_can_speak(self, room_id: str, peer_id: str, can_speak: bool) -> None:
         room = self.rooms.get(room_id)
         if room is None:
             return
-        if peer_id in room.pending:  # applied when its connection is registered
-            room.pending[peer_id] = can_speak
+        room.desired[peer_id] = can_speak  # also for a peer still connecting: it takes this
         peer = room.peers.get(peer_id)
         if peer is not None:
             peer.set_can_speak(can_speak)
 
     async def drop(self, room_id: str, peer_id: str) -> None:
         room = self.rooms.get(room_id)
-        peer = room.peers.pop(peer_id, None) if room else None
+        if room is None:
+            return
+        room.desired.pop(peer_id, None)  # a later join starts from what is stored then
+        peer = room.peers.pop(peer_id, None)
         if peer is not None:
             await peer.close()
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from roomcast.errors import Conflict
+from roomcast.media.commands import MediaCommand
 from roomcast.store.repos import (
     BanRepo,
     ChatRepo,
@@ -61,14 +62,19 @@ class UnitOfWork:
         self.episodes = EpisodeRepo(session)
         self.jobs = JobRepo(session)
         self.outbox: list[tuple[str, object]] = []
+        self.commands: list[MediaCommand] = []
         self.effects: list[Callable[[], Awaitable[None]]] = []
 
     def publish(self, channel: str, message: object) -> None:
         """Queue an update; it goes out only if and after this unit of work commits."""
         self.outbox.append((channel, message))
 
+    def command(self, command: MediaCommand) -> None:
+        """Queue a media command; it goes to the media plane only after a commit."""
+        self.commands.append(command)
+
     def after_commit(self, effect: Callable[[], Awaitable[None]]) -> None:
-        """Queue a side effect (a media engine call); it runs only after a commit."""
+        """Queue a side effect (waking the job runner); it runs only after a commit."""
         self.effects.append(effect)
 
 

@@ -13,8 +13,9 @@ from lxml import etree
 
 from roomcast import __version__
 from roomcast.domain.model import PublicUser, Room, UserId
-from roomcast.domain.podcasts import Episode, Show, TranscriptStatus, duration_text
+from roomcast.domain.podcasts import Episode, Show, duration_text
 from roomcast.domain.text import xml_safe
+from roomcast.web import urls
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -27,14 +28,6 @@ PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 def podcast_guid(feed_url: str) -> str:
     bare = feed_url.split("://", 1)[-1].rstrip("/")
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
-
-
-def artwork_url(show_url: str, show: Show) -> str:
-    """An upload's URL names its version, so apps and CDNs refetch a new cover."""
-    url = f"{show_url}/artwork.jpg"
-    if show.artwork:
-        url += f"?v={show.artwork.removeprefix('artwork-').removesuffix('.jpg')}"
-    return url
 
 
 def episode_guid(episode: Episode) -> str:
@@ -77,9 +70,9 @@ def last_modified(data: FeedData) -> datetime | None:
 
 def render(data: FeedData) -> bytes:
     base, show, host = data.base_url, data.show, data.host
-    show_url = f"{base}/shows/{host.username}"
-    feed_url = f"{show_url}/feed.xml"
-    artwork = artwork_url(show_url, show)
+    show_url = urls.show(base, host.username)
+    feed_url = urls.feed(base, host.username)
+    artwork = urls.artwork(base, host.username, show)
 
     rss = etree.Element("rss", {"version": "2.0"}, nsmap=NSMAP)
     ch = _el(rss, "channel")
@@ -112,7 +105,7 @@ def render(data: FeedData) -> bytes:
         if room.ended_at:
             attrs["end"] = room.ended_at.isoformat()
         item = _el(ch, _pc("liveItem"), **attrs)
-        room_url = f"{base}/r/{room.id}"
+        room_url = urls.room(base, room.id)
         _el(item, "title", room.title)
         _el(item, "description", room.description or f"Live on Roomcast: {room.title}")
         _el(item, "link", room_url)
@@ -120,7 +113,7 @@ def render(data: FeedData) -> bytes:
         _el(item, _pc("contentLink"), "Listen live on Roomcast", href=room_url)
 
     for ep in data.episodes:
-        page = f"{base}/episodes/{ep.id}"
+        page = urls.episode(base, ep.id)
         item = _el(ch, "item")
         _el(item, "title", ep.title)
         _el(item, "description", ep.notes or f"Recorded live on Roomcast: {ep.title}")
@@ -131,7 +124,7 @@ def render(data: FeedData) -> bytes:
         _el(
             item,
             "enclosure",
-            url=f"{page}/audio.mp3",
+            url=f"{page}/audio.mp3",  # published: ready (urls.episode_file)
             length=str(ep.audio_bytes or 0),
             type="audio/mpeg",
         )
@@ -140,21 +133,27 @@ def render(data: FeedData) -> bytes:
         _el(item, _it("image"), href=artwork)
         _el(item, _it("explicit"), "true" if show.explicit else "false")
         _el(item, _it("episodeType"), "full")
-        if ep.is_ready:  # every finished episode has chapters, at least one
-            _el(
-                item, _pc("chapters"), url=f"{page}/chapters.json", type="application/json+chapters"
-            )
-        if ep.transcript is TranscriptStatus.READY:
+        chapters = urls.episode_file(base, ep, "chapters.json")
+        if chapters:  # every finished episode has chapters, at least one
+            _el(item, _pc("chapters"), url=chapters, type="application/json+chapters")
+        vtt, srt = (urls.episode_file(base, ep, f"transcript.{x}") for x in ("vtt", "srt"))
+        if vtt and srt:
             _el(
                 item,
                 _pc("transcript"),
-                url=f"{page}/transcript.vtt",
+                url=vtt,
                 type="text/vtt",
                 language=ep.language,
                 rel="captions",
             )
-            _el(item, _pc("transcript"), url=f"{page}/transcript.srt", type="application/x-subrip")
-        _el(item, _pc("person"), host.display_name, role="host", href=f"{base}/u/{host.username}")
+            _el(item, _pc("transcript"), url=srt, type="application/x-subrip")
+        _el(
+            item,
+            _pc("person"),
+            host.display_name,
+            role="host",
+            href=urls.profile(base, host.username),
+        )
         for uid in ep.speakers:
             person = data.people.get(uid)
             if person and uid != host.id:
@@ -163,6 +162,6 @@ def render(data: FeedData) -> bytes:
                     _pc("person"),
                     person.display_name,
                     role="guest",
-                    href=f"{base}/u/{person.username}",
+                    href=urls.profile(base, person.username),
                 )
     return bytes(etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True))

@@ -23,6 +23,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from roomcast.actions import rooms, safety
 from roomcast.actions.context import Context
 from roomcast.bus import HALLWAY, Subscription, room_channel, signals_channel, user_channel
+from roomcast.domain import permissions
 from roomcast.domain.model import User, UserId
 from roomcast.domain.updates import (
     AccountSuspended,
@@ -50,6 +51,7 @@ CLOSE_BAD_CLIENT = 4400  # too many malformed messages
 CLOSE_BEHIND = 4408  # fell behind the updates: reconnect for a fresh snapshot
 CLOSE_TOO_MANY = 4429  # too many sockets from this address: try again later
 MAX_BAD_MESSAGES = 20
+RULES_TABLE = permissions.table()
 
 
 class Ping(BaseModel):
@@ -150,9 +152,13 @@ class RoomSocket:
     hidden: frozenset[UserId] = frozenset()
 
     async def snapshot(self, snap: Any) -> None:
+        """The room as this viewer sees it, with who they are and the rules of the stage
+        (what each role may do: the page shows only that)."""
         self.hidden = await safety.hidden_from(self.ctx, self.user)
         body = wire.dump(wire.room_snapshot, visible_to(snap, self.hidden))
-        await self.ws.send_json({"type": "snapshot", "you": self.key, "snapshot": body})
+        await self.ws.send_json(
+            {"type": "snapshot", "you": self.key, "rules": RULES_TABLE, "snapshot": body}
+        )
 
     async def pump(self, sub: Subscription) -> int:
         """The room's updates as this viewer sees them, until the room ends for them."""

@@ -19,7 +19,7 @@ from roomcast.domain.model import Topic, User, Visibility
 from roomcast.domain.podcasts import CATEGORIES, Episode, EpisodeStatus, Show, TranscriptStatus
 from roomcast.domain.text import clean_name, text_problem
 from roomcast.domain.updates import RoomView
-from roomcast.web.feed import artwork_url
+from roomcast.web import urls
 
 MAX_NAME = 64
 
@@ -309,7 +309,6 @@ class ShowOut(BaseModel):
 
     @staticmethod
     def of(show: Show, username: str, base: str) -> ShowOut:
-        page = f"{base}/shows/{username}"
         return ShowOut(
             username=username,
             title=show.title,
@@ -317,9 +316,9 @@ class ShowOut(BaseModel):
             category=show.category,
             language=show.language,
             explicit=show.explicit,
-            artwork_url=artwork_url(page, show),
-            feed_url=f"{page}/feed.xml",
-            page_url=page,
+            artwork_url=urls.artwork(base, username, show),
+            feed_url=urls.feed(base, username),
+            page_url=urls.show(base, username),
         )
 
 
@@ -346,8 +345,6 @@ class EpisodeOut(BaseModel):
 
     @staticmethod
     def of(e: Episode, base: str) -> EpisodeOut:
-        page = f"{base}/episodes/{e.id}"
-        transcript = e.transcript is TranscriptStatus.READY
         return EpisodeOut(
             id=e.id,
             room_id=e.room_id,
@@ -363,11 +360,11 @@ class EpisodeOut(BaseModel):
             true_peak=e.true_peak,
             transcript=e.transcript,
             error=e.error,
-            page_url=page,
-            audio_url=f"{page}/audio.mp3" if e.is_ready else None,
-            chapters_url=f"{page}/chapters.json" if e.is_ready else None,
-            transcript_vtt_url=f"{page}/transcript.vtt" if transcript else None,
-            transcript_srt_url=f"{page}/transcript.srt" if transcript else None,
+            page_url=urls.episode(base, e.id),
+            audio_url=urls.episode_file(base, e, "audio.mp3"),
+            chapters_url=urls.episode_file(base, e, "chapters.json"),
+            transcript_vtt_url=urls.episode_file(base, e, "transcript.vtt"),
+            transcript_srt_url=urls.episode_file(base, e, "transcript.srt"),
         )
 
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from roomcast.media import LocalMediaEngine, MediaError, SessionDescription, rtc_configuration
+from roomcast.media.commands import Record, SetCanSpeak, decode, encode
 from roomcast.media.peer import JITTER_PREFETCH
 from tests.media_helpers import ClientPeer, ToneTrack, loopback_only, record_all, tone_power
 
@@ -78,13 +79,13 @@ async def test_speakers_listeners_and_enforcement(engine: LocalMediaEngine) -> N
         assert lean is not None and lean.lean_packets >= 24 * ticks
 
         # muted (can_speak off): not heard, though it keeps sending
-        engine.set_can_speak("room", "s0", False)
+        await engine.apply(decode(encode(SetCanSpeak("room", "s0", False))))  # as from afar
         await asyncio.sleep(0.3)
         pcm = (await record_all([listeners[0]], 1.5))[0]
         assert tone_power(pcm, TONES[0]) < SILENT
         assert tone_power(pcm, TONES[1]) > HEARD
         # promoted: the former rogue listener is heard once it may speak
-        engine.set_can_speak("room", "rogue", True)
+        await engine.apply(SetCanSpeak("room", "rogue", True))
         await asyncio.sleep(0.3)
         pcm = (await record_all([listeners[0]], 1.5))[0]
         assert tone_power(pcm, LISTENER_TONE) > HEARD
@@ -167,7 +168,7 @@ async def test_the_room_mix_is_recorded(engine: LocalMediaEngine, tmp_path) -> N
     speaker = await join(engine, "s", True, ToneTrack(700))
     listener = await join(engine, "l", False)
     await connected(speaker, listener)
-    await engine.record("room", tmp_path)
+    await engine.apply(Record("room", str(tmp_path)))
     await asyncio.sleep(2.5)
     done = await engine.record("room", None)
     assert done == segments(tmp_path) and done

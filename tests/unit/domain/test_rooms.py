@@ -16,7 +16,7 @@ from roomcast.domain.model import (
     UserId,
     Visibility,
 )
-from roomcast.domain.stage import Actor
+from roomcast.domain.permissions import Actor
 from roomcast.errors import Conflict, Gone, RoomcastError
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -109,17 +109,17 @@ def test_who_may_enter(
 ) -> None:
     room = replace(live_room(), visibility=visibility, settings=RoomSettings(guests=guests))
     if refusal is None:
-        rooms.may_enter(room, actor)
-        rooms.may_view(room, actor)
+        rooms.may_enter(room, actor, T0)
+        rooms.may_view(room, actor, T0)
         return
     for door in (rooms.may_enter, rooms.may_view):
         with pytest.raises(RoomcastError) as refused:
-            door(room, actor)
+            door(room, actor, T0)
         assert refused.value.code == refusal and refused.value.message
 
 
 def test_ended_rooms_are_seen_but_not_entered() -> None:
     ended = rooms.end(live_room(), EndReason.HOST_ENDED, T0)
-    rooms.may_view(ended, Actor(None, is_guest=True))
+    rooms.may_view(ended, Actor(None, is_guest=True), T0)
     with pytest.raises(Gone):
-        rooms.may_enter(ended, Actor(None))
+        rooms.may_enter(ended, Actor(None), T0)

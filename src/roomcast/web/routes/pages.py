@@ -15,7 +15,7 @@ from roomcast.actions import accounts, episodes, rooms, safety
 from roomcast.domain.model import Topic, User
 from roomcast.domain.podcasts import CATEGORIES, Episode, TranscriptStatus
 from roomcast.errors import NotFound, RoomcastError
-from roomcast.web import csrf
+from roomcast.web import csrf, urls
 from roomcast.web.deps import GUEST_COOKIE, Ctx, GuestToken, Viewer, session_token, set_csrf
 from roomcast.web.schemas import EpisodeOut, MeOut, ShowOut
 
@@ -219,6 +219,6 @@ async def room_page(
         user,
         title=snap.room.title,
         room=snap.room,
-        share_url=f"{ctx.settings.base_url}/r/{snap.room.id}",
+        share_url=urls.room(ctx.settings.base_url, snap.room.id),
         ice_servers=ctx.settings.ice_servers,
     )

@@ -15,9 +15,8 @@ from fastapi.responses import FileResponse, Response
 from roomcast.actions import episodes as actions
 from roomcast.actions.paths import episode_folder
 from roomcast.domain.model import PublicUser
-from roomcast.domain.podcasts import TranscriptStatus
 from roomcast.errors import BadRequest, NotFound, RoomcastError
-from roomcast.web import feed
+from roomcast.web import feed, urls
 from roomcast.web.deps import Ctx, SignedIn, Viewer
 from roomcast.web.schemas import (
     EpisodeEditIn,
@@ -190,14 +189,6 @@ async def artwork(username: UsernamePath, request: Request, ctx: Ctx) -> Respons
     return _serve(request, path, "image/jpeg", "public, max-age=3600")
 
 
-EPISODE_FILES = {
-    "audio.mp3": "audio/mpeg",
-    "chapters.json": "application/json+chapters",
-    "transcript.vtt": "text/vtt; charset=utf-8",
-    "transcript.srt": "application/x-subrip; charset=utf-8",
-}
-
-
 @files.api_route("/episodes/{episode_id}/{name}", methods=["GET", "HEAD"])
 async def episode_file(
     episode_id: EpisodePath,
@@ -206,13 +197,11 @@ async def episode_file(
     viewer: Viewer,
     ctx: Ctx,
 ) -> Response:
-    media_type = EPISODE_FILES.get(name)
+    media_type = urls.EPISODE_FILES.get(name)
     if media_type is None:
         raise NotFound("No such file.", code="file_not_found")
     found = await actions.episode(ctx, episode_id, viewer)  # unpublished: its host only
-    if not found.is_ready or (
-        name.startswith("transcript") and found.transcript is not TranscriptStatus.READY
-    ):
+    if urls.episode_file(ctx.settings.base_url, found, name) is None:
         raise NotFound("Not there yet.", code="file_not_found")
     cache = "public, max-age=86400" if found.is_public else "private, no-store"
     return _serve(request, episode_folder(ctx, found.id) / name, media_type, cache)

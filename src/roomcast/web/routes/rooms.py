@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request
 from roomcast.actions import rooms, safety
 from roomcast.domain.rooms import RoomDraft
 from roomcast.domain.updates import HallwaySnapshot, RoomSnapshot, RoomView, visible_to
+from roomcast.web import urls
 from roomcast.web.deps import Ctx, GuestToken, SignedIn, Viewer, client_ip
 from roomcast.web.schemas import RoomCreated, RoomIn
 
@@ -28,7 +29,7 @@ async def create_room(body: RoomIn, request: Request, user: SignedIn, ctx: Ctx) 
         body.title, body.description, body.topic, body.language, body.visibility, body.record
     )
     snap = await rooms.create(ctx, user, draft, client_ip(request))
-    return RoomCreated(room=snap.room, url=f"{ctx.settings.base_url}/r/{snap.room.id}")
+    return RoomCreated(room=snap.room, url=urls.room(ctx.settings.base_url, snap.room.id))
 
 
 @router.get("", response_model=HallwaySnapshot, summary="Live rooms listed in the hallway")

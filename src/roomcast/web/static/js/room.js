@@ -30,9 +30,17 @@ const AUDIO_TEXT = {
   full: 'This room is full. Try again later.',
 };
 
+let rules = {}; // what each role may do, from the server (domain/permissions.py)
 const mine = () => snapshot?.participants.find((p) => p.key === you);
-const iAmHost = () => mine()?.role === 'host';
-const iAmStaff = () => ['host', 'moderator'].includes(mine()?.role);
+// May I do `action` (to someone whose role is `target`; none: to myself)? The server decides;
+// this only keeps the page from offering what it would refuse. Guests only listen.
+function may(action, target = null) {
+  const self = mine();
+  if (!self || !self.user) return action === 'listen';
+  const targets = rules[action]?.[self.role];
+  if (targets === undefined) return false;
+  return targets === null ? target === null : targets.includes(target);
+}
 
 // --- people ---------------------------------------------------------------------------------
 // Names that look alike (the server's name_key, a Unicode UTS #39 skeleton) among the people
@@ -83,11 +91,11 @@ function person(p, size) {
   const li = el('li', { class: `person${p.key === you ? ' me' : ''}${levels[p.key] > 0.15 ? ' speaking' : ''}`,
     'data-key': p.key, 'data-role': p.role },
   u ? el('a', { href: `/u/${encodeURIComponent(u.username)}`, 'aria-label': status ? `${label}, ${status}` : label }, body) : body, timer);
-  if (iAmStaff() && p.key !== you) {
+  if (p.key !== you && personActions(p).length) {
     const quick = el('span', { class: 'quick' });
-    if (p.role === 'listener' && u && !p.invited) quick.append(control('Invite up', `Invite to stage: ${label}`, () => post('/invite', { key: p.key })));
+    if (may('invite_to_speak', p.role) && u && !p.invited) quick.append(control('Invite up', `Invite to stage: ${label}`, () => post('/invite', { key: p.key })));
     if (p.invited) quick.append(el('span', { class: 'small muted', text: 'Invited' }));
-    if (p.role === 'speaker') quick.append(control('Move down', `Move to audience: ${label}`, () => post('/audience', { key: p.key })));
+    if (may('move_to_audience', p.role)) quick.append(control('Move down', `Move to audience: ${label}`, () => post('/audience', { key: p.key })));
     quick.append(control('⋯', `More for ${label}`, () => openPerson(p)));
     li.append(quick);
   }
@@ -109,7 +117,7 @@ function render() {
   $('audience').replaceChildren(...items);
   $('aud-count').textContent = audience.length ? String(audience.length) : '';
   $('aud-empty').hidden = audience.length > 0;
-  $('end-room').hidden = !(me && snapshot.room.host.id === me.id) || snapshot.room.state !== 'live';
+  $('end-room').hidden = !may('end_room') || snapshot.room.state !== 'live';
   const self = mine();
   const speaking = self && onStage(self);
   $('mic').hidden = !speaking;
@@ -118,8 +126,8 @@ function render() {
     $('mic').setAttribute('aria-pressed', String(self.muted));
     $('mic').classList.toggle('is-muted', self.muted);
   }
-  $('step-down').hidden = !['speaker', 'moderator'].includes(self?.role);
-  const hands = snapshot.room.settings.hand_raising && self?.role === 'listener' && self.user;
+  $('step-down').hidden = !may('step_down');
+  const hands = snapshot.room.settings.hand_raising && may('raise_hand');
   $('hand').hidden = !hands;
   if (hands) {
     const up = Boolean(self.hand_raised_at);
@@ -128,7 +136,7 @@ function render() {
     $('hand').lastChild.textContent = up ? ' Lower hand' : ' Raise hand';
     $('hand').classList.toggle('is-on', up);
   }
-  $('settings-btn').hidden = !iAmHost();
+  $('settings-btn').hidden = !may('edit_room');
   const recording = snapshot.room.settings.record && snapshot.room.state === 'live';
   $('rec-badge').hidden = !recording;
   $('invite-rec').hidden = !snapshot.room.settings.record;
@@ -136,7 +144,7 @@ function render() {
   const chapter = snapshot.room.chapter;
   $('chapter').hidden = !chapter;
   $('chapter-title').textContent = chapter || '';
-  $('next-topic').hidden = !iAmStaff() || snapshot.room.state !== 'live';
+  $('next-topic').hidden = !may('set_chapter') || snapshot.room.state !== 'live';
   $('topic-row').hidden = $('chapter').hidden && $('next-topic').hidden;
   if (speaking && self.muted_by_moderator) {
     $('mic').textContent = '🔇 Muted by a moderator';
@@ -156,7 +164,7 @@ const REACTIONS = ['👏', '❤️', '😂', '🔥', '💯', '🙌', '👍', '�
 
 function renderChat() {
   const self = mine();
-  const staff = iAmStaff();
+  const staff = may('delete_message');
   $('chat-list').replaceChildren(...snapshot.chat.map((m) => {
     const mineMsg = me && m.author.id === me.id;
     return el('li', { class: `chat-msg${m.deleted ? ' deleted' : ''}`, 'data-id': m.id },
@@ -219,7 +227,7 @@ TABS.forEach((t, i) => {
 
 // --- Q&A ----------------------------------------------------------------------------------------
 function renderQuestions() {
-  const staff = iAmStaff();
+  const staff = may('answer_question');
   const signedIn = Boolean(me && mine()?.user);
   const ranked = [...snapshot.questions].sort((a, b) =>
     (a.answered - b.answered) || (b.voters.length - a.voters.length) || (a.id - b.id));
@@ -235,7 +243,7 @@ function renderQuestions() {
       staff ? el('span', { class: 'quick' },
         el('button', { class: 'btn btn-small', type: 'button', onclick: () => post(`/questions/${q.id}/answered`, { answered: !q.answered }) },
           q.answered ? 'Reopen' : 'Mark answered'),
-        asker && asker.role === 'listener' && !asker.invited
+        asker && may('invite_to_speak', asker.role) && !asker.invited
           ? el('button', { class: 'btn btn-small', type: 'button', 'aria-label': `Invite ${nameOf(q.author)} to speak`,
             onclick: () => post('/invite', { key: asker.key }) }, 'Invite up')
           : null) : null);
@@ -255,7 +263,7 @@ $('qa-form').addEventListener('submit', async (e) => {
 
 // --- polls --------------------------------------------------------------------------------------
 function renderPolls() {
-  const staff = iAmStaff();
+  const staff = may('run_poll');
   const signedIn = Boolean(me && mine()?.user);
   $('poll-list').replaceChildren(...[...snapshot.polls].reverse().map((poll) => {
     const voted = poll.mine !== null && poll.mine !== undefined; // votes are secret: only mine
@@ -359,7 +367,7 @@ if (ended) showEnded(page.dataset.endReason);
 
 const live = ended ? null : connectLive(`${base}/live`, {
   onSnapshot: (msg) => {
-    snapshot = msg.snapshot; you = msg.you;
+    snapshot = msg.snapshot; you = msg.you; rules = msg.rules || {};
     $('replaced').hidden = true; $('room-body').hidden = false;
     render();
     // The server drops a participant's audio when their socket closes, so a reconnected
@@ -424,40 +432,40 @@ function showRemoved(banned) {
 }
 
 // --- a person's sheet, for hosts and moderators --------------------------------------------------
+// What I may do to this person, as buttons for their sheet (and whether to offer one).
+function personActions(p) {
+  const actions = [];
+  const k = encodeURIComponent(p.key);
+  const add = (text, path, body) => actions.push(el('button', { class: 'btn btn-block', type: 'button',
+    onclick: async () => { $('person-dialog').close(); await post(path, body); } }, text));
+  const timer = (text, key, seconds) => actions.push(el('button', { class: 'btn btn-block', type: 'button',
+    onclick: async () => { $('person-dialog').close(); await putTimer(key, seconds); } }, text));
+  if (may('invite_to_speak', p.role) && p.user && !p.invited) add('🎙️ Invite to speak', '/invite', { key: p.key });
+  if (may('mute_other', p.role)) {
+    add(p.muted_by_moderator ? '🔈 Allow to unmute' : '🔇 Mute', `/participants/${k}/mute`, { muted: !p.muted_by_moderator });
+  }
+  if (may('move_to_audience', p.role)) add('⬇️ Move to audience', '/audience', { key: p.key });
+  if (may('make_moderator', p.role) && p.user) add('🛡️ Make moderator', `/participants/${k}/role`, { role: 'moderator' });
+  if (may('unmake_moderator', p.role)) add('Remove as moderator', `/participants/${k}/role`, { role: 'speaker' });
+  if (may('make_host', p.role) && p.user) add('👑 Make host', `/participants/${k}/role`, { role: 'host' });
+  if (may('time_turn', p.role)) {
+    if (snapshot.room.timer?.key === p.key) timer('⏹ Stop the timer', null);
+    for (const seconds of [60, 120, 300]) timer(`⏱ ${seconds / 60} min turn`, p.key, seconds);
+  }
+  if (may('remove', p.role)) add('🚪 Remove from room', `/participants/${k}/remove`, { ban: false });
+  if (may('ban', p.role)) {
+    add(mine()?.role === 'host' ? '⛔ Ban from my rooms' : '⛔ Ban from the host\u2019s rooms', `/participants/${k}/remove`, { ban: true });
+  }
+  return actions;
+}
+
 function openPerson(p) {
   const label = p.user ? nameOf(p.user) : 'Guest';
   $('person-name').textContent = label;
   $('person-face').replaceChildren(p.user ? avatar(p.user, 'md') : el('span', { class: 'avatar avatar-md', text: '🎧' }));
   $('person-profile').hidden = !p.user;
   if (p.user) $('person-profile').href = `/u/${encodeURIComponent(p.user.username)}`;
-  const host = iAmHost();
-  const staffTarget = ['host', 'moderator'].includes(p.role);
-  const actions = [];
-  const add = (text, path, body) => actions.push(el('button', { class: 'btn btn-block', type: 'button',
-    onclick: async () => { $('person-dialog').close(); await post(path, body); } }, text));
-  const k = encodeURIComponent(p.key);
-  if (p.role === 'listener' && p.user && !p.invited) add('🎙️ Invite to speak', '/invite', { key: p.key });
-  if (p.role === 'speaker' || (host && p.role === 'moderator')) {
-    add(p.muted_by_moderator ? '🔈 Allow to unmute' : '🔇 Mute', `/participants/${k}/mute`, { muted: !p.muted_by_moderator });
-    add('⬇️ Move to audience', '/audience', { key: p.key });
-  }
-  if (host && p.user && p.role !== 'moderator') add('🛡️ Make moderator', `/participants/${k}/role`, { role: 'moderator' });
-  if (host && p.role === 'moderator') add('Remove as moderator', `/participants/${k}/role`, { role: 'speaker' });
-  if (host && p.user && ['moderator', 'speaker'].includes(p.role)) add('👑 Make host', `/participants/${k}/role`, { role: 'host' });
-  if (p.role !== 'listener') {
-    const timed = snapshot.room.timer?.key === p.key;
-    if (timed) actions.push(el('button', { class: 'btn btn-block', type: 'button',
-      onclick: async () => { $('person-dialog').close(); await putTimer(null); } }, '⏹ Stop the timer'));
-    for (const seconds of [60, 120, 300]) {
-      actions.push(el('button', { class: 'btn btn-block', type: 'button',
-        onclick: async () => { $('person-dialog').close(); await putTimer(p.key, seconds); } }, `⏱ ${seconds / 60} min turn`));
-    }
-  }
-  if (host || !staffTarget) {
-    add('🚪 Remove from room', `/participants/${k}/remove`, { ban: false });
-    add(host ? '⛔ Ban from my rooms' : '⛔ Ban from the host\u2019s rooms', `/participants/${k}/remove`, { ban: true });
-  }
-  $('person-actions').replaceChildren(...actions);
+  $('person-actions').replaceChildren(...personActions(p));
   $('person-dialog').showModal();
 }
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from roomcast.media import loudness, postproduction
 from roomcast.media.mixer import FRAME, RATE
 from roomcast.media.recorder import Sidecar, segments, write_segment
+from roomcast.podcast import loudness, postproduction
 from tests.podcast_helpers import ffmpeg_r128, ffprobe_duration
 
 

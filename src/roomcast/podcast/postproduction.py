@@ -24,9 +24,9 @@ import numpy as np
 import numpy.typing as npt
 
 from roomcast.files import fsync_dir
-from roomcast.media import loudness
 from roomcast.media.mixer import FRAME, RATE
 from roomcast.media.recorder import segments, sidecar
+from roomcast.podcast import loudness
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,25 @@
+"""Repositories: domain objects in, domain objects out. One small class per aggregate, one
+module per group of them. Rows never leave this package."""
+
+from roomcast.store.repos.interaction import ChatRepo, PollRepo, QuestionRepo
+from roomcast.store.repos.podcasts import EpisodeRepo, JobRepo, ShowRepo
+from roomcast.store.repos.rooms import ParticipantRepo, RoomRepo
+from roomcast.store.repos.safety import BanRepo, RemovalRepo, ReportRepo
+from roomcast.store.repos.users import DeviceRepo, SessionRepo, UserRepo
+
+__all__ = [
+    "BanRepo",
+    "ChatRepo",
+    "DeviceRepo",
+    "EpisodeRepo",
+    "JobRepo",
+    "ParticipantRepo",
+    "PollRepo",
+    "QuestionRepo",
+    "RemovalRepo",
+    "ReportRepo",
+    "RoomRepo",
+    "SessionRepo",
+    "ShowRepo",
+    "UserRepo",
+]

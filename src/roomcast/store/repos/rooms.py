@@ -1,0 +1,251 @@
+"""Rooms and the people in them (presence, roles, mutes, hands, invitations)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roomcast.domain.model import (
+    EndReason,
+    Participant,
+    PublicUser,
+    Role,
+    Room,
+    RoomId,
+    RoomSettings,
+    RoomState,
+    SpeakingTimer,
+    Topic,
+    UserId,
+    Visibility,
+)
+from roomcast.store.repos.users import UserRepo
+from roomcast.store.tables import (
+    ParticipantRow,
+    RoomRow,
+)
+
+
+def _room(row: RoomRow) -> Room:
+    return Room(
+        id=RoomId(row.id),
+        host_id=UserId(row.host_id),
+        title=row.title,
+        description=row.description,
+        topic=Topic(row.topic),
+        language=row.language,
+        visibility=Visibility(row.visibility),
+        state=RoomState(row.state),
+        created_at=row.created_at,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        end_reason=EndReason(row.end_reason) if row.end_reason else None,
+        host_absent_since=row.host_absent_since,
+        settings=RoomSettings(
+            row.hand_raising, row.speakers_join_muted, row.chat, row.record, row.guests
+        ),
+        pinned_link=row.pinned_link,
+        timer=SpeakingTimer(row.timer_key, row.timer_ends_at)
+        if row.timer_key and row.timer_ends_at
+        else None,
+        chapter=row.chapter,
+    )
+
+
+def _room_values(room: Room) -> dict[str, object]:
+    return {
+        "host_id": room.host_id,
+        "title": room.title,
+        "description": room.description,
+        "topic": room.topic.value,
+        "language": room.language,
+        "visibility": room.visibility.value,
+        "state": room.state.value,
+        "created_at": room.created_at,
+        "started_at": room.started_at,
+        "ended_at": room.ended_at,
+        "end_reason": room.end_reason.value if room.end_reason else None,
+        "host_absent_since": room.host_absent_since,
+        "hand_raising": room.settings.hand_raising,
+        "speakers_join_muted": room.settings.speakers_join_muted,
+        "chat": room.settings.chat,
+        "record": room.settings.record,
+        "guests": room.settings.guests,
+        "pinned_link": room.pinned_link,
+        "timer_key": room.timer.key if room.timer else None,
+        "timer_ends_at": room.timer.ends_at if room.timer else None,
+        "chapter": room.chapter,
+    }
+
+
+class RoomRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, room: Room) -> None:
+        self._s.add(RoomRow(id=room.id, **_room_values(room)))
+        await self._s.flush()
+
+    async def get(self, room_id: str, *, for_update: bool = False) -> Room | None:
+        stmt = select(RoomRow).where(RoomRow.id == room_id)
+        if for_update:
+            stmt = stmt.with_for_update()  # PostgreSQL row lock; SQLite serialises writers
+        row = await self._s.scalar(stmt)
+        return _room(row) if row else None
+
+    async def save(self, room: Room) -> None:
+        await self._s.execute(
+            update(RoomRow).where(RoomRow.id == room.id).values(**_room_values(room))
+        )
+
+    async def live(self) -> list[Room]:
+        rows = await self._s.scalars(
+            select(RoomRow)
+            .where(RoomRow.state == RoomState.LIVE.value)
+            .order_by(RoomRow.started_at)
+        )
+        return [_room(r) for r in rows]
+
+    async def live_ids_host_absent(self) -> list[RoomId]:
+        rows = await self._s.scalars(
+            select(RoomRow.id).where(
+                RoomRow.state == RoomState.LIVE.value, RoomRow.host_absent_since.is_not(None)
+            )
+        )
+        return [RoomId(r) for r in rows]
+
+    async def live_hosted_by(self, host_id: UserId) -> list[Room]:
+        rows = await self._s.scalars(
+            select(RoomRow).where(RoomRow.host_id == host_id, RoomRow.state == RoomState.LIVE.value)
+        )
+        return [_room(r) for r in rows]
+
+    async def by_host(self, host_id: UserId, limit: int = 50) -> list[Room]:
+        rows = await self._s.scalars(
+            select(RoomRow)
+            .where(RoomRow.host_id == host_id)
+            .order_by(RoomRow.created_at.desc())
+            .limit(limit)
+        )
+        return [_room(r) for r in rows]
+
+
+def _participant(row: ParticipantRow, people: dict[UserId, PublicUser]) -> Participant:
+    return Participant(
+        key=row.key,
+        user=people.get(UserId(row.user_id)) if row.user_id is not None else None,
+        role=Role(row.role),
+        joined_at=row.joined_at,
+        muted=row.muted,
+        muted_by_moderator=row.muted_by_moderator,
+        hand_raised_at=row.hand_raised_at,
+        invited=row.invited,
+    )
+
+
+class ParticipantRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def _row(self, room_id: RoomId, key: str) -> ParticipantRow | None:
+        return await self._s.get(ParticipantRow, (room_id, key))
+
+    async def role(self, room_id: RoomId, key: str) -> Role | None:
+        """The role someone had in this room, present or not (a reconnect keeps it)."""
+        row = await self._row(room_id, key)
+        return Role(row.role) if row else None
+
+    async def present_role(self, room_id: RoomId, key: str) -> Role | None:
+        """Their role if they are in the room now, else None."""
+        row = await self._row(room_id, key)
+        return Role(row.role) if row and row.present else None
+
+    async def connection(self, room_id: RoomId, key: str) -> tuple[bool, str | None]:
+        row = await self._row(room_id, key)
+        return (row.present, row.connection_id) if row else (False, None)
+
+    async def arrive(
+        self,
+        room_id: RoomId,
+        key: str,
+        user_id: UserId | None,
+        role: Role,
+        connection_id: str,
+        device: str | None,
+        now: datetime,
+    ) -> None:
+        """Mark someone present on this connection (joined_at is kept when a newer
+        connection replaces a live one). `device` is the browser they came in with."""
+        row = await self._row(room_id, key)
+        if row is None:
+            row = ParticipantRow(room_id=room_id, key=key, user_id=user_id, joined_at=now)
+            self._s.add(row)
+        elif not row.present:
+            row.joined_at = now
+        row.role, row.present, row.connection_id = role.value, True, connection_id
+        row.device = device or row.device
+        await self._s.flush()
+
+    async def device(self, room_id: RoomId, key: str) -> str | None:
+        row = await self._row(room_id, key)
+        return row.device if row else None
+
+    async def get(self, room_id: RoomId, key: str, users: UserRepo) -> Participant | None:
+        """A present participant, or None."""
+        row = await self._row(room_id, key)
+        if row is None or not row.present:
+            return None
+        people = await users.public([UserId(row.user_id)] if row.user_id is not None else [])
+        return _participant(row, people)
+
+    async def save(self, room_id: RoomId, p: Participant) -> None:
+        """Store a participant's stage state (role, mutes, hand, invitation)."""
+        await self._s.execute(
+            update(ParticipantRow)
+            .where(ParticipantRow.room_id == room_id, ParticipantRow.key == p.key)
+            .values(
+                role=p.role.value,
+                muted=p.muted,
+                muted_by_moderator=p.muted_by_moderator,
+                hand_raised_at=p.hand_raised_at,
+                invited=p.invited,
+            )
+        )
+
+    async def depart(self, room_id: RoomId, key: str) -> None:
+        await self._s.execute(
+            update(ParticipantRow)
+            .where(ParticipantRow.room_id == room_id, ParticipantRow.key == key)
+            .values(present=False, connection_id=None)
+        )
+
+    async def participants(self, room_id: RoomId, users: UserRepo) -> list[Participant]:
+        """Everyone present in the room."""
+        rows = list(
+            await self._s.scalars(
+                select(ParticipantRow).where(
+                    ParticipantRow.room_id == room_id, ParticipantRow.present.is_(True)
+                )
+            )
+        )
+        people = await users.public(UserId(r.user_id) for r in rows if r.user_id is not None)
+        return [_participant(r, people) for r in rows]
+
+    async def rooms_of(self, user_ids: Sequence[UserId]) -> list[RoomId]:
+        """The rooms these people are in now."""
+        rows = await self._s.scalars(
+            select(ParticipantRow.room_id)
+            .where(ParticipantRow.user_id.in_(user_ids), ParticipantRow.present.is_(True))
+            .distinct()
+        )
+        return [RoomId(r) for r in rows]
+
+    async def clear(self, room_ids: Sequence[RoomId] | None = None) -> None:
+        """Nobody is present: for ended rooms, or for every room after a restart."""
+        stmt = update(ParticipantRow).values(present=False, connection_id=None)
+        if room_ids is not None:
+            stmt = stmt.where(ParticipantRow.room_id.in_(room_ids))
+        await self._s.execute(stmt.where(ParticipantRow.present.is_(True)))
