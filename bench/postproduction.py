@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo: tests'
 from tests.podcast_helpers import ffmpeg_r128
 
 from roomcast.media.mixer import RATE
-from roomcast.podcast.postproduction import produce
 from roomcast.media.recorder import SEGMENT_SECONDS, Sidecar, write_segment
+from roomcast.podcast.postproduction import produce
 from roomcast.podcast.transcribe import PocketSphinx
 
 TEXT = (

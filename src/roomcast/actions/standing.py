@@ -26,7 +26,7 @@ class Visitor:
     actor: Actor
 
 
-def participant_key(ctx: Context, room_id: str, viewer: User | None, token: str) -> str:
+def _key(ctx: Context, room_id: str, viewer: User | None, token: str) -> str:
     """ "" for a guest without a browser token: nobody present has that key."""
     if viewer is not None:
         return user_key(viewer.id)
@@ -42,7 +42,7 @@ async def visitor(
 ) -> Visitor:
     """Who is at the door of `room`, with their role there (if present) and standing. The
     one place an `Actor` is made."""
-    key = participant_key(ctx, room.id, viewer, token)
+    key = _key(ctx, room.id, viewer, token)
     if not key:  # a client without cookies: only what any guest may do
         return Visitor(key, None, None, Actor(None, is_guest=True))
     device = device_of(ctx, token)
