@@ -45,31 +45,27 @@ def report(name: str, figures: dict[str, Any]) -> None:
     print(json.dumps({"bench": name, "machine": machine(), **figures}))
 
 
-def sox_beeps(path: Path, seconds: int) -> Path:
-    """100 ms 1 kHz beeps, one a second: clear onsets for latency measurements."""
+def sox_wav(path: Path, *effects: str) -> Path:
+    """A 48 kHz 16-bit mono WAV made by sox from nothing: `sox -n ... path EFFECTS`."""
     subprocess.run(
-        [
-            "sox",
-            "-n",
-            "-r",
-            "48000",
-            "-b",
-            "16",
-            "-c",
-            "1",
-            str(path),
-            "synth",
-            "0.1",
-            "sine",
-            "1000",
-            "vol",
-            "0.5",
-            "pad",
-            "0",
-            "0.9",
-            "repeat",
-            str(seconds - 1),
-        ],
-        check=True,
+        ["sox", "-n", "-r", "48000", "-b", "16", "-c", "1", str(path), *effects], check=True
     )
     return path
+
+
+def sox_beeps(path: Path, seconds: int) -> Path:
+    """100 ms 1 kHz beeps, one a second: clear onsets for latency measurements."""
+    return sox_wav(
+        path,
+        "synth",
+        "0.1",
+        "sine",
+        "1000",
+        "vol",
+        "0.5",
+        "pad",
+        "0",
+        "0.9",
+        "repeat",
+        str(seconds - 1),
+    )

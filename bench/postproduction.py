@@ -10,8 +10,6 @@ segments, then times `produce()` and checks the result with ffmpeg's own ebur128
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import subprocess
 import sys
 import tempfile
@@ -25,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo: tests'
 
 from tests.podcast_helpers import ffmpeg_r128
 
+from common import report
 from roomcast.media.mixer import RATE
 from roomcast.media.recorder import SEGMENT_SECONDS, Sidecar, write_segment
 from roomcast.podcast.postproduction import produce
@@ -103,19 +102,19 @@ def main() -> None:
                 f"transcript: {len(words)} words in {transcribe_s} s "
                 f"({done.duration / transcribe_s:.2f}x real time)"
             )
-        print(f"machine: {platform.machine()}, {platform.processor() or platform.platform()}")
-        print(
-            json.dumps(
-                {
-                    "minutes": args.minutes,
-                    "wall_s": round(wall, 1),
-                    "mp3_mb": round(done.bytes / 1e6, 1),
-                    "ffmpeg_lufs": i,
-                    "ffmpeg_dbtp": tp,
-                    "realtime_x": round(args.minutes * 60 / wall),
-                    "transcribe_s": transcribe_s,
-                }
-            )
+        report(
+            "postproduction",
+            {
+                "command": f"bench/postproduction.py --minutes {args.minutes:g}"
+                + (" --transcribe" if args.transcribe else ""),
+                "minutes": args.minutes,
+                "wall_s": round(wall, 1),
+                "mp3_mb": round(done.bytes / 1e6, 1),
+                "ffmpeg_lufs": i,
+                "ffmpeg_dbtp": tp,
+                "realtime_x": round(args.minutes * 60 / wall),
+                "transcribe_s": transcribe_s,
+            },
         )
 
 

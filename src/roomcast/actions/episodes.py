@@ -147,17 +147,9 @@ async def artwork_file(ctx: Context, user: User, show: Show) -> Path:
 # ---- episodes ----
 
 
-def _visible(episode: Episode | None, viewer: User | None) -> Episode:
-    if episode is None or not (
-        episode.is_public or (viewer is not None and viewer.id == episode.user_id)
-    ):
-        raise NotFound("No such episode.", code="episode_not_found")
-    return episode
-
-
 async def episode(ctx: Context, episode_id: str, viewer: User | None) -> Episode:
     async with ctx.transaction() as uow:
-        return _visible(await uow.episodes.get(episode_id), viewer)
+        return rules.may_listen(await uow.episodes.get(episode_id), viewer.id if viewer else None)
 
 
 async def episode_with_show(
@@ -165,7 +157,7 @@ async def episode_with_show(
 ) -> tuple[Episode, User, Show]:
     """An episode, its host and the host's show: what the episode page shows."""
     async with ctx.transaction() as uow:
-        found = _visible(await uow.episodes.get(episode_id), viewer)
+        found = rules.may_listen(await uow.episodes.get(episode_id), viewer.id if viewer else None)
         host = await uow.users.get(found.user_id)
         if host is None:
             raise NotFound("No such episode.", code="episode_not_found")
@@ -198,7 +190,7 @@ async def people(ctx: Context, ids: Iterable[UserId]) -> dict[UserId, PublicUser
 
 
 async def _own(uow: UnitOfWork, me: User, episode_id: str) -> Episode:
-    found = _visible(await uow.episodes.get(episode_id, for_update=True), me)
+    found = rules.may_listen(await uow.episodes.get(episode_id, for_update=True), me.id)
     rules.check_owner(found, me)
     return found
 

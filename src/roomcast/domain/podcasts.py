@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from roomcast.domain.model import RoomId, User, UserId
-from roomcast.errors import Conflict, Forbidden
+from roomcast.errors import Conflict, Forbidden, NotFound
 
 # Apple Podcasts' top-level categories: what the <itunes:category> of a show may say
 CATEGORIES = (
@@ -115,6 +115,15 @@ class Job:
     kind: str
     episode_id: str
     attempts: int  # including this one
+
+
+def may_listen(episode: Episode | None, viewer: UserId | None) -> Episode:
+    """The door of an episode (its page, API view and files): published episodes are
+    public, as their feed is; the rest only for their host. (Club and ticketed rooms will
+    narrow this, as `rooms.may_view` does for the room.) Unknown and hidden look alike."""
+    if episode is None or not (episode.is_public or viewer == episode.user_id):
+        raise NotFound("No such episode.", code="episode_not_found")
+    return episode
 
 
 def check_owner(episode: Episode, user: User) -> None:

@@ -76,3 +76,17 @@ def test_only_the_owner_may_change() -> None:
     other = User(UserId(2), "b", "B", "", False, NOW)
     with pytest.raises(Forbidden):
         p.check_owner(episode(), other)
+
+
+def test_who_may_listen_to_an_episode() -> None:
+    from roomcast.errors import NotFound
+
+    public = episode()
+    assert p.may_listen(public, None) is public  # published: anyone, like the feed
+    hidden = p.publish(public, False, NOW)
+    assert p.may_listen(hidden, public.user_id) is hidden  # its host
+    for viewer in (None, UserId(99)):
+        with pytest.raises(NotFound):
+            p.may_listen(hidden, viewer)
+    with pytest.raises(NotFound):
+        p.may_listen(None, public.user_id)
