@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import replace
-from datetime import timedelta
 
 from roomcast.actions import standing
 from roomcast.actions.context import Context
@@ -29,17 +27,14 @@ from roomcast.domain.updates import (
     HallwayRoomChanged,
     HallwayRoomRemoved,
     HallwaySnapshot,
-    HostChanged,
     ParticipantJoined,
     ParticipantLeft,
-    RoleChanged,
     RoomEnded,
     RoomSnapshot,
     RoomSummary,
     RoomView,
     order,
     order_hallway,
-    with_role,
 )
 from roomcast.errors import Conflict, NotFound, RateLimited
 from roomcast.media.commands import CloseRoom, Drop, Record
@@ -52,7 +47,7 @@ def new_room_id() -> RoomId:
     return RoomId(secrets.token_urlsafe(9))  # 72 random bits: a link-only room's link is its key
 
 
-async def _load(uow: UnitOfWork, room_id: str, *, for_update: bool = False) -> Room:
+async def load(uow: UnitOfWork, room_id: str, *, for_update: bool = False) -> Room:
     room = await uow.rooms.get(room_id, for_update=for_update)
     if room is None:
         raise NotFound("No such room.", code="room_not_found")
@@ -113,7 +108,7 @@ async def create(ctx: Context, host: User, draft: rules.RoomDraft, ip: str) -> R
 
 async def load_live(uow: UnitOfWork, room_id: str) -> Room:
     """A live room, locked for this unit of work; clear errors for unknown or ended rooms."""
-    room = await _load(uow, room_id, for_update=True)
+    room = await load(uow, room_id, for_update=True)
     rules.check_live(room)
     return room
 
@@ -123,7 +118,7 @@ async def snapshot(
 ) -> RoomSnapshot:
     """A room's page and view, live or ended, for whoever may see it."""
     async with ctx.transaction() as uow:
-        room = await _load(uow, room_id)
+        room = await load(uow, room_id)
         who = await standing.visitor(ctx, uow, room, viewer, guest_token)
         rules.may_view(room, who.actor, ctx.clock())
         return await _snapshot(uow, room, viewer)
@@ -131,13 +126,13 @@ async def snapshot(
 
 async def end(ctx: Context, actor: User, room_id: str) -> RoomSnapshot:
     async with ctx.transaction() as uow:
-        room = await _load(uow, room_id, for_update=True)
+        room = await load(uow, room_id, for_update=True)
         who = await standing.visitor(ctx, uow, room, actor, "")
         can(who.actor, Action.END_ROOM).check()
-        return await _end(ctx, uow, room, EndReason.HOST_ENDED)
+        return await end_now(ctx, uow, room, EndReason.HOST_ENDED)
 
 
-async def _end(ctx: Context, uow: UnitOfWork, room: Room, reason: EndReason) -> RoomSnapshot:
+async def end_now(ctx: Context, uow: UnitOfWork, room: Room, reason: EndReason) -> RoomSnapshot:
     ended = rules.end(room, reason, ctx.clock())
     await uow.rooms.save(ended)
     await uow.participants.clear([room.id])
@@ -155,7 +150,7 @@ async def join(
 ) -> tuple[RoomSnapshot, Participant]:
     """Be present in a room on this connection; a newer connection replaces an older one."""
     async with ctx.transaction() as uow:
-        room = await _load(uow, room_id, for_update=True)
+        room = await load(uow, room_id, for_update=True)
         who = await standing.visitor(ctx, uow, room, viewer, guest_token)
         rules.may_enter(room, who.actor, ctx.clock())
         key, now = who.key, ctx.clock()
@@ -210,42 +205,13 @@ async def rooms_hosted_by(ctx: Context, user: User) -> list[Room]:
         return await uow.rooms.by_host(user.id)
 
 
-async def end_abandoned(ctx: Context) -> list[RoomId]:
-    """Rooms whose host stayed away past the grace period: the longest-present moderator
-    becomes host; with none, the room ends."""
-    grace = timedelta(seconds=ctx.settings.host_grace_seconds)
-    ended: list[RoomId] = []
-    async with ctx.transaction() as uow:
-        candidates = await uow.rooms.live_ids_host_absent()
-    for room_id in candidates:
-        async with ctx.transaction() as uow:
-            room = await _load(uow, room_id, for_update=True)
-            if not rules.host_timed_out(room, ctx.clock(), grace):
-                continue
-            people = order(tuple(await uow.participants.participants(room.id, uow.users)))
-            heir = next((p for p in people if p.role is Role.MODERATOR and p.user), None)
-            if heir is not None and heir.user is not None:
-                host = with_role(heir, Role.HOST)
-                await uow.participants.save(room.id, host)
-                room = replace(room, host_id=heir.user.id, host_absent_since=None)
-                await uow.rooms.save(room)
-                uow.publish(room_channel(room.id), RoleChanged.of(host))
-                uow.publish(room_channel(room.id), HostChanged(heir.user))
-                await refresh_hallway(uow, room)
-                logger.info("room %s: host away, moderator %s is host now", room.id, heir.key)
-                continue
-            await _end(ctx, uow, room, EndReason.HOST_LEFT)
-            ended.append(room.id)
-    return ended
-
-
 async def recover_after_restart(ctx: Context) -> list[RoomId]:
     """At startup nobody is connected: rooms still live were left by a process that died."""
     async with ctx.transaction() as uow:
         live = await uow.rooms.live()
     for room in live:
         async with ctx.transaction() as uow:
-            await _end(ctx, uow, room, EndReason.SERVER_RESTART)
+            await end_now(ctx, uow, room, EndReason.SERVER_RESTART)
     async with ctx.transaction() as uow:
         await uow.participants.clear()
         await uow.sessions.delete_expired(ctx.clock())

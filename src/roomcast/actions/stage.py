@@ -6,16 +6,30 @@ is gone), so the mix follows the stored state whatever a client sends.
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
 from roomcast.actions.context import Context
-from roomcast.actions.rooms import follow_recording, load_live, refresh_hallway
+from roomcast.actions.rooms import end_now, follow_recording, load, load_live, refresh_hallway
 from roomcast.actions.standing import visitor
 from roomcast.bus import room_channel
-from roomcast.domain import stage
-from roomcast.domain.model import Participant, Role, Room, RoomSettings, SpeakingTimer, User
+from roomcast.domain import rooms, stage
+from roomcast.domain.model import (
+    EndReason,
+    Participant,
+    Role,
+    Room,
+    RoomId,
+    RoomSettings,
+    SpeakingTimer,
+    User,
+)
 from roomcast.domain.stage import Command, Decision, Scene
 from roomcast.errors import NotFound
 from roomcast.media.commands import Drop, SetCanSpeak
 from roomcast.store import UnitOfWork
+
+logger = logging.getLogger(__name__)
 
 
 async def load_scene(
@@ -148,3 +162,26 @@ async def time_turn(
     answer = (await run(ctx, actor, room_id, stage.TimeTurn(key, seconds))).answer
     assert answer is None or isinstance(answer, SpeakingTimer)
     return answer
+
+
+async def end_abandoned(ctx: Context) -> list[RoomId]:
+    """Rooms whose host stayed away past the grace period: the longest-present moderator
+    becomes host (domain/stage.py `succession`); with none, the room ends."""
+    grace = timedelta(seconds=ctx.settings.host_grace_seconds)
+    ended: list[RoomId] = []
+    async with ctx.transaction() as uow:
+        candidates = await uow.rooms.live_ids_host_absent()
+    for room_id in candidates:
+        async with ctx.transaction() as uow:
+            room = await load(uow, room_id, for_update=True)
+            if not rooms.host_timed_out(room, ctx.clock(), grace):
+                continue
+            present = tuple(await uow.participants.participants(room.id, uow.users))
+            decision = stage.succession(room, present)
+            if decision is not None:
+                await save(ctx, uow, room, decision)
+                logger.info("room %s: host away, %s is host now", room.id, decision.people[0].key)
+                continue
+            await end_now(ctx, uow, room, EndReason.HOST_LEFT)
+            ended.append(room.id)
+    return ended

@@ -184,6 +184,29 @@ def put_out(p: Participant, update: RoomUpdate) -> Decision:
     return Decision((p,), (with_role(p, Role.LISTENER),), updates=(update,), departed=(p.key,))
 
 
+def succession(room: Room, present: tuple[Participant, ...]) -> Decision | None:
+    """The host stayed away past the grace period: the longest-present moderator with an
+    account becomes host (keeping their own microphone state); None: nobody, the room ends."""
+    heir = next(
+        (
+            p
+            for p in sorted(present, key=lambda p: (p.joined_at, p.key))
+            if p.role is Role.MODERATOR and p.user
+        ),
+        None,
+    )
+    if heir is None or heir.user is None:
+        return None
+    host = with_role(heir, Role.HOST)
+    return Decision(
+        (heir,),
+        (host,),
+        room=replace(room, host_id=heir.user.id, host_absent_since=None),
+        updates=(RoleChanged.of(host), HostChanged(heir.user)),
+        answer=host,
+    )
+
+
 def _by(p: Participant) -> UserId | None:
     return p.user.id if p.user else None
 

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from roomcast import __version__
 from roomcast.actions import rooms
+from roomcast.actions import stage as stage_actions
 from roomcast.actions.context import Context
 from roomcast.actions.production import JobRunner
 from roomcast.bus import Bus, signals_channel
@@ -56,7 +57,7 @@ async def _sweep(ctx: Context) -> None:
     """Owned by the lifespan: runs timed rules (hosts' grace periods) until cancelled."""
     while True:
         try:
-            await rooms.end_abandoned(ctx)
+            await stage_actions.end_abandoned(ctx)
         except asyncio.CancelledError:
             raise
         except Exception:

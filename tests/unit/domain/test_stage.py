@@ -37,6 +37,7 @@ from roomcast.domain.stage import (
     TimeTurn,
     decide,
     put_out,
+    succession,
     touches,
 )
 from roomcast.domain.updates import ParticipantRemoved, RoomSnapshot, RoomView, apply, order
@@ -228,3 +229,17 @@ def test_touches_says_whom_to_load() -> None:
     assert touches(Invite("u4")) == frozenset({"u4"}) and touches(RaiseHand(True)) == frozenset()
     assert touches(ChangeSettings(RoomSettings())) is None  # everyone
     assert touches(TimeTurn(None)) == frozenset()
+
+
+def test_succession_when_the_host_stays_away() -> None:
+    away = {k: v for k, v in PEOPLE.items() if k != H}
+    muted_mod = {**away, M: replace(PEOPLE[M], muted=True)}
+    d = succession(ROOM, tuple(muted_mod.values()))
+    assert d is not None and d.room is not None and d.room.host_id == UserId(2)
+    assert d.people[0].role is Role.HOST and d.can_speak == {M: False}  # still muted
+    got = snapshot(ROOM, muted_mod)
+    for u in d.updates:
+        got = apply(got, u)
+    assert got == snapshot(d.room, next_people(d, muted_mod))
+    nobody = {k: v for k, v in away.items() if k != M}
+    assert succession(ROOM, tuple(nobody.values())) is None  # the room ends
