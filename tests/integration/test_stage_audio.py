@@ -368,3 +368,48 @@ async def test_a_stage_change_during_a_reconnect_is_not_lost(server: LiveServer)
             finally:
                 engine.before_register = None  # type: ignore[attr-defined]
                 await asyncio.gather(*(p.close() for p in peers))
+
+
+async def test_a_removal_during_a_reconnect_keeps_them_out(server: LiveServer) -> None:
+    """Removed while their new connection is being answered: it never joins the mix."""
+    loopback_only()
+    engine = server.ctx.engine
+    async with Client(server) as host, Client(server) as bob:
+        await host.signup("host8")
+        await bob.signup("bob8")
+        room_id = (await host.start_room())["room"]["id"]
+        base = f"/api/rooms/{room_id}"
+        async with host.live(f"{base}/live") as hws, bob.live(f"{base}/live") as bws:
+            await hws.recv()
+            bob_key = (await bws.recv())["you"]
+            assert (await host.post(f"{base}/invite", {"key": bob_key})).status_code == 200
+            assert (await bob.post(f"{base}/invite/answer", {"accept": True})).status_code == 200
+            hpeer, first, again = ClientPeer(), ClientPeer(ToneTrack(BOB_TONE)), ClientPeer()
+            held, release = asyncio.Event(), asyncio.Event()
+
+            async def hold(room: str, peer_id: str) -> None:
+                if peer_id == bob_key:
+                    held.set()
+                    await release.wait()
+
+            try:
+                await hpeer.join(via(host, room_id))
+                await first.join(via(bob, room_id))
+                await until_connected(hpeer, first)
+                assert await hears(hpeer, BOB_TONE) > HEARD
+                engine.before_register = hold  # type: ignore[attr-defined]
+                await again.pc.setLocalDescription(await again.pc.createOffer())
+                offer = {"sdp": again.pc.localDescription.sdp, "type": "offer"}
+                answering = asyncio.create_task(bob.post(f"{base}/media", offer))
+                await asyncio.wait_for(held.wait(), 10)
+                r = await host.post(f"{base}/participants/{bob_key}/remove", {"ban": False})
+                assert r.status_code == 200
+                release.set()
+                r = await answering
+                assert r.status_code == 404 and r.json()["error"]["code"] == "not_in_room"
+                stats = engine.stats(room_id)
+                assert stats is not None and bob_key not in stats.speakers
+                assert await hears(hpeer, BOB_TONE) < SILENT
+            finally:
+                engine.before_register = None  # type: ignore[attr-defined]
+                await asyncio.gather(hpeer.close(), first.close(), again.close())

@@ -11,7 +11,7 @@ from roomcast.actions.rooms import load_live
 from roomcast.actions.standing import visitor
 from roomcast.domain import rooms as rules
 from roomcast.domain.model import User
-from roomcast.errors import BadRequest, Conflict, NotFound, RateLimited, RoomcastError
+from roomcast.errors import BadRequest, Conflict, Gone, NotFound, RateLimited, RoomcastError
 from roomcast.media import MediaError, SessionDescription
 
 
@@ -39,4 +39,8 @@ async def connect(
 def _error(e: MediaError) -> RoomcastError:
     if e.code in ("room_full", "offer_pending"):
         return Conflict(e.message, code=e.code)
+    if e.code == "room_closed":
+        return Gone(e.message, code="room_ended")
+    if e.code == "gone":
+        return NotFound(e.message, code="not_in_room")
     return BadRequest(e.message, code=e.code)

@@ -104,7 +104,8 @@ async def run(
 
 
 def _person(d: Decision) -> Participant:
-    assert isinstance(d.answer, Participant)
+    if not isinstance(d.answer, Participant):  # pragma: no cover - decide's contract
+        raise TypeError(f"expected a participant, got {d.answer!r}")
     return d.answer
 
 
@@ -151,7 +152,8 @@ async def change_settings(
     ctx: Context, actor: User, room_id: str, settings: RoomSettings
 ) -> RoomSettings:
     answer = (await run(ctx, actor, room_id, stage.ChangeSettings(settings))).answer
-    assert isinstance(answer, RoomSettings)
+    if not isinstance(answer, RoomSettings):  # pragma: no cover - decide's contract
+        raise TypeError(f"expected settings, got {answer!r}")
     return answer
 
 
@@ -160,7 +162,8 @@ async def time_turn(
 ) -> SpeakingTimer | None:
     """Give someone on stage the floor for `seconds` (debate turns), or stop the timer."""
     answer = (await run(ctx, actor, room_id, stage.TimeTurn(key, seconds))).answer
-    assert answer is None or isinstance(answer, SpeakingTimer)
+    if answer is not None and not isinstance(answer, SpeakingTimer):  # pragma: no cover
+        raise TypeError(f"expected a timer, got {answer!r}")
     return answer
 
 

@@ -80,7 +80,8 @@ class RoomMedia:
         self._levels = levels
         self._level_peak: dict[str, float] = {}
         self.recorder: Recorder | None = None
-        self.pending: set[str] = set()  # peers whose offer is being answered
+        # peers whose offer is being answered: False once dropped meanwhile (left, removed)
+        self.pending: dict[str, bool] = {}
         # what the control plane last said of each peer's microphone, connected or not: a
         # (re)connecting peer takes it, whatever order a reconnect and a stage change come in
         self.desired: dict[str, bool] = {}
@@ -197,7 +198,7 @@ class LocalMediaEngine:
         others = len(room.peers) + len(room.pending) - (peer_id in room.peers)
         if others >= self.max_peers:
             raise MediaError("room_full", "This room is full. Try again later.")
-        room.pending.add(peer_id)
+        room.pending[peer_id] = True
         room.desired.setdefault(peer_id, can_speak)
         peer = Peer(peer_id, self.config, can_speak)
         try:
@@ -210,10 +211,13 @@ class LocalMediaEngine:
             await peer.close()
             raise MediaError("bad_sdp", f"Could not use this offer: {e}") from e
         finally:
-            room.pending.discard(peer_id)
+            wanted = room.pending.pop(peer_id, False)
         if self.rooms.get(room_id) is not room:  # the room closed meanwhile
             await peer.close()
             raise MediaError("room_closed", "This room has ended.")
+        if not wanted:  # they left or were removed while it was being answered
+            await peer.close()
+            raise MediaError("gone", "You are no longer in this room.")
         old = room.peers.get(peer_id)
         peer.set_can_speak(room.desired.get(peer_id, can_speak))  # the latest word wins
         room.peers[peer_id] = peer
@@ -260,6 +264,8 @@ class LocalMediaEngine:
         if room is None:
             return
         room.desired.pop(peer_id, None)  # a later join starts from what is stored then
+        if peer_id in room.pending:
+            room.pending[peer_id] = False  # its connection, being answered, will not register
         peer = room.peers.pop(peer_id, None)
         if peer is not None:
             await peer.close()
