@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 
@@ -20,6 +22,28 @@ from roomcast.store import Store, UnitOfWork
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+T = TypeVar("T")
+_running_on: set[asyncio.Future[Any]] = set()
+
+
+async def uncancelled(work: Coroutine[Any, Any, T]) -> T:
+    """Await `work` (actions, units of work) so that cancelling the caller does not cut it
+    off: it runs to its end in a task of its own. aiosqlite cannot be trusted with a query
+    whose task was cancelled (its connection, holding SQLite's write lock, is left to the
+    garbage collector, and every write waits). Use it where a task may be cancelled in the
+    middle of its work, e.g. a socket's pumps."""
+    task = asyncio.ensure_future(work)
+    _running_on.add(task)
+    task.add_done_callback(_forget)
+    return await asyncio.shield(task)
+
+
+def _forget(task: asyncio.Future[Any]) -> None:
+    _running_on.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved: an error nobody awaits any more is not re-reported
 
 
 @dataclass

@@ -62,7 +62,11 @@ class PocketSphinx:
 
         decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
         words: list[Recognized] = []
-        for stretch in Segmenter(sample_rate=SAMPLE_RATE).segment(io.BytesIO(pcm16k(audio))):
+        # The detector ends a stretch of speech only at a pause: a room that ended
+        # mid-sentence would lose its last stretch (or all of it). A second of silence
+        # after the end closes it; word times are unchanged.
+        pcm = pcm16k(audio) + bytes(2 * SAMPLE_RATE)
+        for stretch in Segmenter(sample_rate=SAMPLE_RATE).segment(io.BytesIO(pcm)):
             decoder.start_utt()
             decoder.process_raw(stretch.pcm, full_utt=True)
             decoder.end_utt()

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from roomcast.actions import rooms, safety
-from roomcast.actions.context import Context
+from roomcast.actions.context import Context, uncancelled
 from roomcast.bus import HALLWAY, Subscription, room_channel, signals_channel, user_channel
 from roomcast.domain import permissions
 from roomcast.domain.model import User, UserId
@@ -154,7 +154,7 @@ class RoomSocket:
     async def snapshot(self, snap: Any) -> None:
         """The room as this viewer sees it, with who they are and the rules of the stage
         (what each role may do: the page shows only that)."""
-        self.hidden = await safety.hidden_from(self.ctx, self.user)
+        self.hidden = await uncancelled(safety.hidden_from(self.ctx, self.user))
         body = wire.dump(wire.room_snapshot, visible_to(snap, self.hidden))
         await self.ws.send_json(
             {"type": "snapshot", "you": self.key, "rules": RULES_TABLE, "snapshot": body}
@@ -167,7 +167,7 @@ class RoomSocket:
             if isinstance(message, FiltersChanged):
                 if me in message.users:  # a block between them and someone: refilter
                     try:
-                        fresh = await rooms.snapshot(self.ctx, self.room_id, self.user)
+                        fresh = await uncancelled(rooms.snapshot(self.ctx, self.room_id, self.user))
                     except RoomcastError:
                         return CLOSE_REFUSED
                     await self.snapshot(fresh)
@@ -322,7 +322,7 @@ async def _room_socket(ws: WebSocket, ctx: Context, room_id: str) -> None:
         finally:
             connections.release(room_id, me.key, connection_id)
             try:
-                await rooms.leave(ctx, room_id, me.key, connection_id)
+                await uncancelled(rooms.leave(ctx, room_id, me.key, connection_id))
             except Exception:  # the store may be closing at shutdown; restart recovery cleans up
                 logger.exception("could not record %s leaving room %s", me.key, room_id)
 
