@@ -309,12 +309,35 @@ async def test_no_role_change_opens_a_microphone(server: LiveServer) -> None:
                 await asyncio.gather(hpeer.close(), bpeer.close())
 
 
+class Gate:
+    """Holds the engine between answering one peer's offer and registering its connection
+    (the engine's test hook), so that a stage change can land exactly there."""
+
+    def __init__(self, engine: Any, peer_id: str) -> None:
+        self.engine, self.peer_id = engine, peer_id
+        self.held, self.release = asyncio.Event(), asyncio.Event()
+
+    async def _hold(self, room: str, peer_id: str) -> None:
+        if peer_id == self.peer_id:
+            self.held.set()
+            await self.release.wait()
+
+    def __enter__(self) -> Gate:
+        self.engine.before_register = self._hold
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.engine.before_register = None
+
+    async def reached(self) -> None:
+        await asyncio.wait_for(self.held.wait(), 10)
+
+
 async def test_a_stage_change_during_a_reconnect_is_not_lost(server: LiveServer) -> None:
     """The engine is held between answering a reconnect's offer and registering the new
     connection while the stage changes: the new connection takes the stage's latest word,
     both ways (level-triggered media state, not a toggle lost in between)."""
     loopback_only()
-    engine = server.ctx.engine
     async with Client(server) as host, Client(server) as bob:
         await host.signup("host7")
         await bob.signup("bob7")
@@ -325,28 +348,18 @@ async def test_a_stage_change_during_a_reconnect_is_not_lost(server: LiveServer)
             bob_key = (await bws.recv())["you"]
             hpeer, first = ClientPeer(), ClientPeer(ToneTrack(BOB_TONE))
             peers = [hpeer, first]
-            held, release = asyncio.Event(), asyncio.Event()
 
-            async def hold(room: str, peer_id: str) -> None:
-                if peer_id == bob_key:
-                    held.set()
-                    await release.wait()
-
-            async def reconnect_while(change: Any) -> ClientPeer:
+            async def reconnect_while(change: Any) -> None:
                 """Bob's page reconnects its audio; `change` lands while the engine holds."""
-                held.clear()
-                release.clear()
-                engine.before_register = hold  # type: ignore[attr-defined]
-                again = ClientPeer(ToneTrack(BOB_TONE))
-                peers.append(again)
-                joining = asyncio.create_task(again.join(via(bob, room_id)))
-                await asyncio.wait_for(held.wait(), 10)
-                await change()
-                release.set()
-                await joining
-                engine.before_register = None  # type: ignore[attr-defined]
+                with Gate(server.ctx.engine, bob_key) as gate:
+                    again = ClientPeer(ToneTrack(BOB_TONE))
+                    peers.append(again)
+                    joining = asyncio.create_task(again.join(via(bob, room_id)))
+                    await gate.reached()
+                    await change()
+                    gate.release.set()
+                    await joining
                 await until_connected(again)
-                return again
 
             async def bring_up() -> None:
                 assert (await host.post(f"{base}/invite", {"key": bob_key})).status_code == 200
@@ -366,7 +379,6 @@ async def test_a_stage_change_during_a_reconnect_is_not_lost(server: LiveServer)
                 await reconnect_while(send_down)
                 assert await hears(hpeer, BOB_TONE) < SILENT  # moved down: he is not
             finally:
-                engine.before_register = None  # type: ignore[attr-defined]
                 await asyncio.gather(*(p.close() for p in peers))
 
 
@@ -385,31 +397,23 @@ async def test_a_removal_during_a_reconnect_keeps_them_out(server: LiveServer) -
             assert (await host.post(f"{base}/invite", {"key": bob_key})).status_code == 200
             assert (await bob.post(f"{base}/invite/answer", {"accept": True})).status_code == 200
             hpeer, first, again = ClientPeer(), ClientPeer(ToneTrack(BOB_TONE)), ClientPeer()
-            held, release = asyncio.Event(), asyncio.Event()
-
-            async def hold(room: str, peer_id: str) -> None:
-                if peer_id == bob_key:
-                    held.set()
-                    await release.wait()
-
             try:
                 await hpeer.join(via(host, room_id))
                 await first.join(via(bob, room_id))
                 await until_connected(hpeer, first)
                 assert await hears(hpeer, BOB_TONE) > HEARD
-                engine.before_register = hold  # type: ignore[attr-defined]
                 await again.pc.setLocalDescription(await again.pc.createOffer())
                 offer = {"sdp": again.pc.localDescription.sdp, "type": "offer"}
-                answering = asyncio.create_task(bob.post(f"{base}/media", offer))
-                await asyncio.wait_for(held.wait(), 10)
-                r = await host.post(f"{base}/participants/{bob_key}/remove", {"ban": False})
-                assert r.status_code == 200
-                release.set()
-                r = await answering
+                with Gate(engine, bob_key) as gate:
+                    answering = asyncio.create_task(bob.post(f"{base}/media", offer))
+                    await gate.reached()
+                    r = await host.post(f"{base}/participants/{bob_key}/remove", {"ban": False})
+                    assert r.status_code == 200
+                    gate.release.set()
+                    r = await answering
                 assert r.status_code == 404 and r.json()["error"]["code"] == "not_in_room"
                 stats = engine.stats(room_id)
                 assert stats is not None and bob_key not in stats.speakers
                 assert await hears(hpeer, BOB_TONE) < SILENT
             finally:
-                engine.before_register = None  # type: ignore[attr-defined]
                 await asyncio.gather(hpeer.close(), first.close(), again.close())
