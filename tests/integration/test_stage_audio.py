@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -268,45 +270,52 @@ async def test_a_recorded_room_writes_its_mix(server: LiveServer) -> None:
             await peer.close()
 
 
-async def test_no_role_change_opens_a_microphone(server: LiveServer) -> None:
-    """Made moderator from the audience, or handed the host role while muted: not heard
-    until they unmute themselves."""
-    loopback_only()
+@asynccontextmanager
+async def host_and_bob(server: LiveServer, n: int) -> AsyncIterator[tuple[Any, ...]]:
+    """A host and bob, signed up, in a new room with their sockets open:
+    (host, bob, room_id, base, host socket, bob's key)."""
     async with Client(server) as host, Client(server) as bob:
-        await host.signup("host6")
-        await bob.signup("bob6")
+        await host.signup(f"host{n}")
+        await bob.signup(f"bob{n}")
         room_id = (await host.start_room())["room"]["id"]
         base = f"/api/rooms/{room_id}"
         async with host.live(f"{base}/live") as hws, bob.live(f"{base}/live") as bws:
             await hws.recv()
-            bob_key = (await bws.recv())["you"]
-            hpeer, bpeer = ClientPeer(ToneTrack(HOST_TONE)), ClientPeer(ToneTrack(BOB_TONE))
-            try:
-                await hpeer.join(via(host, room_id))
-                await bpeer.join(via(bob, room_id))  # his client sends all along
-                await until_connected(hpeer, bpeer)
-                r = await host.post(f"{base}/participants/{bob_key}/role", {"role": "moderator"})
-                assert r.status_code == 200
-                assert r.json()["role"] == "moderator" and r.json()["muted"] is True
-                assert await hears(hpeer, BOB_TONE) < SILENT
-                snap = (await host.get(f"/api/rooms/{room_id}")).json()
-                me = next(p for p in snap["participants"] if p["key"] == bob_key)
-                assert me["muted"] is True
-                assert (await bob.post(f"{base}/mute", {"muted": False})).status_code == 200
-                assert await hears(hpeer, BOB_TONE) > HEARD  # his own choice
+            yield host, bob, room_id, base, hws, (await bws.recv())["you"]
 
-                # muted again, then handed the host role: still muted
-                assert (await bob.post(f"{base}/mute", {"muted": True})).status_code == 200
-                r = await host.post(f"{base}/participants/{bob_key}/role", {"role": "host"})
-                assert r.status_code == 200 and r.json()["muted"] is True
-                assert await hears(hpeer, BOB_TONE) < SILENT
-                # the old host, now a moderator, keeps their own microphone state too
-                snap = (await host.get(f"/api/rooms/{room_id}")).json()
-                old = next(p for p in snap["participants"] if p["key"] == f"u{host.user_id}")
-                assert old["role"] == "moderator" and old["muted"] is False
-                assert await hears(bpeer, HOST_TONE) > HEARD
-            finally:
-                await asyncio.gather(hpeer.close(), bpeer.close())
+
+async def test_no_role_change_opens_a_microphone(server: LiveServer) -> None:
+    """Made moderator from the audience, or handed the host role while muted: not heard
+    until they unmute themselves."""
+    loopback_only()
+    async with host_and_bob(server, 6) as (host, bob, room_id, base, hws, bob_key):
+        hpeer, bpeer = ClientPeer(ToneTrack(HOST_TONE)), ClientPeer(ToneTrack(BOB_TONE))
+        try:
+            await hpeer.join(via(host, room_id))
+            await bpeer.join(via(bob, room_id))  # his client sends all along
+            await until_connected(hpeer, bpeer)
+            r = await host.post(f"{base}/participants/{bob_key}/role", {"role": "moderator"})
+            assert r.status_code == 200
+            assert r.json()["role"] == "moderator" and r.json()["muted"] is True
+            assert await hears(hpeer, BOB_TONE) < SILENT
+            snap = (await host.get(f"/api/rooms/{room_id}")).json()
+            me = next(p for p in snap["participants"] if p["key"] == bob_key)
+            assert me["muted"] is True
+            assert (await bob.post(f"{base}/mute", {"muted": False})).status_code == 200
+            assert await hears(hpeer, BOB_TONE) > HEARD  # his own choice
+
+            # muted again, then handed the host role: still muted
+            assert (await bob.post(f"{base}/mute", {"muted": True})).status_code == 200
+            r = await host.post(f"{base}/participants/{bob_key}/role", {"role": "host"})
+            assert r.status_code == 200 and r.json()["muted"] is True
+            assert await hears(hpeer, BOB_TONE) < SILENT
+            # the old host, now a moderator, keeps their own microphone state too
+            snap = (await host.get(f"/api/rooms/{room_id}")).json()
+            old = next(p for p in snap["participants"] if p["key"] == f"u{host.user_id}")
+            assert old["role"] == "moderator" and old["muted"] is False
+            assert await hears(bpeer, HOST_TONE) > HEARD
+        finally:
+            await asyncio.gather(hpeer.close(), bpeer.close())
 
 
 class Gate:
@@ -338,82 +347,68 @@ async def test_a_stage_change_during_a_reconnect_is_not_lost(server: LiveServer)
     connection while the stage changes: the new connection takes the stage's latest word,
     both ways (level-triggered media state, not a toggle lost in between)."""
     loopback_only()
-    async with Client(server) as host, Client(server) as bob:
-        await host.signup("host7")
-        await bob.signup("bob7")
-        room_id = (await host.start_room())["room"]["id"]
-        base = f"/api/rooms/{room_id}"
-        async with host.live(f"{base}/live") as hws, bob.live(f"{base}/live") as bws:
-            await hws.recv()
-            bob_key = (await bws.recv())["you"]
-            hpeer, first = ClientPeer(), ClientPeer(ToneTrack(BOB_TONE))
-            peers = [hpeer, first]
+    async with host_and_bob(server, 7) as (host, bob, room_id, base, hws, bob_key):
+        hpeer, first = ClientPeer(), ClientPeer(ToneTrack(BOB_TONE))
+        peers = [hpeer, first]
 
-            async def reconnect_while(change: Any) -> None:
-                """Bob's page reconnects its audio; `change` lands while the engine holds."""
-                with Gate(server.ctx.engine, bob_key) as gate:
-                    again = ClientPeer(ToneTrack(BOB_TONE))
-                    peers.append(again)
-                    joining = asyncio.create_task(again.join(via(bob, room_id)))
-                    await gate.reached()
-                    await change()
-                    gate.release.set()
-                    await joining
-                await until_connected(again)
+        async def reconnect_while(change: Any) -> None:
+            """Bob's page reconnects its audio; `change` lands while the engine holds."""
+            with Gate(server.ctx.engine, bob_key) as gate:
+                again = ClientPeer(ToneTrack(BOB_TONE))
+                peers.append(again)
+                joining = asyncio.create_task(again.join(via(bob, room_id)))
+                await gate.reached()
+                await change()
+                gate.release.set()
+                await joining
+            await until_connected(again)
 
-            async def bring_up() -> None:
-                assert (await host.post(f"{base}/invite", {"key": bob_key})).status_code == 200
-                r = await bob.post(f"{base}/invite/answer", {"accept": True})
-                assert r.status_code == 200 and r.json()["role"] == "speaker"
+        async def bring_up() -> None:
+            assert (await host.post(f"{base}/invite", {"key": bob_key})).status_code == 200
+            r = await bob.post(f"{base}/invite/answer", {"accept": True})
+            assert r.status_code == 200 and r.json()["role"] == "speaker"
 
-            async def send_down() -> None:
-                assert (await host.post(f"{base}/audience", {"key": bob_key})).status_code == 200
+        async def send_down() -> None:
+            assert (await host.post(f"{base}/audience", {"key": bob_key})).status_code == 200
 
-            try:
-                await hpeer.join(via(host, room_id))
-                await first.join(via(bob, room_id))  # a listener, sending all along
-                await until_connected(hpeer, first)
-                assert await hears(hpeer, BOB_TONE) < SILENT
-                await reconnect_while(bring_up)
-                assert await hears(hpeer, BOB_TONE) > HEARD  # he said yes: he is heard
-                await reconnect_while(send_down)
-                assert await hears(hpeer, BOB_TONE) < SILENT  # moved down: he is not
-            finally:
-                await asyncio.gather(*(p.close() for p in peers))
+        try:
+            await hpeer.join(via(host, room_id))
+            await first.join(via(bob, room_id))  # a listener, sending all along
+            await until_connected(hpeer, first)
+            assert await hears(hpeer, BOB_TONE) < SILENT
+            await reconnect_while(bring_up)
+            assert await hears(hpeer, BOB_TONE) > HEARD  # he said yes: he is heard
+            await reconnect_while(send_down)
+            assert await hears(hpeer, BOB_TONE) < SILENT  # moved down: he is not
+        finally:
+            await asyncio.gather(*(p.close() for p in peers))
 
 
 async def test_a_removal_during_a_reconnect_keeps_them_out(server: LiveServer) -> None:
     """Removed while their new connection is being answered: it never joins the mix."""
     loopback_only()
     engine = server.ctx.engine
-    async with Client(server) as host, Client(server) as bob:
-        await host.signup("host8")
-        await bob.signup("bob8")
-        room_id = (await host.start_room())["room"]["id"]
-        base = f"/api/rooms/{room_id}"
-        async with host.live(f"{base}/live") as hws, bob.live(f"{base}/live") as bws:
-            await hws.recv()
-            bob_key = (await bws.recv())["you"]
-            assert (await host.post(f"{base}/invite", {"key": bob_key})).status_code == 200
-            assert (await bob.post(f"{base}/invite/answer", {"accept": True})).status_code == 200
-            hpeer, first, again = ClientPeer(), ClientPeer(ToneTrack(BOB_TONE)), ClientPeer()
-            try:
-                await hpeer.join(via(host, room_id))
-                await first.join(via(bob, room_id))
-                await until_connected(hpeer, first)
-                assert await hears(hpeer, BOB_TONE) > HEARD
-                await again.pc.setLocalDescription(await again.pc.createOffer())
-                offer = {"sdp": again.pc.localDescription.sdp, "type": "offer"}
-                with Gate(engine, bob_key) as gate:
-                    answering = asyncio.create_task(bob.post(f"{base}/media", offer))
-                    await gate.reached()
-                    r = await host.post(f"{base}/participants/{bob_key}/remove", {"ban": False})
-                    assert r.status_code == 200
-                    gate.release.set()
-                    r = await answering
-                assert r.status_code == 404 and r.json()["error"]["code"] == "not_in_room"
-                stats = engine.stats(room_id)
-                assert stats is not None and bob_key not in stats.speakers
-                assert await hears(hpeer, BOB_TONE) < SILENT
-            finally:
-                await asyncio.gather(hpeer.close(), first.close(), again.close())
+    async with host_and_bob(server, 8) as (host, bob, room_id, base, hws, bob_key):
+        assert (await host.post(f"{base}/invite", {"key": bob_key})).status_code == 200
+        assert (await bob.post(f"{base}/invite/answer", {"accept": True})).status_code == 200
+        hpeer, first, again = ClientPeer(), ClientPeer(ToneTrack(BOB_TONE)), ClientPeer()
+        try:
+            await hpeer.join(via(host, room_id))
+            await first.join(via(bob, room_id))
+            await until_connected(hpeer, first)
+            assert await hears(hpeer, BOB_TONE) > HEARD
+            await again.pc.setLocalDescription(await again.pc.createOffer())
+            offer = {"sdp": again.pc.localDescription.sdp, "type": "offer"}
+            with Gate(engine, bob_key) as gate:
+                answering = asyncio.create_task(bob.post(f"{base}/media", offer))
+                await gate.reached()
+                r = await host.post(f"{base}/participants/{bob_key}/remove", {"ban": False})
+                assert r.status_code == 200
+                gate.release.set()
+                r = await answering
+            assert r.status_code == 404 and r.json()["error"]["code"] == "not_in_room"
+            stats = engine.stats(room_id)
+            assert stats is not None and bob_key not in stats.speakers
+            assert await hears(hpeer, BOB_TONE) < SILENT
+        finally:
+            await asyncio.gather(hpeer.close(), first.close(), again.close())

@@ -21,7 +21,6 @@ from roomcast.store import UnitOfWork
 @dataclass(frozen=True, slots=True)
 class Visitor:
     key: str
-    user: User | None
     device: str | None  # None: no browser token (a non-browser client)
     actor: Actor
 
@@ -44,11 +43,11 @@ async def visitor(
     one place an `Actor` is made."""
     key = _key(ctx, room.id, viewer, token)
     if not key:  # a client without cookies: only what any guest may do
-        return Visitor(key, None, None, Actor(None, is_guest=True))
+        return Visitor(key, None, Actor(None, is_guest=True))
     device = device_of(ctx, token)
     role = await uow.participants.present_role(room.id, key)
     if viewer is not None and viewer.id == room.host_id:
-        return Visitor(key, viewer, device, Actor(Role.HOST, is_admin=viewer.is_admin))
+        return Visitor(key, device, Actor(Role.HOST, is_admin=viewer.is_admin))
     devices = [device] if device else []
     if viewer is not None:
         accounts = [viewer.id]
@@ -63,4 +62,4 @@ async def visitor(
         banned=await uow.bans.is_banned(room.host_id, accounts, devices),
         blocked_by_host=await uow.users.blocks_any(room.host_id, accounts),
     )
-    return Visitor(key, viewer, device, actor)
+    return Visitor(key, device, actor)
