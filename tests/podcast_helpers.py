@@ -12,7 +12,7 @@ from typing import Any
 from aiortc.mediastreams import MediaStreamTrack
 
 from tests.live_server import Client, via
-from tests.media_helpers import ClientPeer
+from tests.media_helpers import ClientPeer, ToneTrack
 from tests.tools import need_binary
 
 
@@ -70,3 +70,18 @@ async def wait_episode(
                 if not transcript or ep["transcript"] not in ("pending",):
                     return ep
             await asyncio.sleep(0.25)
+
+
+async def record_tone(
+    host: Client, title: str, seconds: float = 2.5, **options: Any
+) -> dict[str, Any]:
+    """A recorded room where the host plays a tone, ended; returns the room."""
+    room: dict[str, Any] = (await host.start_room(title, record=True, **options))["room"]
+    async with host.live(f"/api/rooms/{room['id']}/live") as ws:
+        await ws.recv()
+        peer = await speak_in(host, room["id"], ToneTrack(440))
+        await asyncio.sleep(seconds)
+        r = await host.post(f"/api/rooms/{room['id']}/end")
+        assert r.status_code == 200, r.text
+        await peer.close()
+    return room

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -66,6 +67,8 @@ class Context:
             "report": Buckets(Limit(burst=5, per_seconds=600)),
         }
     )
+    # what happened since start, for /metrics: room sockets opened, audio offers answered...
+    counters: Counter[str] = field(default_factory=Counter)
     # verified when a username is unknown, so a wrong name costs as long as a wrong password
     dummy_hash: str = field(init=False)
 

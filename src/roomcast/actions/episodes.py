@@ -15,7 +15,7 @@ from pathlib import Path
 from roomcast.actions.context import Context
 from roomcast.actions.paths import episode_folder, recording_folder, show_folder
 from roomcast.domain import podcasts as rules
-from roomcast.domain.model import PublicUser, Room, User, UserId
+from roomcast.domain.model import PublicUser, Room, RoomId, User, UserId
 from roomcast.domain.podcasts import Episode, EpisodeStatus, Show
 from roomcast.errors import BadRequest, Conflict, Gone, NotFound
 from roomcast.files import write_durably
@@ -150,6 +150,21 @@ async def artwork_file(ctx: Context, user: User, show: Show) -> Path:
 async def episode(ctx: Context, episode_id: str, viewer: User | None) -> Episode:
     async with ctx.transaction() as uow:
         return rules.may_listen(await uow.episodes.get(episode_id), viewer.id if viewer else None)
+
+
+async def episode_of_room(ctx: Context, room_id: str, viewer: User | None) -> Episode:
+    """The episode a recorded room became, as `viewer` may see it (its host: at any stage)."""
+    async with ctx.transaction() as uow:
+        found = await uow.episodes.for_room(RoomId(room_id))
+        return rules.may_listen(found, viewer.id if viewer else None)
+
+
+async def latest(ctx: Context, limit: int = 12) -> list[tuple[Episode, PublicUser]]:
+    """The newest published episodes of every show, with their hosts."""
+    async with ctx.transaction() as uow:
+        found = await uow.episodes.latest_published(limit)
+        hosts = await uow.users.public([e.user_id for e in found])
+    return [(e, hosts[e.user_id]) for e in found if e.user_id in hosts]
 
 
 async def episode_with_show(

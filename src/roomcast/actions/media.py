@@ -30,6 +30,7 @@ async def connect(
     wait = ctx.limits["offer"].take(f"{room.id}:{me.key}", ctx.monotonic())
     if wait > 0:  # each offer costs a DTLS handshake and sockets: a flood is refused
         raise RateLimited("Too many audio connections; try again in a moment.", retry_after=wait)
+    ctx.counters["media_offers"] += 1
     try:
         return await ctx.engine.connect(room.id, me.key, offer, me.can_speak)
     except MediaError as e:

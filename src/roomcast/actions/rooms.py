@@ -27,6 +27,7 @@ from roomcast.domain.updates import (
     HallwayRoomChanged,
     HallwayRoomRemoved,
     HallwaySnapshot,
+    HostAway,
     ParticipantJoined,
     ParticipantLeft,
     RoomEnded,
@@ -165,6 +166,7 @@ async def join(
         if role is Role.HOST and room.host_absent_since is not None:
             room = rules.host_returned(room)
             await uow.rooms.save(room)
+            uow.publish(room_channel(room.id), HostAway(None))
         snap = await _snapshot(uow, room, viewer)
         me = await uow.participants.get(room.id, key, uow.users)  # as stored: mutes, hand...
         if me is None:  # cannot happen inside one transaction; say so rather than crash
@@ -189,6 +191,7 @@ async def leave(ctx: Context, room_id: str, key: str, connection_id: str) -> Non
         if key == user_key(room.host_id):
             room = rules.host_left(room, ctx.clock())
             await uow.rooms.save(room)
+            uow.publish(room_channel(room.id), HostAway(room.host_absent_since))
         uow.publish(room_channel(room.id), ParticipantLeft(key))
         _publish_hallway(uow, room, await _snapshot(uow, room))
 

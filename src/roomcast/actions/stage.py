@@ -113,6 +113,10 @@ async def raise_hand(ctx: Context, viewer: User, room_id: str, raised: bool) -> 
     return _person(await run(ctx, viewer, room_id, stage.RaiseHand(raised)))
 
 
+async def dismiss_hand(ctx: Context, actor: User, room_id: str, key: str) -> Participant:
+    return _person(await run(ctx, actor, room_id, stage.DismissHand(key)))
+
+
 async def invite(ctx: Context, actor: User, room_id: str, key: str) -> Participant:
     return _person(await run(ctx, actor, room_id, stage.Invite(key)))
 

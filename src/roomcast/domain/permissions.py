@@ -21,6 +21,7 @@ class Action(enum.StrEnum):
     EDIT_ROOM = "edit_room"  # title, settings
     RAISE_HAND = "raise_hand"  # and lower it
     INVITE_TO_SPEAK = "invite_to_speak"  # someone in the audience; they accept or decline
+    DISMISS_HAND = "dismiss_hand"  # lower someone's raised hand: "not now"
     ANSWER_INVITE = "answer_invite"
     MOVE_TO_AUDIENCE = "move_to_audience"  # someone else, off the stage
     STEP_DOWN = "step_down"  # oneself, off the stage
@@ -63,6 +64,7 @@ RULES: dict[Action, Rule] = {
     Action.EDIT_ROOM: Rule.self_only(H),
     Action.RAISE_HAND: Rule.self_only(L),
     Action.INVITE_TO_SPEAK: Rule.on({H: frozenset({L}), M: frozenset({L})}),
+    Action.DISMISS_HAND: Rule.on({H: frozenset({L}), M: frozenset({L})}),
     Action.ANSWER_INVITE: Rule.self_only(L),
     Action.MOVE_TO_AUDIENCE: Rule.on({H: frozenset({M, S}), M: frozenset({S})}),
     Action.STEP_DOWN: Rule.self_only(M, S),

@@ -48,6 +48,11 @@ class RaiseHand:
 
 
 @dataclass(frozen=True, slots=True)
+class DismissHand:
+    key: str  # a listener whose hand a host or moderator lowers
+
+
+@dataclass(frozen=True, slots=True)
 class Invite:
     key: str
 
@@ -98,6 +103,7 @@ class TimeTurn:
 
 Command = (
     RaiseHand
+    | DismissHand
     | Invite
     | AnswerInvite
     | MoveToAudience
@@ -114,7 +120,13 @@ def touches(command: Command) -> frozenset[str] | None:
     """The keys of the people a command is about, besides the actor; None: everyone (a
     settings change lowers hands and may put guests out)."""
     match command:
-        case Invite(key=k) | MoveToAudience(key=k) | MuteOther(key=k) | SetRole(key=k):
+        case (
+            Invite(key=k)
+            | DismissHand(key=k)
+            | MoveToAudience(key=k)
+            | MuteOther(key=k)
+            | SetRole(key=k)
+        ):
             return frozenset({k})
         case Remove(key=k):
             return frozenset({k})
@@ -244,6 +256,14 @@ def decide(scene: Scene, command: Command, now: datetime) -> Decision:
             return _changed(
                 scene, [(me, after)], HandChanged(me.key, after.hand_raised_at), answer=after
             )
+
+        case DismissHand(key=key):
+            target = scene.person(key)
+            can(actor, Action.DISMISS_HAND, target.role).check()
+            if target.hand_raised_at is None:
+                return Decision(answer=target)  # already down (two moderators at once)
+            after = replace(target, hand_raised_at=None)
+            return _changed(scene, [(target, after)], HandChanged(key, None), answer=after)
 
         case Invite(key=key):
             target = scene.person(key)

@@ -48,6 +48,7 @@ class RoomView:
     pinned_link: str | None = None
     timer: SpeakingTimer | None = None
     chapter: str | None = None
+    host_away_since: datetime | None = None  # the host dropped: the grace period runs
 
     @staticmethod
     def of(room: Room, host: PublicUser) -> RoomView:
@@ -67,6 +68,7 @@ class RoomView:
             pinned_link=room.pinned_link,
             timer=room.timer,
             chapter=room.chapter,
+            host_away_since=room.host_absent_since,
         )
 
 
@@ -234,6 +236,15 @@ class HostChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class HostAway:
+    """The host's connection dropped (since: when) or they came back (None). After the
+    grace period a moderator takes over, or the room ends."""
+
+    since: datetime | None
+    type: Literal["host_away"] = "host_away"
+
+
+@dataclass(frozen=True, slots=True)
 class RoomEnded:
     ended_at: datetime
     reason: EndReason
@@ -250,6 +261,7 @@ RoomUpdate = (
     | ParticipantRemoved
     | SettingsChanged
     | HostChanged
+    | HostAway
     | ChatPosted
     | ChatDeleted
     | LinkPinned
@@ -360,7 +372,9 @@ def apply(snapshot: RoomSnapshot, update: RoomUpdate) -> RoomSnapshot:
         case SettingsChanged(settings=settings):
             return replace(snapshot, room=replace(snapshot.room, settings=settings))
         case HostChanged(host=host):
-            return replace(snapshot, room=replace(snapshot.room, host=host))
+            return replace(snapshot, room=replace(snapshot.room, host=host, host_away_since=None))
+        case HostAway(since=since):
+            return replace(snapshot, room=replace(snapshot.room, host_away_since=since))
         case ChatPosted(message=message):
             kept = tuple(m for m in snapshot.chat if m.id != message.id)
             chat = tuple(sorted((*kept, message), key=lambda m: m.id))[-CHAT_WINDOW:]

@@ -157,7 +157,13 @@ class RoomSocket:
         self.hidden = await uncancelled(safety.hidden_from(self.ctx, self.user))
         body = wire.dump(wire.room_snapshot, visible_to(snap, self.hidden))
         await self.ws.send_json(
-            {"type": "snapshot", "you": self.key, "rules": RULES_TABLE, "snapshot": body}
+            {
+                "type": "snapshot",
+                "you": self.key,
+                "rules": RULES_TABLE,
+                "host_grace_seconds": self.ctx.settings.host_grace_seconds,
+                "snapshot": body,
+            }
         )
 
     async def pump(self, sub: Subscription) -> int:
@@ -289,6 +295,7 @@ async def room_live(ws: WebSocket, room_id: str) -> None:
         return
     async with _admitted(ws, ctx) as admitted:
         if admitted:
+            ctx.counters["room_sockets"] += 1
             await _room_socket(ws, ctx, room_id[:64])
 
 

@@ -16,23 +16,8 @@ from PIL import Image
 from roomcast.media.recorder import segments
 from roomcast.web.feed import PODCAST as PODCAST_NS
 from tests.live_server import Client, LiveServer, run_server
-from tests.media_helpers import ToneTrack, loopback_only
-from tests.podcast_helpers import speak_in, wait_episode
-
-
-async def record_tone(
-    host: Client, title: str, seconds: float = 2.5, **options: Any
-) -> dict[str, Any]:
-    """A recorded room where the host plays a tone, ended; returns the room."""
-    room: dict[str, Any] = (await host.start_room(title, record=True, **options))["room"]
-    async with host.live(f"/api/rooms/{room['id']}/live") as ws:
-        await ws.recv()
-        peer = await speak_in(host, room["id"], ToneTrack(440))
-        await asyncio.sleep(seconds)
-        r = await host.post(f"/api/rooms/{room['id']}/end")
-        assert r.status_code == 200, r.text
-        await peer.close()
-    return room
+from tests.media_helpers import loopback_only
+from tests.podcast_helpers import record_tone, wait_episode
 
 
 def feed_episodes(xml: bytes) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ EXPECTED: dict[Action, set[tuple[Role, Role | None]]] = {
     Action.EDIT_ROOM: {(H, SELF)},
     Action.RAISE_HAND: {(L, SELF)},
     Action.INVITE_TO_SPEAK: {(H, L), (M, L)},
+    Action.DISMISS_HAND: {(H, L), (M, L)},
     Action.ANSWER_INVITE: {(L, SELF)},
     Action.MOVE_TO_AUDIENCE: {(H, M), (H, S), (M, S)},
     Action.STEP_DOWN: {(M, SELF), (S, SELF)},

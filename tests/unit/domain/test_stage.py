@@ -26,6 +26,7 @@ from roomcast.domain.stage import (
     ChangeSettings,
     Command,
     Decision,
+    DismissHand,
     Invite,
     MoveToAudience,
     MuteOther,
@@ -109,6 +110,9 @@ REFUSALS: list[tuple[str, Command, str | None]] = [
     (G, RaiseHand(True), "not_allowed"),  # guests listen only
     (S, RaiseHand(True), "not_allowed"),  # on stage already
     (M, Invite(L), None),
+    (M, DismissHand(L), None),
+    (S, DismissHand(L), "not_allowed"),
+    (H, DismissHand(S), "not_allowed"),  # hands are the audience's
     (S, Invite(L), "not_allowed"),
     (H, Invite(S), "not_allowed"),  # on stage already
     (H, Invite(G), "guest_cannot_speak"),
@@ -167,6 +171,12 @@ def test_hands_queue_and_consent() -> None:
         scene(INV, settings=RoomSettings(speakers_join_muted=True)), AnswerInvite(True), NOW
     )
     assert muted.can_speak == {INV: False}
+    # a moderator's "not now" lowers the hand; twice is no news
+    down = decide(scene(M), DismissHand(L), NOW)
+    assert down.answer.hand_raised_at is None and len(down.updates) == 1  # type: ignore[union-attr]
+    check_updates(scene(M), down)
+    lowered = {**PEOPLE, L: replace(PEOPLE[L], hand_raised_at=None)}
+    assert decide(scene(M, lowered), DismissHand(L), NOW).updates == ()
     no = decide(scene(INV), AnswerInvite(False), NOW)
     assert no.answer.role is Role.LISTENER and not no.answer.invited  # type: ignore[union-attr]
     check_updates(scene(INV), no)

@@ -145,6 +145,16 @@ class EpisodeRepo:
             stmt = stmt.order_by(EpisodeRow.created_at.desc())
         return [_episode(r) for r in await self._s.scalars(stmt.limit(limit))]
 
+    async def latest_published(self, limit: int = 12) -> list[Episode]:
+        """Every show's newest published episodes: the front door's "latest episodes"."""
+        stmt = (
+            select(EpisodeRow)
+            .where(EpisodeRow.status == EpisodeStatus.PUBLISHED.value)
+            .order_by(EpisodeRow.published_at.desc(), EpisodeRow.id)
+            .limit(limit)
+        )
+        return [_episode(r) for r in await self._s.scalars(stmt)]
+
 
 class JobRepo:
     def __init__(self, session: AsyncSession) -> None:

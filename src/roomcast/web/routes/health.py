@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from roomcast import __version__
 from roomcast.web.deps import context
@@ -21,3 +21,16 @@ async def healthz(request: Request) -> JSONResponse:
     except Exception:
         return JSONResponse({"status": "database unavailable"}, status_code=503)
     return JSONResponse({"status": "ok", "version": __version__})
+
+
+@router.get(
+    "/metrics",
+    summary="Counters since start, in the Prometheus text format",
+    response_class=PlainTextResponse,
+)
+async def metrics(request: Request) -> PlainTextResponse:
+    ctx = context(request)
+    lines = ["# TYPE roomcast_events_total counter"]
+    for name, value in sorted(ctx.counters.items()):
+        lines.append(f'roomcast_events_total{{event="{name}"}} {value}')
+    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")

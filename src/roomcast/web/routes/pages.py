@@ -36,7 +36,13 @@ def _render(
     response = templates.TemplateResponse(
         request,
         template,
-        {"me": me, "topics": [t.value for t in Topic], "base_url": ctx.settings.base_url, **data},
+        {
+            "me": me,
+            "topics": [t.value for t in Topic],
+            "base_url": ctx.settings.base_url,
+            "ice_servers": ctx.settings.ice_servers,
+            **data,
+        },
         status_code=status,
     )
     token = request.cookies.get(csrf.COOKIE)
@@ -59,8 +65,10 @@ def _not_found(request: Request, user: User | None, what: str) -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def hallway_page(request: Request, user: Viewer) -> Response:
-    return _render(request, "hallway.html", user, title="Hallway")
+async def hallway_page(request: Request, user: Viewer, ctx: Ctx) -> Response:
+    """The front door: live rooms (live, from the page's socket) and the latest episodes."""
+    latest = await episodes.latest(ctx, 8)
+    return _render(request, "hallway.html", user, title="Hallway", latest=latest)
 
 
 @router.get("/docs", response_class=HTMLResponse)
@@ -220,5 +228,4 @@ async def room_page(
         title=snap.room.title,
         room=snap.room,
         share_url=urls.room(ctx.settings.base_url, snap.room.id),
-        ice_servers=ctx.settings.ice_servers,
     )

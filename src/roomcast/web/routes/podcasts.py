@@ -85,6 +85,19 @@ async def remove_artwork(user: SignedIn, ctx: Ctx) -> ShowOut:
     return ShowOut.of(saved, user.username, ctx.settings.base_url)
 
 
+@router.get(
+    "/api/rooms/{room_id}/episode",
+    response_model=EpisodeOut,
+    summary="The episode a recorded room became (404 until it exists and may be seen)",
+)
+async def room_episode(
+    room_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")],
+    viewer: Viewer,
+    ctx: Ctx,
+) -> EpisodeOut:
+    return EpisodeOut.of(await actions.episode_of_room(ctx, room_id, viewer), ctx.settings.base_url)
+
+
 @router.get("/api/episodes/{episode_id}", response_model=EpisodeOut, summary="An episode")
 async def episode(episode_id: EpisodePath, viewer: Viewer, ctx: Ctx) -> EpisodeOut:
     return EpisodeOut.of(await actions.episode(ctx, episode_id, viewer), ctx.settings.base_url)

@@ -86,6 +86,15 @@ async def mute(
 
 
 @router.post(
+    "/participants/{key}/hand/dismiss",
+    response_model=Participant,
+    summary="Lower a listener's raised hand (host, moderators): not now",
+)
+async def dismiss_hand(room_id: RoomIdPath, key: KeyPath, user: SignedIn, ctx: Ctx) -> Participant:
+    return await stage.dismiss_hand(ctx, user, room_id, key)
+
+
+@router.post(
     "/participants/{key}/mute",
     response_model=Participant,
     summary="Mute someone on stage (they cannot unmute), or allow them to unmute",

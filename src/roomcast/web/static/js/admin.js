@@ -2,6 +2,10 @@
 import { api } from './api.js';
 import { el, toast } from './ui.js';
 
+export function mount() {
+  load().catch((err) => toast(err.message));
+}
+
 async function load() {
   const reports = await api('GET', '/api/admin/reports');
   document.getElementById('reports').replaceChildren(...reports.map((r) => {
@@ -27,4 +31,3 @@ async function load() {
   document.getElementById('no-reports').hidden = reports.length > 0;
 }
 
-load().catch((err) => toast(err.message));

@@ -143,5 +143,6 @@ export class RoomAudio {
     this.stopMic();
     this.pc?.close();
     this.pc = null;
+    this.element.srcObject = null; // nothing left playing once out of the room
   }
 }

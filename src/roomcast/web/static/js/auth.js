@@ -1,9 +1,6 @@
 // Sign in / sign up, then go where the person was heading.
 import { api, formData } from './api.js';
 
-const form = document.getElementById('auth-form');
-const error = document.getElementById('auth-error');
-
 // Only our own pages: `next` is resolved the way the browser would resolve it ("/\\x" and
 // "//x" are other sites, "/\tx" too) and kept only if it stays on this origin.
 function next() {
@@ -18,17 +15,21 @@ function next() {
   return url.pathname + url.search + url.hash;
 }
 
-form.addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const button = form.querySelector('button[type=submit]');
-  button.disabled = true;
-  error.hidden = true;
-  try {
-    await api('POST', `/api/auth/${form.dataset.mode}`, formData(form));
-    location.href = next();
-  } catch (err) {
-    error.textContent = err.retryAfter ? `${err.message} (${err.retryAfter} s)` : err.message;
-    error.hidden = false;
-    button.disabled = false;
-  }
-});
+export function mount() {
+  const form = document.getElementById('auth-form');
+  const error = document.getElementById('auth-error');
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    error.hidden = true;
+    try {
+      await api('POST', `/api/auth/${form.dataset.mode}`, formData(form));
+      location.href = next();
+    } catch (err) {
+      error.textContent = err.retryAfter ? `${err.message} (${err.retryAfter} s)` : err.message;
+      error.hidden = false;
+      button.disabled = false;
+    }
+  });
+}

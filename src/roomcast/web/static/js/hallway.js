@@ -2,11 +2,9 @@
 import { api, formData } from './api.js';
 import { connectLive } from './live.js';
 import { applyHallway } from './state.js';
-import { avatar, el, me, plural } from './ui.js';
+import { avatar, el, go, me, plural } from './ui.js';
 
-const list = document.getElementById('rooms');
-const empty = document.getElementById('empty');
-const conn = document.getElementById('conn');
+const $ = (id) => document.getElementById(id);
 let hallway = { rooms: [] };
 
 function card(room) {
@@ -26,12 +24,14 @@ function card(room) {
 }
 
 function render() {
-  list.replaceChildren(...hallway.rooms.map(card));
-  list.setAttribute('aria-busy', 'false');
-  empty.hidden = hallway.rooms.length > 0;
+  $('rooms').replaceChildren(...hallway.rooms.map(card));
+  $('rooms').setAttribute('aria-busy', 'false');
+  $('empty').hidden = hallway.rooms.length > 0;
 }
 
-connectLive('/api/hallway/live', {
+export function mount(main, signal) {
+  const conn = $('conn');
+  const live = connectLive('/api/hallway/live', {
   onSnapshot: (msg) => { hallway = msg.snapshot; render(); },
   onUpdate: (u) => { hallway = applyHallway(hallway, u); render(); },
   onState: (s) => {
@@ -40,14 +40,18 @@ connectLive('/api/hallway/live', {
   },
   onFinal: () => { conn.hidden = false; conn.textContent = 'Disconnected. Reload the page to try again.'; },
 });
+  signal.addEventListener('abort', () => live.close(false));
+  startSheet();
+}
 
 // --- start a room ---------------------------------------------------------------------------
-const dialog = document.getElementById('start-dialog');
-const form = document.getElementById('start-form');
-const error = document.getElementById('start-error');
+function startSheet() {
+const dialog = $('start-dialog');
+const form = $('start-form');
+const error = $('start-error');
 
 document.getElementById('start-room').addEventListener('click', () => {
-  if (!me) { location.href = '/signup?next=/'; return; }
+  if (!me) { go('/signup?next=/'); return; }
   error.hidden = true;
   dialog.showModal();
   document.getElementById('room-title').select();
@@ -57,14 +61,15 @@ dialog.addEventListener('click', (e) => { if (e.target === dialog) dialog.close(
 
 form.addEventListener('submit', async (e) => {
   e.preventDefault();
-  const go = document.getElementById('start-go');
-  go.disabled = true;
+  const button = document.getElementById('start-go');
+  button.disabled = true;
   try {
     const created = await api('POST', '/api/rooms', { ...formData(form), record: form.elements.record.checked });
-    location.href = `/r/${encodeURIComponent(created.room.id)}`;
+    go(`/r/${encodeURIComponent(created.room.id)}`);
   } catch (err) {
     error.textContent = err.message;
     error.hidden = false;
-    go.disabled = false;
+    button.disabled = false;
   }
 });
+}

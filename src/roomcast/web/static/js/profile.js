@@ -3,8 +3,9 @@ import { api } from './api.js';
 import { reporter } from './report.js';
 import { toast } from './ui.js';
 
-const box = document.querySelector('.profile-actions');
-if (box) {
+export function mount(main) {
+  const box = main.querySelector('.profile-actions');
+  if (!box) return;
   const username = box.dataset.username;
   const block = document.getElementById('block');
   block.addEventListener('click', async () => {

@@ -1,6 +1,6 @@
 // Profile, password, bans and blocks, and sign-out.
 import { api, formData } from './api.js';
-import { el, toast } from './ui.js';
+import { el, refresh, toast } from './ui.js';
 
 function bind(formId, errorId, method, path, done) {
   const form = document.getElementById(formId);
@@ -18,13 +18,16 @@ function bind(formId, errorId, method, path, done) {
   });
 }
 
-bind('profile-form', 'profile-error', 'PATCH', '/api/me', () => { toast('Profile saved'); setTimeout(() => location.reload(), 600); });
-bind('password-form', 'password-error', 'POST', '/api/auth/password', (form) => { form.reset(); toast('Password changed'); });
-
-document.getElementById('logout').addEventListener('click', async () => {
-  await api('POST', '/api/auth/logout');
-  location.href = '/';
-});
+export function mount() {
+  bind('profile-form', 'profile-error', 'PATCH', '/api/me', () => { toast('Profile saved'); setTimeout(refresh, 600); });
+  bind('password-form', 'password-error', 'POST', '/api/auth/password', (form) => { form.reset(); toast('Password changed'); });
+  document.getElementById('logout').addEventListener('click', async () => {
+    await api('POST', '/api/auth/logout');
+    location.href = '/'; // a new document: signed out, out of any room
+  });
+  showBans().catch((err) => toast(err.message));
+  showBlocks().catch((err) => toast(err.message));
+}
 
 // People kept out: bans from my rooms (lifted here) and people I blocked.
 function row(text, sub, button, onclick) {
@@ -53,6 +56,3 @@ async function showBlocks() {
   })));
   document.getElementById('no-blocks').hidden = blocked.length > 0;
 }
-
-showBans().catch((err) => toast(err.message));
-showBlocks().catch((err) => toast(err.message));

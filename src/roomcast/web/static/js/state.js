@@ -29,7 +29,9 @@ export function applyRoom(snapshot, u) {
     case 'settings_changed':
       return { ...snapshot, room: { ...snapshot.room, settings: u.settings } };
     case 'host_changed':
-      return { ...snapshot, room: { ...snapshot.room, host: u.host } };
+      return { ...snapshot, room: { ...snapshot.room, host: u.host, host_away_since: null } };
+    case 'host_away':
+      return { ...snapshot, room: { ...snapshot.room, host_away_since: u.since } };
     case 'chat_posted': {
       const chat = snapshot.chat.filter((m) => m.id !== u.message.id);
       chat.push(u.message);

@@ -34,7 +34,14 @@ export function avatar(user, size = 'md') {
     text: initials(user.display_name) });
 }
 
-export const me = JSON.parse(document.body.dataset.me || 'null');
+export const me = JSON.parse(document.body.dataset.me || 'null'); // sign-in and out load a new document
+
+// Go to one of our pages without reloading the document (the room you are in keeps playing).
+export function go(url, action = 'advance') {
+  if (window.Turbo) window.Turbo.visit(url, { action });
+  else location.href = url;
+}
+export const refresh = () => go(location.pathname + location.search, 'replace');
 
 let toastTimer;
 export function toast(message) {
@@ -63,4 +70,35 @@ export function linkified(text) {
   }
   out.push(document.createTextNode(text.slice(last)));
   return out;
+}
+
+// Make `list`'s children show `items`, keeping the node of every item whose key and content
+// did not change: focus stays where it was, and a role="log" list announces only what is new.
+export function reconcile(list, items, keyOf, build, sigOf = (item) => JSON.stringify(item)) {
+  const old = new Map([...list.children].map((n) => [n.dataset.rk, n]));
+  const nodes = items.map((item) => {
+    const key = String(keyOf(item));
+    const sig = sigOf(item);
+    const kept = old.get(key);
+    if (kept && kept.dataset.sig === sig) return kept;
+    const node = build(item);
+    node.dataset.rk = key;
+    node.dataset.sig = sig;
+    return node;
+  });
+  const focused = list.contains(document.activeElement) ? document.activeElement : null;
+  const focusKey = focused?.closest('[data-rk]')?.dataset.rk;
+  nodes.forEach((node, i) => { if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null); });
+  while (list.children.length > nodes.length) list.lastElementChild.remove();
+  if (focused && !focused.isConnected && focusKey) { // rebuilt: focus its replacement
+    list.querySelector(`[data-rk="${CSS.escape(focusKey)}"] button, [data-rk="${CSS.escape(focusKey)}"] a`)?.focus();
+  }
+}
+
+// Say something to screen readers once (the live region in base.html).
+export function announce(text) {
+  const region = document.getElementById('announcer');
+  if (!region) return;
+  region.textContent = '';
+  setTimeout(() => { region.textContent = text; }, 50);
 }

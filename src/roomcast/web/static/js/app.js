@@ -1,0 +1,47 @@
+// The app shell, loaded once per document. Turbo Drive (vendored, pinned) turns links into
+// page swaps without a reload, so the room you are in (its socket and audio, held by
+// room_session.js) and the mini-player (base.html, data-turbo-permanent) live on while you
+// browse. Each page's module exports mount(main, signal): it runs on every visit to the page
+// and the signal aborts when the page is swapped out.
+import * as Turbo from '../vendor/turbo/turbo.es2017-esm.js';
+import { startPlayer } from './player.js';
+
+Turbo.config.forms.mode = 'off'; // our forms send JSON from their page's module
+
+const PAGES = {
+  admin: () => import('./admin.js'),
+  auth: () => import('./auth.js'),
+  episode: () => import('./episode.js'),
+  hallway: () => import('./hallway.js'),
+  profile: () => import('./profile.js'),
+  room: () => import('./room.js'),
+  settings: () => import('./settings.js'),
+  show: () => import('./show.js'),
+};
+
+let mounted = null; // the AbortController of the page on screen
+let mountedBody = null; // Turbo swaps <body>: a new one is a new page
+
+function unmount() {
+  mounted?.abort();
+  mounted = null;
+}
+
+async function mount() {
+  if (document.body === mountedBody) return; // the first load: mounted before it completed
+  mountedBody = document.body;
+  unmount();
+  const controller = new AbortController();
+  mounted = controller;
+  const main = document.getElementById('main');
+  const name = main?.querySelector('[data-page]')?.dataset.page;
+  if (!name || !PAGES[name]) return;
+  const module = await PAGES[name]();
+  if (controller.signal.aborted) return; // navigated on while the module loaded
+  module.mount(main, controller.signal);
+}
+
+document.addEventListener('turbo:before-render', unmount);
+document.addEventListener('turbo:load', mount);
+startPlayer();
+mount(); // at once: Turbo's first turbo:load waits for every image of the page
