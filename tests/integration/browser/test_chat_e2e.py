@@ -46,6 +46,7 @@ async def test_chat_reactions_pin(browser: Browser, web_server: LiveServer) -> N
     await expect(guest.locator("#chat-list li").first).to_contain_text("message deleted")
 
     # and pins a link from the settings sheet
+    await host.get_by_role("button", name="More actions").click()
     await host.get_by_role("button", name="Room settings").click()
     await host.get_by_label("Pinned link").fill("https://example.org/agenda")
     await host.get_by_role("button", name="Save").click()

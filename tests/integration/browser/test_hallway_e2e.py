@@ -21,6 +21,13 @@ async def sign_up(page: Page, base: str, username: str, display_name: str) -> No
     await page.wait_for_url(f"{base}/")
 
 
+async def end_room(page: Page) -> None:
+    """The host's menu, End room, and its confirmation."""
+    await page.get_by_role("button", name="More actions").click()
+    await page.get_by_role("button", name="End room").click()
+    await page.get_by_role("button", name="End the room").click()
+
+
 async def test_start_join_leave_end_across_two_browsers(
     browser: Browser, web_server: LiveServer
 ) -> None:
@@ -69,7 +76,7 @@ async def test_start_join_leave_end_across_two_browsers(
 
     # A ends the room: A sees it ended; B's hallway drops it without a reload
     await b.evaluate("window.__sameDocument = true")
-    await a.get_by_role("button", name="End room").click()
+    await end_room(a)
     await expect(a.locator("#ended")).to_be_visible(timeout=10_000)
     await expect(a.locator("#ended-why")).to_have_text("The host ended the room.")
     await expect(b.locator("#rooms li")).to_have_count(0, timeout=10_000)

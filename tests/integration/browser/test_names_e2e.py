@@ -33,8 +33,8 @@ async def test_look_alike_names_show_their_usernames(
         await page.goto(host.url)
         await expect(page.locator("#audience .person.me")).to_be_visible()
     audience = host.locator("#audience")
-    await expect(audience.get_by_role("link", name=re.compile(r"@paypal"))).to_be_visible()
-    await expect(audience.get_by_role("link", name=re.compile(r"@scammer"))).to_be_visible()
+    await expect(audience.get_by_role("button", name=re.compile(r"^\S+ @paypal$"))).to_be_visible()
+    await expect(audience.get_by_role("button", name=re.compile(r"^\S+ @scammer$"))).to_be_visible()
     await expect(audience.locator(".person", has_text="Dana")).not_to_contain_text("@dana")
     # in chat too: the look-alike's messages carry the handle
     await fake.get_by_label("Message").fill("send me your password")

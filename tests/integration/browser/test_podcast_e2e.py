@@ -13,7 +13,7 @@ from playwright.async_api import Page, async_playwright, expect
 
 from tests.audio_probe import speech_wav
 from tests.integration.browser.test_audio_e2e import audio_live, browser_with_mic
-from tests.integration.browser.test_hallway_e2e import sign_up
+from tests.integration.browser.test_hallway_e2e import end_room, sign_up
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -25,6 +25,7 @@ SPEECH = (
 
 
 async def next_topic(page: Page, title: str) -> None:
+    await page.get_by_role("button", name="More actions").click()
     await page.get_by_role("button", name="Next topic").click()
     await page.get_by_label("What are you talking about now?").fill(title)
     await page.get_by_role("button", name="Start topic").click()
@@ -61,17 +62,21 @@ async def test_a_live_room_becomes_a_replay(tmp_path: Path, web_server: LiveServ
             await asyncio.sleep(5)
             await next_topic(host, "Questions")
             await asyncio.sleep(4)
-            await host.get_by_role("button", name="End room").click()
+            await end_room(host)
             await expect(listener.locator("#ended-episode")).to_be_visible()
 
-            # the ended card leads to the show; the episode appears there once made
-            await host.get_by_role("link", name="Cass Caster's show").first.click()
-            await host.wait_for_url(f"{base}/shows/caster")
-            episode = host.get_by_role("link", name="Replay me")
-            await expect(episode).to_be_visible()
-            await episode.click()
+            # the ended page links the episode as soon as it is published: no reload
+            await listener.evaluate("window.__sameDocument = true")
+            play = listener.get_by_role("link", name="▶ Play the episode")
+            await expect(play).to_be_visible(timeout=60_000)
+            assert await listener.evaluate("window.__sameDocument === true")
+            episode_url = base + (await play.get_attribute("href") or "")
+            # and the host finds it on the show page too
+            await host.goto(f"{base}/shows/caster")
+            await host.locator(".episode-list").get_by_role("link", name="Replay me").click()
+            await host.wait_for_url(episode_url)
             player = host.locator("#player")
-            await expect(player).to_be_visible(timeout=60_000)  # the page reloads when made
+            await expect(player).to_be_visible()
 
             # chapters from the host's topics; a click seeks there
             chapters = host.locator("#chapters li")
@@ -105,6 +110,36 @@ async def test_a_live_room_becomes_a_replay(tmp_path: Path, web_server: LiveServ
             )
             await expect(host.locator("#caption")).to_contain_text("Cass Caster:", timeout=20_000)
             await host.screenshot(path=str(tmp_path / "episode.png"), full_page=True)
+
+            # the transcript to read: speaker turns, searchable, each line plays from its start
+            lines = host.locator("#transcript li")
+            await expect(lines.first).to_contain_text("Cass Caster")
+            await expect(host.locator("#speakers")).to_have_text("Speakers: Cass Caster")
+            words = re.findall(r"[a-z]{5,}", vtt.split("<v Cass Caster>", 2)[-1].lower())
+            assert words, vtt
+            await host.get_by_label("Search the transcript").fill(words[-1])
+            await expect(host.locator("#search-count")).to_contain_text(words[-1])
+            hit = host.locator("#transcript li:not([hidden])").first
+            await expect(hit.locator("mark")).to_have_text(re.compile(words[-1], re.I))
+            await hit.get_by_role("button").click()
+            at = await host.evaluate("document.getElementById('player').currentTime")
+            assert at >= start, (at, start)
+
+            # "share this moment": the link starts playback there
+            await host.evaluate("document.getElementById('player').pause()")
+            await host.evaluate("document.getElementById('player').currentTime = 6.4")
+            await host.context.grant_permissions(["clipboard-read", "clipboard-write"])
+            await host.get_by_role("button", name="Share this moment").click()
+            shared = await host.evaluate("navigator.clipboard.readText()")
+            assert shared == f"{episode_url}?t=6", shared
+            await listener.goto(shared)
+            await until(listener, "document.getElementById('player').currentTime >= 6")
+
+            # "Subscribe" says how, and copies the feed's link
+            await host.get_by_role("button", name="Subscribe").click()
+            await expect(host.locator("#subscribe-dialog")).to_contain_text("Apple Podcasts")
+            await host.locator("#subscribe-dialog").get_by_role("button", name="Copy").click()
+            assert (await host.evaluate("navigator.clipboard.readText()")).endswith("/shows/caster/feed.xml")
 
             # other people see the published episode, not the host's tools
             await listener.goto(host.url)

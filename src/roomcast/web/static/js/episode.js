@@ -149,7 +149,7 @@ function transcript(trackEl, player, signal) {
     $('transcript').replaceChildren(...lines.map((line) => {
       const turn = line.who !== previous;
       previous = line.who;
-      line.node = el('li', { class: `line${turn ? ' turn' : ''}` },
+      line.node = el('li', { class: `line${turn ? ' new-turn' : ''}` },
         el('button', { type: 'button', 'aria-label': `Play from ${clock(line.start)}${line.who ? `, ${line.who}` : ''}: ${line.words}`,
           onclick: () => { player.currentTime = line.start + 0.01; player.play().catch(() => {}); } },
         el('time', { text: clock(line.start) }),

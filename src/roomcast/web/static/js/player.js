@@ -26,7 +26,7 @@ function render() {
   if (!box) return;
   const remembered = session ? null : rememberedRoom();
   const id = session?.id ?? remembered?.id;
-  const shown = Boolean(id) && !onItsPage(id) && session?.final?.kind !== 'left';
+  const shown = Boolean(id) && !onItsPage(id) && !session?.dismissed && session?.final?.kind !== 'left';
   box.hidden = !shown;
   document.body.classList.toggle('has-mini-player', shown);
   if (!shown) return;
@@ -74,7 +74,9 @@ function show(next) {
   watching?.abort();
   session = next;
   watching = new AbortController();
-  for (const type of ['change', 'levels', 'conn', 'audio', 'final']) session.on(type, render, watching.signal);
+  for (const type of ['change', 'levels', 'conn', 'audio']) session.on(type, render, watching.signal);
+  // an end seen on the room's own page is told there: the mini-player has nothing to add
+  session.on('final', () => { if (onItsPage(session.id)) session.dismissed = true; render(); }, watching.signal);
   render();
 }
 
@@ -92,7 +94,7 @@ export function startPlayer() {
   $('mini-leave').addEventListener('click', async () => { if (session) await leaveRoom(session); render(); });
   $('mini-dismiss').addEventListener('click', () => {
     forgetRoom();
-    if (session) session.final = { kind: 'left' };
+    if (session) session.dismissed = true;
     render();
   });
   $('mini-rejoin').addEventListener('click', () => {

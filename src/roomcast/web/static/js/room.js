@@ -25,7 +25,7 @@ const AUDIO_TEXT = {
   full: 'This room is full. Try again later.',
 };
 const MIC_TEXT = {
-  'mic-denied': 'Your microphone is blocked, so nobody hears you.',
+  'mic-denied': 'Microphone blocked: nobody hears you until you allow it.',
   'no-mic': 'No microphone found: plug one in to be heard.',
 };
 const REACTIONS = ['👏', '❤️', '😂', '🔥', '💯', '🙌', '👍', '🎉'];
@@ -409,6 +409,8 @@ class RoomView {
     bubble.style.top = `${box.top}px`;
     $('float-layer').append(bubble);
     setTimeout(() => bubble.remove(), 1800);
+    const li = this.page.querySelector(`.person[data-key="${CSS.escape(key)}"]`);
+    if (li) { li.dataset.reaction = emoji; setTimeout(() => { if (li.dataset.reaction === emoji) delete li.dataset.reaction; }, 1800); }
   }
 
   hostAwayText() {
