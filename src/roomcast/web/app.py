@@ -10,7 +10,7 @@ from importlib import resources
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -27,6 +27,7 @@ from roomcast.domain import podcasts as podcast_rules
 from roomcast.errors import RoomcastError
 from roomcast.media import LocalMediaEngine, configure_ice, rtc_configuration
 from roomcast.store import Store
+from roomcast.web import messages
 from roomcast.web.live import Connections
 from roomcast.web.live import router as live_router
 from roomcast.web.middleware import (
@@ -163,6 +164,16 @@ def _error(status: int, code: str, message: str, **data: object) -> JSONResponse
     return JSONResponse({"error": {"code": code, "message": message, **data}}, status_code=status)
 
 
+def _wants_page(request: Request) -> bool:
+    """A person's browser asking for a page, not a program asking the API or a file."""
+    path = request.url.path
+    return (
+        request.method in ("GET", "HEAD")
+        and not path.startswith(("/api/", "/static/"))
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RoomcastError)
     async def roomcast_error(request: Request, exc: RoomcastError) -> JSONResponse:
@@ -174,15 +185,28 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         fields = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]}
+            {
+                "field": ".".join(str(p) for p in e["loc"] if p != "body"),
+                "message": messages.human(e),
+                "type": e["type"],
+            }
             for e in exc.errors()
         ]
-        first = fields[0] if fields else {"field": "", "message": "invalid request"}
-        message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+        first = fields[0] if fields else {"field": "", "message": "The request is not valid."}
+        if len(fields) > 1:
+            message = "Some fields need another look: " + "; ".join(
+                f"{messages.label(f['field'])}: {f['message']}" for f in fields
+            )
+        elif first["field"]:
+            message = f"{messages.label(first['field'])}: {first['message']}"
+        else:
+            message = first["message"]
         return _error(422, "invalid_request", message, fields=fields)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and _wants_page(request):
+            return await pages.unknown_page(request)
         code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
             exc.status_code, "http_error"
         )

@@ -16,7 +16,15 @@ from roomcast.domain.model import Topic, User
 from roomcast.domain.podcasts import CATEGORIES, Episode, TranscriptStatus
 from roomcast.errors import NotFound, RoomcastError
 from roomcast.web import csrf, urls
-from roomcast.web.deps import GUEST_COOKIE, Ctx, GuestToken, Viewer, session_token, set_csrf
+from roomcast.web.deps import (
+    GUEST_COOKIE,
+    Ctx,
+    GuestToken,
+    Viewer,
+    session_token,
+    set_csrf,
+    viewer,
+)
 from roomcast.web.schemas import EpisodeOut, MeOut, ShowOut
 
 router = APIRouter(include_in_schema=False)
@@ -62,6 +70,11 @@ def _render(
 
 def _not_found(request: Request, user: User | None, what: str) -> Response:
     return _render(request, "message.html", user, 404, title="Not found", message=what)
+
+
+async def unknown_page(request: Request) -> Response:
+    """A page URL nobody serves: the styled 404 (the API's own 404s stay JSON)."""
+    return _not_found(request, await viewer(request), "There is no page at this address.")
 
 
 @router.get("/", response_class=HTMLResponse)

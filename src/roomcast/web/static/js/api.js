@@ -6,7 +6,8 @@ export class ApiError extends Error {
     super(err.message || `Request failed (${status})`);
     this.status = status;
     this.code = err.code || 'http_error';
-    this.fields = err.fields || [];
+    // per field (422: all of them at once; some refusals name one field)
+    this.fields = err.fields || (err.field ? [{ field: err.field, message: err.message }] : []);
     this.retryAfter = err.retry_after;
   }
 }

@@ -1,5 +1,6 @@
 // Sign in / sign up, then go where the person was heading.
 import { api, formData } from './api.js';
+import { clearErrors, showErrors } from './ui.js';
 
 // Only our own pages: `next` is resolved the way the browser would resolve it ("/\\x" and
 // "//x" are other sites, "/\tx" too) and kept only if it stays on this origin.
@@ -17,18 +18,22 @@ function next() {
 
 export function mount() {
   const form = document.getElementById('auth-form');
+  // the other form keeps where the person was heading
+  for (const a of document.querySelectorAll('[data-keep-next]')) {
+    a.href = `${a.getAttribute('href')}?next=${encodeURIComponent(next())}`;
+  }
   const error = document.getElementById('auth-error');
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     error.hidden = true;
+    clearErrors(form);
     try {
       await api('POST', `/api/auth/${form.dataset.mode}`, formData(form));
-      location.href = next();
+      location.href = next(); // a new document: signed in everywhere
     } catch (err) {
-      error.textContent = err.retryAfter ? `${err.message} (${err.retryAfter} s)` : err.message;
-      error.hidden = false;
+      showErrors(form, err, error);
       button.disabled = false;
     }
   });

@@ -2,7 +2,7 @@
 import { api, formData } from './api.js';
 import { connectLive } from './live.js';
 import { applyHallway } from './state.js';
-import { avatar, el, go, me, plural } from './ui.js';
+import { avatar, clearErrors, el, go, me, plural, showErrors } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 let hallway = { rooms: [] };
@@ -53,6 +53,7 @@ const error = $('start-error');
 document.getElementById('start-room').addEventListener('click', () => {
   if (!me) { go('/signup?next=/'); return; }
   error.hidden = true;
+  clearErrors(form);
   dialog.showModal();
   document.getElementById('room-title').select();
 });
@@ -67,8 +68,7 @@ form.addEventListener('submit', async (e) => {
     const created = await api('POST', '/api/rooms', { ...formData(form), record: form.elements.record.checked });
     go(`/r/${encodeURIComponent(created.room.id)}`);
   } catch (err) {
-    error.textContent = err.message;
-    error.hidden = false;
+    showErrors(form, err, error);
     button.disabled = false;
   }
 });

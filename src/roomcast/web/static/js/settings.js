@@ -1,6 +1,6 @@
 // Profile, password, bans and blocks, and sign-out.
 import { api, formData } from './api.js';
-import { el, refresh, toast } from './ui.js';
+import { clearErrors, el, refresh, showErrors, toast } from './ui.js';
 
 function bind(formId, errorId, method, path, done) {
   const form = document.getElementById(formId);
@@ -8,12 +8,12 @@ function bind(formId, errorId, method, path, done) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     error.hidden = true;
+    clearErrors(form);
     try {
       await api(method, path, formData(form));
       done(form);
     } catch (err) {
-      error.textContent = err.message;
-      error.hidden = false;
+      showErrors(form, err, error);
     }
   });
 }

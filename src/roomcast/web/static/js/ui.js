@@ -102,3 +102,35 @@ export function announce(text) {
   region.textContent = '';
   setTimeout(() => { region.textContent = text; }, 50);
 }
+
+// A form's errors, all at once: each next to its field (marked aria-invalid and described by
+// the message), and a summary in `summary` (a role="alert" element). Unknown fields: summary only.
+export function showErrors(form, err, summary) {
+  clearErrors(form);
+  const marked = [];
+  for (const { field, message } of err.fields || []) {
+    const input = form.elements[String(field).split('.').pop()];
+    if (!input || !input.id && !input.name) continue;
+    const note = el('small', { class: 'field-error', id: `${input.name}-error`, text: message });
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', [input.getAttribute('aria-describedby'), note.id].filter(Boolean).join(' '));
+    input.after(note);
+    marked.push(input);
+  }
+  const retry = err.retryAfter ? ` (try again in ${err.retryAfter} s)` : '';
+  summary.textContent = marked.length > 1 ? 'Some fields need another look: see the marked fields.' : `${err.message}${retry}`;
+  summary.hidden = false;
+  marked[0]?.focus();
+}
+
+export function clearErrors(form) {
+  for (const note of form.querySelectorAll('.field-error')) {
+    const input = note.previousElementSibling;
+    if (input) {
+      input.removeAttribute('aria-invalid');
+      const rest = (input.getAttribute('aria-describedby') || '').split(' ').filter((id) => id && id !== note.id);
+      if (rest.length) input.setAttribute('aria-describedby', rest.join(' ')); else input.removeAttribute('aria-describedby');
+    }
+    note.remove();
+  }
+}
