@@ -34,6 +34,7 @@ from roomcast.domain.updates import (
     RoomSnapshot,
     RoomSummary,
     RoomView,
+    TimerChanged,
     order,
     order_hallway,
 )
@@ -188,6 +189,10 @@ async def leave(ctx: Context, room_id: str, key: str, connection_id: str) -> Non
             return
         await uow.participants.depart(room.id, key)
         uow.command(Drop(room.id, key))
+        if (after := rules.without_timer_of(room, key)) is not room:
+            room = after
+            await uow.rooms.save(room)
+            uow.publish(room_channel(room.id), TimerChanged(None))
         if key == user_key(room.host_id):
             room = rules.host_left(room, ctx.clock())
             await uow.rooms.save(room)

@@ -32,7 +32,7 @@ async def block(ctx: Context, me: User, username: str, blocked: bool) -> None:
             for room in await uow.rooms.live_hosted_by(me.id):
                 there = await uow.participants.get(room.id, user_key(other.id), uow.users)
                 if there is not None:
-                    out = put_out(there, ParticipantRemoved(there.key, False))
+                    out = put_out(room, there, ParticipantRemoved(there.key, False))
                     await save(ctx, uow, room, out)
         else:
             await uow.users.unblock(me.id, other.id)

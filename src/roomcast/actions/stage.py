@@ -113,6 +113,11 @@ async def raise_hand(ctx: Context, viewer: User, room_id: str, raised: bool) -> 
     return _person(await run(ctx, viewer, room_id, stage.RaiseHand(raised)))
 
 
+async def report_mic(ctx: Context, viewer: User, room_id: str, blocked: bool) -> Participant:
+    """One's browser gives no microphone (or does again): the hosts see it on one's avatar."""
+    return _person(await run(ctx, viewer, room_id, stage.ReportMic(blocked)))
+
+
 async def dismiss_hand(ctx: Context, actor: User, room_id: str, key: str) -> Participant:
     return _person(await run(ctx, actor, room_id, stage.DismissHand(key)))
 

@@ -145,6 +145,7 @@ class Participant:
     muted_by_moderator: bool = False  # locked: they cannot unmute until allowed
     hand_raised_at: datetime | None = None
     invited: bool = False  # invited to speak, not yet answered
+    mic_blocked: bool = False  # their browser gives no microphone (denied, or none): hosts see it
 
     @property
     def can_speak(self) -> bool:

@@ -96,6 +96,11 @@ def role_on_join(room: Room, user_id: UserId | None, previous: Role | None) -> R
     return previous if previous is not None else Role.LISTENER
 
 
+def without_timer_of(room: Room, key: str) -> Room:
+    """The room once `key` has left it: their speaking timer, if they had it, is over."""
+    return replace(room, timer=None) if room.timer and room.timer.key == key else room
+
+
 def host_left(room: Room, now: datetime) -> Room:
     return replace(room, host_absent_since=now) if room.is_live else room
 

@@ -28,6 +28,7 @@ from roomcast.domain.updates import (
     HandChanged,
     HostChanged,
     InviteChanged,
+    MicBlocked,
     MuteChanged,
     ParticipantLeft,
     ParticipantRemoved,
@@ -73,6 +74,11 @@ class MuteSelf:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportMic:
+    blocked: bool  # one's own browser gives no microphone (denied, or no device)
+
+
+@dataclass(frozen=True, slots=True)
 class MuteOther:
     key: str
     muted: bool  # False: let them unmute again (they stay muted until they do)
@@ -108,6 +114,7 @@ Command = (
     | AnswerInvite
     | MoveToAudience
     | MuteSelf
+    | ReportMic
     | MuteOther
     | SetRole
     | Remove
@@ -191,9 +198,25 @@ class Decision:
         return moved or bool(self.departed)
 
 
-def put_out(p: Participant, update: RoomUpdate) -> Decision:
+def put_out(room: Room, p: Participant, update: RoomUpdate) -> Decision:
     """Someone leaves the room now for a reason outside the stage (its host blocked them)."""
-    return Decision((p,), (with_role(p, Role.LISTENER),), updates=(update,), departed=(p.key,))
+    out = Decision((p,), (with_role(p, Role.LISTENER),), updates=(update,), departed=(p.key,))
+    return timer_follows_stage(room, out)
+
+
+def timer_follows_stage(room: Room, d: Decision) -> Decision:
+    """A speaking timer ends when its speaker leaves the stage (or the room)."""
+    timer = (d.room or room).timer
+    if timer is None:
+        return d
+    off = timer.key in d.departed or any(
+        p.key == timer.key and not p.role.on_stage for p in d.people
+    )
+    if not off:
+        return d
+    return replace(
+        d, room=replace(d.room or room, timer=None), updates=(*d.updates, TimerChanged(None))
+    )
 
 
 def succession(room: Room, present: tuple[Participant, ...]) -> Decision | None:
@@ -244,6 +267,10 @@ def _changed(
 
 def decide(scene: Scene, command: Command, now: datetime) -> Decision:
     """The outcome of `command` in `scene`, or a RoomcastError saying why not."""
+    return timer_follows_stage(scene.room, _decide(scene, command, now))
+
+
+def _decide(scene: Scene, command: Command, now: datetime) -> Decision:
     me, room, actor = scene.me, scene.room, scene.actor
     match command:
         case RaiseHand(raised=raised):
@@ -317,6 +344,14 @@ def decide(scene: Scene, command: Command, now: datetime) -> Decision:
             after = replace(me, muted=muted)
             update = MuteChanged(me.key, muted, after.muted_by_moderator)
             return _changed(scene, [(me, after)], update, answer=after)
+
+        case ReportMic(blocked=blocked):
+            if blocked:  # only a microphone that should work is news; clearing is always fine
+                can(actor, Action.MUTE_SELF).check()
+            if me.mic_blocked == blocked:
+                return Decision(answer=me)
+            after = replace(me, mic_blocked=blocked)
+            return _changed(scene, [(me, after)], MicBlocked(me.key, blocked), answer=after)
 
         case MuteOther(key=key, muted=muted):
             target = scene.person(key)

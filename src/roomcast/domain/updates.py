@@ -131,6 +131,13 @@ class MuteChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class MicBlocked:
+    key: str
+    blocked: bool
+    type: Literal["mic_blocked"] = "mic_blocked"
+
+
+@dataclass(frozen=True, slots=True)
 class HandChanged:
     key: str
     raised_at: datetime | None  # None: lowered (or answered)
@@ -262,6 +269,7 @@ RoomUpdate = (
     | SettingsChanged
     | HostChanged
     | HostAway
+    | MicBlocked
     | ChatPosted
     | ChatDeleted
     | LinkPinned
@@ -365,6 +373,8 @@ def apply(snapshot: RoomSnapshot, update: RoomUpdate) -> RoomSnapshot:
             )
         case MuteChanged(key=key, muted=muted, muted_by_moderator=locked):
             return _change(snapshot, key, muted=muted, muted_by_moderator=locked)
+        case MicBlocked(key=key, blocked=blocked):
+            return _change(snapshot, key, mic_blocked=blocked)
         case HandChanged(key=key, raised_at=raised_at):
             return _change(snapshot, key, hand_raised_at=raised_at)
         case InviteChanged(key=key, invited=invited):

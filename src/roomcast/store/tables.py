@@ -125,6 +125,7 @@ class ParticipantRow(Base):
     muted_by_moderator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     hand_raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     invited: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    mic_blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     connection_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     device: Mapped[str | None] = mapped_column(String(32), nullable=True)  # their browser
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())

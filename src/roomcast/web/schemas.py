@@ -125,6 +125,10 @@ class AnswerIn(Body):
     accept: bool
 
 
+class MicIn(Body):
+    blocked: bool = Field(description="True: no microphone (permission denied, or no device)")
+
+
 class MuteIn(Body):
     muted: bool
 

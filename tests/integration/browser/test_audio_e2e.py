@@ -198,6 +198,9 @@ async def test_microphone_problems_are_shown(
             await page.get_by_role("button", name="Let's go").click()
             await page.wait_for_url(re.compile(r"/r/"))
             await expect(page.locator("#mic-state")).to_contain_text(message, timeout=10_000)
+            await expect(page.locator("#mic-retry")).to_be_visible()
+            # the hosts see it on the avatar: the page's own flag came back from the server
+            await expect(page.locator("#stage .person .role")).to_have_text("Mic blocked")
             await expect(page.locator("#stage")).to_contain_text("No Mic")  # the room goes on
         finally:
             await browser.close()

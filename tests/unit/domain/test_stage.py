@@ -16,6 +16,7 @@ from roomcast.domain.model import (
     Role,
     RoomId,
     RoomSettings,
+    SpeakingTimer,
     Topic,
     UserId,
     Visibility,
@@ -33,6 +34,7 @@ from roomcast.domain.stage import (
     MuteSelf,
     RaiseHand,
     Remove,
+    ReportMic,
     Scene,
     SetRole,
     TimeTurn,
@@ -41,7 +43,14 @@ from roomcast.domain.stage import (
     succession,
     touches,
 )
-from roomcast.domain.updates import ParticipantRemoved, RoomSnapshot, RoomView, apply, order
+from roomcast.domain.updates import (
+    ParticipantRemoved,
+    RoomSnapshot,
+    RoomView,
+    TimerChanged,
+    apply,
+    order,
+)
 from roomcast.errors import RoomcastError
 
 T0 = datetime(2026, 12, 1, 12, tzinfo=UTC)
@@ -124,6 +133,9 @@ REFUSALS: list[tuple[str, Command, str | None]] = [
     (S, MoveToAudience(S), None),  # stepping down
     (H, MoveToAudience(H), "not_allowed"),  # the host ends the room instead
     (S, MuteSelf(True), None),
+    (S, ReportMic(True), None),
+    (L, ReportMic(True), "not_allowed"),  # a listener needs no microphone
+    (L, ReportMic(False), None),  # nothing to clear: no news
     (L, MuteSelf(True), "not_allowed"),
     (M, MuteOther(S, True), None),
     (M, MuteOther(M, True), "not_allowed"),
@@ -213,7 +225,7 @@ def test_remove_and_ban() -> None:
     assert d.can_speak == {} and d.stage_changed  # a drop, not a microphone state
     gone = decide(scene(H), Remove(S, False), NOW)
     assert gone.people[0].role is Role.LISTENER  # their role is taken away
-    out = put_out(PEOPLE[S], ParticipantRemoved(S, False))
+    out = put_out(ROOM, PEOPLE[S], ParticipantRemoved(S, False))
     assert out.departed == (S,) and out.people[0].role is Role.LISTENER
 
 
@@ -233,6 +245,25 @@ def test_timer() -> None:
     assert d.room.timer.ends_at == NOW + timedelta(seconds=90)
     stopped = decide(scene(M), TimeTurn(None), NOW)
     assert stopped.room is not None and stopped.room.timer is None and stopped.answer is None
+
+
+@pytest.mark.parametrize(
+    ("me", "command"),
+    [(M, MoveToAudience(S)), (S, MoveToAudience(S)), (H, Remove(S, False)), (M, Remove(S, True))],
+)
+def test_the_timer_ends_when_its_speaker_leaves_the_stage(me: str, command: Command) -> None:
+    timed = scene(me, timer=SpeakingTimer(S, NOW + timedelta(seconds=60)))
+    d = decide(timed, command, NOW)
+    assert d.room is not None and d.room.timer is None
+    assert d.updates[-1] == TimerChanged(None)
+    check_updates(timed, d)
+    # someone else's move leaves the timer running
+    other = scene(H, timer=SpeakingTimer(M, NOW + timedelta(seconds=60)))
+    assert decide(other, MoveToAudience(S), NOW).room is None
+    out = put_out(timed.room, PEOPLE[S], ParticipantRemoved(S, False))
+    assert out.room is not None and out.room.timer is None
+    assert rooms.without_timer_of(timed.room, S).timer is None
+    assert rooms.without_timer_of(timed.room, M) is timed.room
 
 
 def test_touches_says_whom_to_load() -> None:

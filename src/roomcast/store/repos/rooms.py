@@ -143,6 +143,7 @@ def _participant(row: ParticipantRow, people: dict[UserId, PublicUser]) -> Parti
         muted_by_moderator=row.muted_by_moderator,
         hand_raised_at=row.hand_raised_at,
         invited=row.invited,
+        mic_blocked=row.mic_blocked,
     )
 
 
@@ -212,6 +213,7 @@ class ParticipantRepo:
                 muted_by_moderator=p.muted_by_moderator,
                 hand_raised_at=p.hand_raised_at,
                 invited=p.invited,
+                mic_blocked=p.mic_blocked,
             )
         )
 

@@ -16,6 +16,7 @@ from roomcast.web.schemas import (
     AnswerOut,
     HandIn,
     KeyIn,
+    MicIn,
     MuteIn,
     OfferIn,
     Ok,
@@ -83,6 +84,15 @@ async def mute(
     room_id: RoomIdPath, body: MuteIn, viewer: Viewer, guest: GuestToken, ctx: Ctx
 ) -> Participant:
     return await stage.mute_self(ctx, viewer, guest, room_id, body.muted)
+
+
+@router.post(
+    "/mic",
+    response_model=Participant,
+    summary="Say that one's browser gives no microphone (blocked, or none), or does again",
+)
+async def report_mic(room_id: RoomIdPath, body: MicIn, user: SignedIn, ctx: Ctx) -> Participant:
+    return await stage.report_mic(ctx, user, room_id, body.blocked)
 
 
 @router.post(

@@ -134,7 +134,7 @@ class RoomView {
     const role = ROLE_LABEL[p.role];
     const face = u ? avatar(u, size) : el('span', { class: `avatar avatar-${size}`, 'aria-hidden': 'true', text: '🎧' });
     const muted = p.muted || p.muted_by_moderator;
-    const micBlocked = p.mic_problem && onStage(p);
+    const micBlocked = p.mic_blocked && onStage(p);
     const badge = micBlocked ? '🚫' : muted ? '🔇' : (p.hand_raised_at ? '✋' : '');
     const status = [p.key === this.s.you ? 'you' : '', role, micBlocked ? 'microphone blocked' : muted ? 'muted' : '',
       p.hand_raised_at ? 'hand raised' : ''].filter(Boolean).join(', ');
@@ -455,6 +455,7 @@ class RoomView {
     $('mic-state').hidden = state === 'mic-ok';
     $('mic-text').textContent = MIC_TEXT[state] || '';
     $('mic-help').textContent = state === 'mic-denied' ? micHelp(navigator.userAgent) : '';
+    $('mic-retry').hidden = state === 'mic-ok';
   }
 
   showFinal(final) {
@@ -569,6 +570,7 @@ class RoomView {
   bindStatic() {
     const on = (id, type, fn) => $(id)?.addEventListener(type, fn);
     on('tap-to-listen', 'click', () => this.s.audio.unblock());
+    on('mic-retry', 'click', () => this.s.follow()); // allowed in the browser's settings: ask again
     on('rejoin', 'click', () => this.s.takeOver());
     on('leave', 'click', async () => { if (await leaveRoom(this.s)) go('/'); });
     on('mic', 'click', () => { const self = this.mine(); if (self) this.post('/mute', { muted: !self.muted }); });

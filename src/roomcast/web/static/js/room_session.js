@@ -33,6 +33,7 @@ export class RoomSession extends EventTarget {
         if (state.startsWith('mic-') || state === 'no-mic') {
           this.micState = state;
           this.emit('mic', state);
+          this.reportMic(state !== 'mic-ok');
           return;
         }
         this.audioState = state;
@@ -115,6 +116,13 @@ export class RoomSession extends EventTarget {
   }
 
   mine() { return this.snapshot?.participants.find((p) => p.key === this.you); }
+
+  // Hosts see "mic blocked" on a speaker whose browser gives no microphone.
+  reportMic(blocked) {
+    const self = this.mine();
+    if (!self?.user || Boolean(self.mic_blocked) === blocked || this.final) return;
+    this.post('/mic', { blocked }).catch(() => {}); // best effort: the page says it anyway
+  }
 
   // May I do `action` (to someone whose role is `target`; none: to myself)? The server decides
   // (domain/permissions.py); this only keeps the page from offering what it would refuse.

@@ -22,6 +22,8 @@ export function applyRoom(snapshot, u) {
         hand_raised_at: null, invited: false });
     case 'mute_changed':
       return change(snapshot, u.key, { muted: u.muted, muted_by_moderator: u.muted_by_moderator });
+    case 'mic_blocked':
+      return change(snapshot, u.key, { mic_blocked: u.blocked });
     case 'hand_changed':
       return change(snapshot, u.key, { hand_raised_at: u.raised_at });
     case 'invite_changed':
