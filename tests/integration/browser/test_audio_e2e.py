@@ -146,7 +146,7 @@ async def test_speaker_heard_by_listener_then_stage_switches(
     # Alice mutes Bea as host: silence, and Bea's page cannot unmute
     await (
         alice.locator("#stage .person", has_text="Bea Brown")
-        .get_by_role("button", name=re.compile(r"^Bea Brown, "))
+        .get_by_role("button", name=re.compile(r"^Bea Brown\b"))
         .click()
     )
     await alice.locator("#person-dialog").get_by_role("button", name=re.compile("^🔇 Mute")).click()
@@ -157,7 +157,7 @@ async def test_speaker_heard_by_listener_then_stage_switches(
     assert float(np.max(await heard_envelope(carl, 2.0))) < 0.01  # silence from her everywhere
     await (
         alice.locator("#stage .person", has_text="Bea Brown")
-        .get_by_role("button", name=re.compile(r"^Bea Brown, "))
+        .get_by_role("button", name=re.compile(r"^Bea Brown\b"))
         .click()
     )
     await alice.locator("#person-dialog").get_by_role("button", name="Allow to unmute").click()
@@ -166,7 +166,7 @@ async def test_speaker_heard_by_listener_then_stage_switches(
     # Alice moves Bea back: no longer heard, and her microphone is off
     await (
         alice.locator("#stage .person", has_text="Bea Brown")
-        .get_by_role("button", name=re.compile(r"^Bea Brown, "))
+        .get_by_role("button", name=re.compile(r"^Bea Brown\b"))
         .click()
     )
     await alice.locator("#person-dialog").get_by_role("button", name="Move to audience").click()

@@ -140,13 +140,17 @@ class RoomView {
       p.hand_raised_at ? 'hand raised' : ''].filter(Boolean).join(', ');
     const timer = this.snap.room.timer?.key === p.key
       ? el('span', { class: 'turn', 'data-ends': this.snap.room.timer.ends_at, role: 'timer' }) : null;
+    // the name is what it shows (the avatar is decoration), its state said in words after it
+    const said = [micBlocked || !muted ? '' : 'muted', p.hand_raised_at ? 'hand raised' : ''] // "(you)" comes from the CSS
+      .filter(Boolean).join(', ');
     const li = el('li', { class: `person${p.key === this.s.you ? ' me' : ''}`, 'data-key': p.key, 'data-role': p.role },
-      el('button', { class: 'person-btn', type: 'button', 'aria-label': status ? `${label}, ${status}` : label,
+      el('button', { class: 'person-btn', type: 'button', title: status ? `${label}, ${status}` : label,
         onclick: () => this.openPerson(p) },
       el('span', { class: 'face' }, face, badge ? el('span', { class: 'muted-badge', 'aria-hidden': 'true', text: badge }) : null),
       el('span', { class: 'name', text: u ? u.display_name : label }),
       u ? this.handle(u) : null,
-      micBlocked ? el('span', { class: 'role warn', text: 'Mic blocked' }) : role ? el('span', { class: 'role', text: role }) : null),
+      micBlocked ? el('span', { class: 'role warn', text: 'Mic blocked' }) : role ? el('span', { class: 'role', text: role }) : null,
+      said ? el('span', { class: 'sr-only', text: `, ${said}` }) : null),
       timer);
     if ((this.s.levels[p.key] || 0) > 0.15) li.classList.add('speaking');
     if (p.key !== this.s.you && u && this.may('invite_to_speak', p.role)) {
