@@ -19,7 +19,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 SMOKE = {
     "fanout.py": ["--counts", "2", "--window", "1"],
     "latency.py": ["--beeps", "3"],
-    "join.py": ["--joins", "1"],
+    "join.py": ["--joins", "1", "--navs", "1"],
     "stage.py": ["--rounds", "1"],
     "postproduction.py": ["--minutes", "0.2", "--transcribe"],
 }

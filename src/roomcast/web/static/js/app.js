@@ -3,10 +3,7 @@
 // room_session.js) and the mini-player (base.html, data-turbo-permanent) live on while you
 // browse. Each page's module exports mount(main, signal): it runs on every visit to the page
 // and the signal aborts when the page is swapped out.
-import * as Turbo from '../vendor/turbo/turbo.es2017-esm.js';
 import { startPlayer } from './player.js';
-
-Turbo.config.forms.mode = 'off'; // our forms send JSON from their page's module
 
 const PAGES = {
   admin: () => import('./admin.js'),
@@ -45,3 +42,8 @@ document.addEventListener('turbo:before-render', unmount);
 document.addEventListener('turbo:load', mount);
 startPlayer();
 mount(); // at once: Turbo's first turbo:load waits for every image of the page
+// Turbo after the page: a room starts connecting without waiting for Turbo to load (a link
+// followed in between is an ordinary page load, nothing lost)
+import('../vendor/turbo/turbo.es2017-esm.js').then((Turbo) => {
+  Turbo.config.forms.mode = 'off'; // our forms send JSON from their page's module
+});

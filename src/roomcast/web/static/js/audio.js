@@ -34,9 +34,9 @@ export class RoomAudio {
     this.timer = null;
   }
 
-  async connect() {
-    clearTimeout(this.timer);
-    if (this.closed) return;
+  // A new connection with its offer made and ICE gathered: the slow part of joining, which
+  // needs nothing from the server, so it can start while the room's socket opens.
+  async fresh() {
     this.pc?.close();
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
     this.pc = pc;
@@ -54,10 +54,24 @@ export class RoomAudio {
         this.timer = setTimeout(() => { if (pc.connectionState === 'disconnected') this.retry(); }, 4000);
       }
     };
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    return pc;
+  }
+
+  prepare() {
+    if (!this.closed && !this.ready) this.ready = this.fresh().catch(() => null);
+  }
+
+  async connect() {
+    clearTimeout(this.timer);
+    if (this.closed) return;
     this.onState(this.attempt ? 'reconnecting' : 'connecting');
+    const prepared = this.ready ? await this.ready : null;
+    this.ready = null;
     try {
-      await pc.setLocalDescription(await pc.createOffer());
-      await gathered(pc);
+      const pc = prepared && prepared === this.pc && prepared.signalingState === 'have-local-offer' ? prepared : await this.fresh();
+      if (this.closed) return;
       const answer = await api('POST', `/api/rooms/${encodeURIComponent(this.roomId)}/media`,
         { sdp: pc.localDescription.sdp, type: 'offer' });
       if (pc !== this.pc) return;

@@ -52,6 +52,7 @@ export class RoomSession extends EventTarget {
 
   start() {
     sessionStorage.setItem(STORE, JSON.stringify({ id: this.id, title: this.title }));
+    this.audio.prepare(); // the offer and ICE while the socket opens
     this.live = connectLive(`${this.path}/live`, {
       onSnapshot: (msg) => {
         this.snapshot = msg.snapshot;
