@@ -53,9 +53,10 @@ CONCEALED_JS = """async () => {
 }"""
 
 
-async def until(page: Any, js: str, timeout: float = 15) -> Any:
-    """Poll a page expression until it is truthy (CSP forbids Playwright's eval waits)."""
-    async with asyncio.timeout(timeout):
+async def until(page: Any, js: str) -> Any:
+    """Poll a page expression until it is truthy, 15 s at most (CSP forbids Playwright's
+    eval-based waits)."""
+    async with asyncio.timeout(15):
         while not (value := await page.evaluate(js)):
             await asyncio.sleep(0.05)
     return value
@@ -76,7 +77,10 @@ async def browse_away_and_back(guest_browser: Any, url: str, navs: int) -> dict[
         await until(page, "!document.getElementById('mini-player').hidden")
         await asyncio.sleep(0.5)
         await page.locator("#mini-open").click()
-        await until(page, "document.querySelector('#main [data-page=room]') && document.getElementById('mini-player').hidden")
+        await until(
+            page,
+            "document.querySelector('#main [data-page=room]') && document.getElementById('mini-player').hidden",
+        )
         await asyncio.sleep(0.5)
         c1 = await page.evaluate(CONCEALED_JS)
         took = (await page.evaluate("performance.now()")) - t0
@@ -88,7 +92,7 @@ async def browse_away_and_back(guest_browser: Any, url: str, navs: int) -> dict[
     rejoin: list[float] = []
     for _ in range(max(1, navs // 2)):
         await page.goto(url.rsplit("/r/", 1)[0] + "/")
-        await until(page, "!document.getElementById('mini-player').hidden", 15)
+        await until(page, "!document.getElementById('mini-player').hidden")
         await page.reload()
         button = page.get_by_role("button", name="Rejoin")
         await button.wait_for()

@@ -61,6 +61,12 @@ async def main(out: Path) -> None:
             await people[4].post(f"{base}/hand", {"raised": True})
             await people[0].post(f"{base}/invite", {"key": f"u{people[4].user_id}"})
             await people[0].put(f"{base}/chapter", {"title": "Free jazz and the Ramones"})
+            for c, text in (
+                (people[3], "Coltrane was the original punk, change my mind"),
+                (people[1], "Ornette Coleman at the Five Spot, 1959: that's the Ramones at CBGB"),
+                (people[2], "Is there a playlist for this room?"),
+            ):
+                await c.post(f"{base}/chat", {"text": text})
             # an episode: a recorded room with a tone, ended and made
             show_host = people[2]
             rec = (await show_host.start_room("Engines and poetry", record=True))["room"]
@@ -105,6 +111,18 @@ async def main(out: Path) -> None:
                         await page.goto(srv.url + path)
                         await page.wait_for_timeout(700)
                         await page.screenshot(path=str(out / f"{name}-{label}.png"))
+                    if label == "phone":  # the conversation, from the bottom bar
+                        await page.goto(f"{srv.url}/r/{room['id']}")
+                        await page.get_by_role("button", name="Chat").click()
+                        await page.wait_for_timeout(700)
+                        await page.screenshot(path=str(out / f"room-chat-{label}.png"))
+                    # the room goes on in the mini-player while browsing
+                    await page.goto(f"{srv.url}/r/{room['id']}")
+                    await page.wait_for_timeout(1000)
+                    await page.get_by_role("link", name="← Hallway").click()
+                    await page.wait_for_timeout(1200)
+                    await page.screenshot(path=str(out / f"mini-player-{label}.png"))
+                    await page.get_by_role("button", name="Leave the room").click()
                     await page.goto(srv.url + "/")
                     await page.get_by_role("button", name="Start a room").click()
                     await page.wait_for_timeout(400)
@@ -120,13 +138,20 @@ async def main(out: Path) -> None:
                     await hpage.goto(f"{srv.url}/r/{room['id']}")
                     await hpage.wait_for_timeout(1500)
                     await hpage.screenshot(path=str(out / f"room-host-{label}.png"))
-                    await hpage.get_by_role("button", name="More for Tim Berners").click()
+                    await hpage.locator("#audience .person-btn", has_text="Tim Berners").click()
                     await hpage.wait_for_timeout(400)
                     await hpage.screenshot(path=str(out / f"person-sheet-{label}.png"))
                     await host.close()
                     anon = await browser.new_context(viewport=size)
                     apage = await anon.new_page()
+                    await apage.goto(srv.url + "/")
+                    await apage.wait_for_timeout(700)
+                    await apage.screenshot(path=str(out / f"front-door-{label}.png"))
                     await apage.goto(srv.url + "/signup")
+                    await apage.get_by_label("Username").fill("no spaces!")
+                    await apage.get_by_label("Password").fill("short")
+                    await apage.get_by_role("button", name="Create account").click()
+                    await apage.wait_for_timeout(500)
                     await apage.screenshot(path=str(out / f"signup-{label}.png"))
                 await browser.close()
             for cm, _ in sockets:

@@ -47,6 +47,23 @@ async def test_hands_invitations_and_attacks(server: LiveServer) -> None:
         assert r1["hand_raised_at"] < r2["hand_raised_at"] and again == r1
         assert (await host.post(f"{base}/hand", {"raised": True})).status_code == 403
 
+        # "not now": staff lower a listener's hand (ten at once: one change); nobody else may
+        raised = (await ann.post(f"{base}/hand", {"raised": True})).json()["hand_raised_at"]
+        dismiss = f"{base}/participants/{key(ann)}/hand/dismiss"
+        assert (await bob.post(dismiss)).status_code == 403
+        got = await asyncio.gather(*(host.post(dismiss) for _ in range(10)))
+        assert {r.status_code for r in got} == {200}
+        assert all(r.json()["hand_raised_at"] is None for r in got)
+        lowered = await a.updates_until(
+            lambda u: u["type"] == "hand_changed" and u["key"] == key(ann) and not u["raised_at"]
+        )
+        assert lowered[-1]["raised_at"] is None
+        again_up = (await ann.post(f"{base}/hand", {"raised": True})).json()  # at the back now
+        assert again_up["hand_raised_at"] > raised
+        # the next hand news is that raise: the other nine dismissals said nothing
+        news = await a.next_update(lambda u: u["type"] == "hand_changed")
+        assert news["raised_at"] == again_up["hand_raised_at"]
+
         # invitations: staff only, to listeners, and only the invited person answers
         assert (await ann.post(f"{base}/invite", {"key": key(bob)})).status_code == 403
         assert (await mod.post(f"{base}/invite", {"key": key(bob)})).status_code == 200

@@ -4,6 +4,8 @@ front door, the episode a room became, and the operators' counters."""
 from __future__ import annotations
 
 from tests.live_server import Client, LiveServer
+from tests.media_helpers import loopback_only
+from tests.podcast_helpers import record_tone, wait_episode
 
 HTML = {"accept": "text/html,application/xhtml+xml"}
 
@@ -66,3 +68,25 @@ async def test_front_door_and_counters(server: LiveServer) -> None:
         r = await c.get("/metrics")
         assert r.status_code == 200
         assert 'roomcast_events_total{event="room_sockets"} 1' in r.text
+
+
+async def test_past_rooms_on_a_profile_lead_to_their_replays(server: LiveServer) -> None:
+    loopback_only()
+    async with Client(server) as host, Client(server) as visitor:
+        await host.signup("caster")
+        room = await record_tone(host, "Worth a replay", seconds=2.0)
+        ep = await wait_episode(host, "caster")
+        assert ep["status"] == "published"
+        r = await visitor.get("/u/caster", headers=HTML)
+        assert (
+            f'href="/episodes/{ep["id"]}" aria-label="Play the replay of Worth a replay"' in r.text
+        )
+        # an unpublished replay is the host's alone
+        assert (
+            await host.put(f"/api/episodes/{ep['id']}/published", {"published": False})
+        ).is_success
+        assert "Play the replay" not in (await visitor.get("/u/caster", headers=HTML)).text
+        assert "Play the replay" in (await host.get("/u/caster", headers=HTML)).text
+        r = await visitor.get(f"/api/rooms/{room['id']}/episode")
+        assert r.status_code == 404  # hidden looks like none
+        assert (await host.get(f"/api/rooms/{room['id']}/episode")).json()["id"] == ep["id"]

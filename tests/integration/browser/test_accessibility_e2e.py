@@ -70,7 +70,15 @@ async def test_main_pages_pass_axe_in_light_and_dark_on_phone_and_desktop(
         for size in SIZES:
             ctx = await context(browser, scheme, size)
             guest = await ctx.new_page()
-            for path in ("/", "/login", "/signup", "/no/such/page", episode, "/shows/dan", "/u/dan"):
+            for path in (
+                "/",
+                "/login",
+                "/signup",
+                "/no/such/page",
+                episode,
+                "/shows/dan",
+                "/u/dan",
+            ):
                 await guest.goto(base + path)
                 found[f"{scheme} {size} guest {path}"] = await axe(guest)
             me = await ctx.new_page()
@@ -106,7 +114,9 @@ async def test_no_sideways_scrolling_at_320_px_and_tab_reaches_everyone(
     for p in (sam, lee):
         await p.goto(host.url)
     await sam.get_by_role("button", name="Raise hand").click()
-    await host.locator("#audience").get_by_role("button", name="Invite to stage: Sam Speaker").click()
+    await (
+        host.locator("#audience").get_by_role("button", name="Invite to stage: Sam Speaker").click()
+    )
     await sam.get_by_role("button", name="Join the stage").click()
     await host.get_by_role("button", name="Mute", exact=True).click()
     await expect(lee.locator("#stage .person")).to_have_count(2, timeout=10_000)

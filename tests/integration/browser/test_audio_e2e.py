@@ -150,7 +150,9 @@ async def test_speaker_heard_by_listener_then_stage_switches(
         .click()
     )
     await alice.locator("#person-dialog").get_by_role("button", name=re.compile("^🔇 Mute")).click()
-    await expect(bea.locator("#mic")).to_have_accessible_name("Muted by a moderator", timeout=10_000)
+    await expect(bea.locator("#mic")).to_have_accessible_name(
+        "Muted by a moderator", timeout=10_000
+    )
     await expect(bea.locator("#mic")).to_be_disabled()
     await asyncio.sleep(0.5)
     assert float(np.max(await heard_envelope(alice, 2.0))) < 0.01

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -94,3 +95,61 @@ async def test_questions_and_polls_on_every_page(browser: Browser, web_server: L
     for page in (host, ann, bob):
         await expect(page.locator(".poll")).to_contain_text("2 votes · Closed")
         await expect(page.locator(".poll .poll-option").nth(2)).to_contain_text("2 · 100%")
+
+
+async def test_the_phone_conversation_sheet_follows_new_messages(
+    browser: Browser, web_server: LiveServer
+) -> None:
+    base = web_server.url
+    phone = {"width": 390, "height": 844}
+    host = await (await browser.new_context(viewport=phone)).new_page()
+    reader = await (await browser.new_context(viewport=phone)).new_page()
+    await sign_up(host, base, "hostc", "Host C")
+    await sign_up(reader, base, "reader", "Rea Der")
+    await host.get_by_role("button", name="Start a room").click()
+    await host.get_by_role("button", name="Let's go").click()
+    await host.wait_for_url(re.compile(r"/r/"))
+    await reader.goto(host.url)
+    await expect(host.locator("#audience")).to_contain_text("Rea Der")
+
+    # the sheet is closed: new messages count on the Chat button
+    await host.get_by_role("button", name="Chat").click()
+    long = "A long message that wraps over several lines on a phone, " * 3
+    for i in range(5):
+        await host.locator("#chat-input").fill(f"{i}: {long}")
+        await host.get_by_role("button", name="Send").click()
+    chat = reader.get_by_role("button", name=re.compile(r"^Chat"))
+    await expect(chat).to_have_accessible_name("Chat, 5 new messages")
+    await expect(reader.locator("#unread")).to_have_text("5")
+
+    # opened: the newest message is in view, and the count is gone
+    await chat.click()
+    scroll = reader.locator("#chat-scroll")
+    newest = reader.locator("#chat-list li").last
+    await expect(newest).to_be_in_viewport()
+    await expect(reader.locator("#unread")).to_be_hidden()
+    at_end = "(e) => e.scrollHeight - e.scrollTop - e.clientHeight < 48"
+    assert await scroll.evaluate("(e) => e.scrollHeight > e.clientHeight + 100")
+
+    # scrolled up to read: a new message does not pull the list down, "New messages ↓" does
+    await scroll.evaluate("(e) => { e.scrollTop = 0; }")
+    await asyncio.sleep(2.1)  # chat allows bursts of 5, then one message per 2 s
+    await host.locator("#chat-input").fill("5: and one more")
+    await host.get_by_role("button", name="Send").click()
+    more = reader.get_by_role("button", name="New messages ↓")
+    await expect(more).to_be_visible()
+    assert await scroll.evaluate("(e) => e.scrollTop") == 0
+    await more.click()
+    assert await scroll.evaluate(at_end)
+    await expect(more).to_be_hidden()
+    # at the end, the list follows by itself
+    await asyncio.sleep(2.1)
+    await host.locator("#chat-input").fill("6: the last")
+    await host.get_by_role("button", name="Send").click()
+    await expect(reader.locator("#chat-list li").last).to_contain_text("6: the last")
+    await expect(reader.locator("#chat-list li").last).to_be_in_viewport()
+    await expect(more).to_be_hidden()
+    # Escape closes the sheet and gives focus back to the Chat button
+    await reader.keyboard.press("Escape")
+    await expect(reader.locator("#convo")).to_be_hidden()
+    await expect(chat).to_be_focused()

@@ -30,7 +30,9 @@ async def pages(tmp_path: Path) -> AsyncIterator[tuple[Page, Page, Path, Path]]:
         try:
             out = []
             for br in (a, b):
-                page = await (await br.new_context(viewport={"width": 390, "height": 844})).new_page()
+                page = await (
+                    await br.new_context(viewport={"width": 390, "height": 844})
+                ).new_page()
                 await page.add_init_script(PROBE_JS)
                 out.append(page)
             yield out[0], out[1], wav_a, wav_b
@@ -125,7 +127,11 @@ async def test_listener_and_speaker_keep_the_room_while_browsing(
     # Bea goes on stage, browses away, and is still heard; Alice hears her, not herself
     await bea.get_by_role("button", name="Raise hand").click()
     await alice.get_by_role("button", name=re.compile("^Hands")).click()
-    await alice.locator("#hands-dialog").get_by_role("button", name="Invite Bea Brown to speak").click()
+    await (
+        alice.locator("#hands-dialog")
+        .get_by_role("button", name="Invite Bea Brown to speak")
+        .click()
+    )
     await alice.keyboard.press("Escape")
     await bea.get_by_role("button", name="Join the stage").click()
     await expect(bea.locator("#mic")).to_be_visible(timeout=10_000)
@@ -206,13 +212,17 @@ async def test_a_host_who_leaves_hands_the_room_on(
 
     # Bea on stage: the host hands her the room and goes
     await bea.get_by_role("button", name="Raise hand").click()
-    await alice.locator("#audience").get_by_role("button", name="Invite to stage: Bea Brown").click()
+    await (
+        alice.locator("#audience").get_by_role("button", name="Invite to stage: Bea Brown").click()
+    )
     await bea.get_by_role("button", name="Join the stage").click()
     await expect(alice.locator("#stage")).to_contain_text("Bea Brown", timeout=10_000)
     await alice.get_by_role("button", name="Leave quietly").click()
     await sheet.get_by_role("button", name="Make Bea Brown host and leave").click()
     await alice.wait_for_url(f"{base}/")
-    await expect(bea.locator("#stage .person", has_text="Bea Brown")).to_contain_text("Host", timeout=10_000)
+    await expect(bea.locator("#stage .person", has_text="Bea Brown")).to_contain_text(
+        "Host", timeout=10_000
+    )
     await expect(bea.locator("#stage")).not_to_contain_text("Alice Adams", timeout=10_000)
 
     # Alice comes back, a moderator now; Bea (the host) drops: the others see the countdown,
@@ -222,6 +232,53 @@ async def test_a_host_who_leaves_hands_the_room_on(
     notice = alice.locator("#host-away")
     await bea.goto("about:blank")  # a tab closed: the socket goes, no goodbye
     await expect(notice).to_be_visible(timeout=10_000)
-    await expect(notice).to_contain_text(re.compile(r"The host left\. A moderator becomes host in \d+ s"))
+    await expect(notice).to_contain_text(
+        re.compile(r"The host left\. A moderator becomes host in \d+ s")
+    )
     await bea.goto(alice.url)
     await expect(notice).to_be_hidden(timeout=10_000)
+
+
+async def test_browsing_while_connecting_a_second_tab_and_double_clicks(
+    pages: tuple[Page, Page, Path, Path], web_server: LiveServer
+) -> None:
+    alice, bea, wav_a, wav_b = pages
+    base = web_server.url
+    errors: list[str] = []
+    bea.on("pageerror", lambda e: errors.append(str(e)))
+    await sign_up(alice, base, "alice", "Alice Adams")
+    await alice.get_by_role("button", name="Start a room").click()
+    await alice.get_by_role("button", name="Let's go").click()
+    await alice.wait_for_url(re.compile(r"/r/"))
+    await audio_live(alice)
+
+    # a guest leaves the page while its audio is still connecting: it connects anyway,
+    # once, and plays in the mini-player
+    before = dict(web_server.ctx.counters)
+    await bea.goto(alice.url)
+    await bea.get_by_role("link", name="← Hallway").click()
+    player = bea.locator("#mini-player")
+    await expect(player).to_be_visible()
+    await expect(player).to_have_attribute("data-state", "live", timeout=15_000)
+    print(f"\nconnected after leaving the page: r={await hears(bea, wav_a, wav_b):.2f}")
+    after = web_server.ctx.counters
+    assert after["media_offers"] - before.get("media_offers", 0) == 1
+    assert after["room_sockets"] - before.get("room_sockets", 0) == 1
+
+    # the same room in a second tab takes it over; the first tab says so, and stops
+    second = await bea.context.new_page()
+    await second.goto(alice.url)
+    await expect(second.locator(".room")).to_have_attribute("data-audio", "live", timeout=15_000)
+    await expect(player).to_contain_text("in another window", timeout=10_000)
+    assert await bea.locator("#room-audio").evaluate("a => a.srcObject === null")
+    await expect(alice.locator("#audience")).to_contain_text("1 guest")
+
+    # double clicks on Leave and on End: one leave, one end, no error anywhere
+    await second.get_by_role("button", name="Leave quietly").dblclick()
+    await second.wait_for_url(f"{base}/")
+    await expect(alice.locator("#audience")).not_to_contain_text("guest", timeout=10_000)
+    await alice.get_by_role("button", name="More actions").click()
+    await alice.get_by_role("button", name="End room").click()
+    await alice.get_by_role("button", name="End the room").dblclick()
+    await expect(alice.locator("#ended")).to_be_visible(timeout=10_000)
+    assert errors == []

@@ -139,7 +139,9 @@ async def test_a_live_room_becomes_a_replay(tmp_path: Path, web_server: LiveServ
             await host.get_by_role("button", name="Subscribe").click()
             await expect(host.locator("#subscribe-dialog")).to_contain_text("Apple Podcasts")
             await host.locator("#subscribe-dialog").get_by_role("button", name="Copy").click()
-            assert (await host.evaluate("navigator.clipboard.readText()")).endswith("/shows/caster/feed.xml")
+            assert (await host.evaluate("navigator.clipboard.readText()")).endswith(
+                "/shows/caster/feed.xml"
+            )
 
             # other people see the published episode, not the host's tools
             await listener.goto(host.url)

@@ -131,6 +131,8 @@ async def profile_page(
         return _not_found(request, user, "There is nobody by that name here.")
     hosted = [r for r in await rooms.rooms_hosted_by(ctx, person) if r.visibility.value == "open"]
     blocked = user is not None and await safety.has_blocked(ctx, user, person)
+    # past rooms lead to their replays (those this viewer may play)
+    replays = {e.room_id: e for e in await episodes.episodes_of(ctx, person, user) if e.is_ready}
     return _render(
         request,
         "profile.html",
@@ -138,6 +140,7 @@ async def profile_page(
         title=person.display_name,
         person=person,
         hosted=hosted[:20],
+        replays=replays,
         blocked=blocked,
     )
 

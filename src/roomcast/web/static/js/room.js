@@ -587,7 +587,10 @@ class RoomView {
     on('invite-dialog', 'cancel', (e) => { e.preventDefault(); this.post('/invite/answer', { accept: false }); });
     on('convo-open', 'click', () => this.openConvo(this.page.dataset.convo !== 'open'));
     on('convo-close', 'click', () => this.openConvo(false));
-    on('convo', 'keydown', (e) => { if (e.key === 'Escape' && !DESKTOP.matches) this.openConvo(false); });
+    document.addEventListener('keydown', (e) => { // Escape closes the sheet (dialogs close themselves first)
+      if (e.key === 'Escape' && this.page.dataset.convo === 'open' && !DESKTOP.matches
+        && !this.page.querySelector('dialog[open]')) this.openConvo(false);
+    }, { signal: this.signal });
     on('chat-scroll', 'scroll', () => {
       const box = $('chat-scroll');
       if (box.scrollHeight - box.scrollTop - box.clientHeight < 48) $('chat-more').hidden = true;
@@ -623,7 +626,9 @@ class RoomView {
       e.preventDefault();
       const input = $(inputId);
       const text = input.value.trim();
-      if (text && await this.post(path, { text })) input.value = '';
+      if (!text) return;
+      input.value = ''; // at once: the next message can be typed while this one is sent
+      if (!await this.post(path, { text }) && !input.value) input.value = text; // refused: keep it
     });
     submitText('chat-form', 'chat-input', '/chat');
     submitText('qa-form', 'qa-input', '/questions');
