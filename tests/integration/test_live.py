@@ -26,7 +26,10 @@ async def test_host_on_stage_listeners_in_audience(server: LiveServer) -> None:
         async with host.live(path) as hws:
             first = await hws.recv()
             assert first["type"] == "snapshot" and keys(first["snapshot"]) == [("anna", "host")]
-            own = (await hws.recv())["update"]  # subscribed before joining: one's own arrival too
+            # subscribed before joining: one's own arrival too (after "the host is back")
+            back = (await hws.recv())["update"]
+            assert back == {"type": "host_away", "since": None}
+            own = (await hws.recv())["update"]
             assert own["participant"]["key"] == first["you"]
             async with bob.live(path) as bws:
                 snap = (await bws.recv())["snapshot"]
@@ -87,7 +90,7 @@ async def test_garbage_messages_get_errors_and_the_room_goes_on(server: LiveServ
         room = (await host.start_room())["room"]
         async with host.live(f"/api/rooms/{room['id']}/live") as ws:
             await ws.recv()
-            await ws.next_update()  # one's own arrival
+            await ws.next_update(lambda u: u["type"] == "participant_joined")  # one's own arrival
             for junk in (
                 "not json",
                 "{}",

@@ -17,13 +17,13 @@ export function csrfToken() {
   return m ? decodeURIComponent(m[1]) : '';
 }
 
-export async function api(method, path, body) {
+export async function api(method, path, body, { signal } = {}) {
   const headers = { Accept: 'application/json' };
   if (method !== 'GET') headers['X-CSRF-Token'] = csrfToken();
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res;
   try {
-    res = await fetch(path, { method, headers, credentials: 'same-origin',
+    res = await fetch(path, { method, headers, credentials: 'same-origin', signal,
       body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
     throw new ApiError(0, { error: { code: 'offline', message: 'Cannot reach the server. Check your connection.' } });

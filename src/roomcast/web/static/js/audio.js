@@ -72,8 +72,9 @@ export class RoomAudio {
     try {
       const pc = prepared && prepared === this.pc && prepared.signalingState === 'have-local-offer' ? prepared : await this.fresh();
       if (this.closed) return;
+      this.inflight = new AbortController(); // leaving cancels an offer on its way
       const answer = await api('POST', `/api/rooms/${encodeURIComponent(this.roomId)}/media`,
-        { sdp: pc.localDescription.sdp, type: 'offer' });
+        { sdp: pc.localDescription.sdp, type: 'offer' }, { signal: this.inflight.signal });
       if (pc !== this.pc) return;
       await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
     } catch (err) {
@@ -153,6 +154,7 @@ export class RoomAudio {
 
   close() {
     this.closed = true;
+    this.inflight?.abort();
     clearTimeout(this.timer);
     this.stopMic();
     this.pc?.close();

@@ -32,44 +32,44 @@ function render() {
 export function mount(main, signal) {
   const conn = $('conn');
   const live = connectLive('/api/hallway/live', {
-  onSnapshot: (msg) => { hallway = msg.snapshot; render(); },
-  onUpdate: (u) => { hallway = applyHallway(hallway, u); render(); },
-  onState: (s) => {
-    conn.hidden = s === 'live' || s === 'connecting';
-    conn.textContent = s === 'reconnecting' ? 'Reconnecting…' : '';
-  },
-  onFinal: () => { conn.hidden = false; conn.textContent = 'Disconnected. Reload the page to try again.'; },
-});
+    onSnapshot: (msg) => { hallway = msg.snapshot; render(); },
+    onUpdate: (u) => { hallway = applyHallway(hallway, u); render(); },
+    onState: (s) => {
+      conn.hidden = s === 'live' || s === 'connecting';
+      conn.textContent = s === 'reconnecting' ? 'Reconnecting…' : '';
+    },
+    onFinal: () => { conn.hidden = false; conn.textContent = 'Disconnected. Reload the page to try again.'; },
+  });
   signal.addEventListener('abort', () => live.close(false));
   startSheet();
 }
 
 // --- start a room ---------------------------------------------------------------------------
 function startSheet() {
-const dialog = $('start-dialog');
-const form = $('start-form');
-const error = $('start-error');
+  const dialog = $('start-dialog');
+  const form = $('start-form');
+  const error = $('start-error');
 
-document.getElementById('start-room').addEventListener('click', () => {
-  if (!me) { go('/signup?next=/'); return; }
-  error.hidden = true;
-  clearErrors(form);
-  dialog.showModal();
-  document.getElementById('room-title').select();
-});
-document.getElementById('start-cancel').addEventListener('click', () => dialog.close());
-dialog.addEventListener('click', (e) => { if (e.target === dialog) dialog.close(); });
+  document.getElementById('start-room').addEventListener('click', () => {
+    if (!me) { go('/signup?next=/'); return; }
+    error.hidden = true;
+    clearErrors(form);
+    dialog.showModal();
+    document.getElementById('room-title').select();
+  });
+  document.getElementById('start-cancel').addEventListener('click', () => dialog.close());
+  dialog.addEventListener('click', (e) => { if (e.target === dialog) dialog.close(); });
 
-form.addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const button = document.getElementById('start-go');
-  button.disabled = true;
-  try {
-    const created = await api('POST', '/api/rooms', { ...formData(form), record: form.elements.record.checked });
-    go(`/r/${encodeURIComponent(created.room.id)}`);
-  } catch (err) {
-    showErrors(form, err, error);
-    button.disabled = false;
-  }
-});
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const button = document.getElementById('start-go');
+    button.disabled = true;
+    try {
+      const created = await api('POST', '/api/rooms', { ...formData(form), record: form.elements.record.checked });
+      go(`/r/${encodeURIComponent(created.room.id)}`);
+    } catch (err) {
+      showErrors(form, err, error);
+      button.disabled = false;
+    }
+  });
 }
