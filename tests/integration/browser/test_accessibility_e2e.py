@@ -19,6 +19,12 @@ from tests.podcast_helpers import record_tone, wait_episode
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parents[2] / "vendor" / "axe-core" / "axe.min.js"
+# visible elements with their own text whose font is under 12 px
+SMALL_TEXT_JS = """[...document.querySelectorAll('body *')].filter((e) => {
+  const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+  if (!own || !e.getClientRects().length) return false;
+  return parseFloat(getComputedStyle(e).fontSize) < 12;
+}).map((e) => `${e.tagName}.${e.className}: ${getComputedStyle(e).fontSize}`)"""
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 
 
@@ -130,6 +136,10 @@ async def test_no_sideways_scrolling_at_320_px_and_tab_reaches_everyone(
             await page.goto(base + path)
         width = await page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
         assert width[0] <= width[1], (path, width)
+        # no text under 12 px on a phone, body text at 16 px
+        small = await page.evaluate(SMALL_TEXT_JS)
+        assert small == [], (path, small)
+        assert await page.evaluate("getComputedStyle(document.body).fontSize") == "16px"
 
     # Tab from the top of the room page reaches every person on stage and in the audience
     await lee.goto(host.url)

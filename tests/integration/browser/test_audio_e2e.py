@@ -154,6 +154,9 @@ async def test_speaker_heard_by_listener_then_stage_switches(
         "Muted by a moderator", timeout=10_000
     )
     await expect(bea.locator("#mic")).to_be_disabled()
+    await expect(bea.locator("#mic-note")).to_have_text(
+        "A moderator muted you. They can let you unmute."
+    )
     await asyncio.sleep(0.5)
     assert float(np.max(await heard_envelope(alice, 2.0))) < 0.01
     assert float(np.max(await heard_envelope(carl, 2.0))) < 0.01  # silence from her everywhere

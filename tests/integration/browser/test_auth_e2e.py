@@ -50,3 +50,38 @@ async def test_sign_in_goes_only_to_our_own_pages(browser: Browser, web_server: 
         assert where.path == lands, (target, page.url)
         assert dialogs == [], target
         await context.close()
+
+
+async def test_signing_in_or_up_from_a_room_comes_back_to_it(
+    browser: Browser, web_server: LiveServer
+) -> None:
+    base = web_server.url
+    host = await (await browser.new_context()).new_page()
+    await sign_up(host, base, "hosty", "Hosty")
+    await host.get_by_role("button", name="Start a room").click()
+    await host.get_by_role("button", name="Let's go").click()
+    await host.wait_for_url(lambda url: "/r/" in url)
+    room = host.url
+
+    # a guest listening wants to chat: the link says so, and leads back after signing up
+    guest = await (await browser.new_context()).new_page()
+    await guest.goto(room)
+    await guest.get_by_role("link", name="Sign in to chat and react").click()
+    await guest.wait_for_url(lambda url: "/login" in url)
+    await guest.get_by_role("link", name="Create an account").click()  # keeps where to go
+    await guest.get_by_label("Username").fill("newbie")
+    await guest.get_by_label("Password").fill("a long password")
+    await guest.get_by_role("button", name="Create account").click()
+    await guest.wait_for_url(room)
+    await guest.locator("#chat-input").fill("hello, I have an account now")
+    await guest.get_by_role("button", name="Send").click()
+    await host.locator("#chat-list").get_by_text("hello, I have an account now").wait_for()
+
+    # the top bar's "Sign in" from a room comes back to it too
+    other = await (await browser.new_context()).new_page()
+    await other.goto(room)
+    await other.get_by_role("link", name="Sign in", exact=True).click()
+    await other.get_by_label("Username").fill("newbie")
+    await other.get_by_label("Password").fill("a long password")
+    await other.get_by_role("button", name="Sign in").click()
+    await other.wait_for_url(room)

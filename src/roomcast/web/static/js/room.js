@@ -219,6 +219,7 @@ class RoomView {
     const speaking = Boolean(self && onStage(self));
     const mic = $('mic');
     mic.hidden = !speaking;
+    $('mic-note').hidden = !(speaking && self.muted_by_moderator);
     if (speaking) {
       const locked = self.muted_by_moderator;
       const muted = self.muted || locked;
@@ -478,7 +479,7 @@ class RoomView {
   }
 
   hideRoom() {
-    for (const id of ['room-body', 'room-bar', 'live-badge', 'rec-badge', 'conn', 'audio-state', 'mic-state', 'host-away', 'topic-row']) $(id).hidden = true;
+    for (const id of ['room-body', 'room-bar', 'live-badge', 'rec-badge', 'conn', 'audio-state', 'mic-state', 'host-away', 'mic-note', 'topic-row']) $(id).hidden = true;
     for (const d of this.page.querySelectorAll('dialog[open]')) d.close();
     this.timers.forEach(clearInterval);
     this.timers = [];
