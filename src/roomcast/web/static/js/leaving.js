@@ -24,6 +24,7 @@ export async function leaveRoom(session) {
     return false;
   }
   session.leave();
+  session.dismissed = true; // gone on purpose: nothing for the mini-player to say
   return true;
 }
 
