@@ -151,7 +151,26 @@ async def test_listener_and_speaker_keep_the_room_while_browsing(
     await expect(player).to_be_hidden()
     await expect(alice.locator("#stage")).not_to_contain_text("Bea Brown", timeout=10_000)
     assert await bea.locator("#room-audio").evaluate("a => a.srcObject === null || a.paused")
+
+    # back in, then "Leave and play" on an episode: out of the room, the episode plays
+    await bea.get_by_role("link", name="Roomcast hallway").click()
+    await bea.locator("#rooms li", has_text="Keep me open").click()
+    people = alice.locator(".room-people")
+    await expect(people).to_contain_text("Bea Brown", timeout=10_000)  # on stage again: her role
+    await bea.get_by_role("link", name="← Hallway").click()
+    await bea.locator("#latest").get_by_role("link", name="Yesterday's show").click()
+    await bea.locator("#player").evaluate("p => p.play()")
+    await bea.locator("#conflict-dialog").get_by_role("button", name="Leave and play").click()
+    await expect(people).not_to_contain_text("Bea Brown", timeout=10_000)
+    await expect(player).to_be_hidden()
+    await until_playing(bea)
     assert errors == []
+
+
+async def until_playing(page: Page) -> None:
+    async with asyncio.timeout(10):
+        while await page.locator("#player").evaluate("p => p.paused || p.currentTime < 0.2"):
+            await asyncio.sleep(0.1)
 
 
 async def test_rejoin_after_reload_and_a_room_that_ends_while_browsing(

@@ -18,10 +18,6 @@ function next() {
 
 export function mount() {
   const form = document.getElementById('auth-form');
-  // the other form keeps where the person was heading
-  for (const a of document.querySelectorAll('[data-keep-next]')) {
-    a.href = `${a.getAttribute('href')}?next=${encodeURIComponent(next())}`;
-  }
   const error = document.getElementById('auth-error');
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
