@@ -221,3 +221,31 @@ async def test_speaking_timer(server: LiveServer) -> None:
         assert r.status_code == 200 and r.json() is None
         snap = (await host.get(f"/api/rooms/{room_id}")).json()
         assert snap["room"]["timer"] is None
+
+
+async def test_a_blocked_microphone_is_shown_to_the_hosts(server: LiveServer) -> None:
+    room_id, (host, sam, lee) = await room_with(server, "host", "sam", "lee")
+    base = f"/api/rooms/{room_id}"
+    path = f"{base}/live"
+    async with host.live(path) as h, sam.live(path) as s, lee.live(path) as ws_lee:
+        for ws in (h, s, ws_lee):
+            await ws.recv()
+        await host.post(f"{base}/invite", {"key": key(sam)})
+        await sam.post(f"{base}/invite/answer", {"accept": True})
+        # garbage and the wrong people are refused; nothing changes
+        for body in ({}, {"blocked": "maybe"}, {"blocked": True, "extra": 1}, [True]):
+            r = await sam.post(f"{base}/mic", body)
+            assert r.status_code == 422, (body, r.text)
+        assert (await lee.post(f"{base}/mic", {"blocked": True})).status_code == 403  # a listener
+        async with Client(server) as guest:
+            assert (await guest.post(f"{base}/mic", {"blocked": True})).status_code == 401
+        # ten copies at once: one change, told once
+        got = await asyncio.gather(*(sam.post(f"{base}/mic", {"blocked": True}) for _ in range(10)))
+        assert {r.status_code for r in got} == {200} and all(r.json()["mic_blocked"] for r in got)
+        news = await h.next_update(lambda u: u["type"] == "mic_blocked")
+        assert news == {"type": "mic_blocked", "key": key(sam), "blocked": True}
+        snap = (await host.get(f"/api/rooms/{room_id}")).json()
+        assert {p["key"]: p["mic_blocked"] for p in snap["participants"]}[key(sam)] is True
+        assert (await sam.post(f"{base}/mic", {"blocked": False})).json()["mic_blocked"] is False
+        again = await h.next_update(lambda u: u["type"] == "mic_blocked")
+        assert again["blocked"] is False  # the nine repeats said nothing in between

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 import pytest
-from playwright.async_api import Browser, Dialog
+from playwright.async_api import Browser, Dialog, expect
 
 from tests.integration.browser.test_hallway_e2e import sign_up
 from tests.live_server import LiveServer
@@ -69,6 +69,7 @@ async def test_signing_in_or_up_from_a_room_comes_back_to_it(
     await guest.get_by_role("link", name="Sign in to chat and react").click()
     await guest.wait_for_url(lambda url: "/login" in url)
     await guest.get_by_role("link", name="Create an account").click()  # keeps where to go
+    await expect(guest.get_by_role("heading", name="Create your account")).to_be_visible()
     await guest.get_by_label("Username").fill("newbie")
     await guest.get_by_label("Password").fill("a long password")
     await guest.get_by_role("button", name="Create account").click()
@@ -81,6 +82,7 @@ async def test_signing_in_or_up_from_a_room_comes_back_to_it(
     other = await (await browser.new_context()).new_page()
     await other.goto(room)
     await other.get_by_role("link", name="Sign in", exact=True).click()
+    await expect(other.get_by_role("heading", name="Sign in")).to_be_visible()
     await other.get_by_label("Username").fill("newbie")
     await other.get_by_label("Password").fill("a long password")
     await other.get_by_role("button", name="Sign in").click()
