@@ -3,18 +3,18 @@
 // room_session.js) and the mini-player (base.html, data-turbo-permanent) live on while you
 // browse. Each page's module exports mount(main, signal): it runs on every visit to the page
 // and the signal aborts when the page is swapped out.
+import * as admin from './admin.js';
+import * as auth from './auth.js';
+import * as episode from './episode.js';
+import * as hallway from './hallway.js';
 import { startPlayer } from './player.js';
+import * as profile from './profile.js';
+import * as room from './room.js';
+import * as settings from './settings.js';
+import * as show from './show.js';
 
-const PAGES = {
-  admin: () => import('./admin.js'),
-  auth: () => import('./auth.js'),
-  episode: () => import('./episode.js'),
-  hallway: () => import('./hallway.js'),
-  profile: () => import('./profile.js'),
-  room: () => import('./room.js'),
-  settings: () => import('./settings.js'),
-  show: () => import('./show.js'),
-};
+// Imported up front, not on demand: a page's buttons work from the moment it has loaded.
+const PAGES = { admin, auth, episode, hallway, profile, room, settings, show };
 
 let mounted = null; // the AbortController of the page on screen
 let mountedBody = null; // Turbo swaps <body>: a new one is a new page
@@ -24,18 +24,15 @@ function unmount() {
   mounted = null;
 }
 
-async function mount() {
+function mount() {
   if (document.body === mountedBody) return; // the first load: mounted before it completed
   mountedBody = document.body;
   unmount();
-  const controller = new AbortController();
-  mounted = controller;
   const main = document.getElementById('main');
   const name = main?.querySelector('[data-page]')?.dataset.page;
   if (!name || !PAGES[name]) return;
-  const module = await PAGES[name]();
-  if (controller.signal.aborted) return; // navigated on while the module loaded
-  module.mount(main, controller.signal);
+  mounted = new AbortController();
+  PAGES[name].mount(main, mounted.signal);
 }
 
 document.addEventListener('turbo:before-render', unmount);
