@@ -3,18 +3,21 @@
 // room_session.js) and the mini-player (base.html, data-turbo-permanent) live on while you
 // browse. Each page's module exports mount(main, signal): it runs on every visit to the page
 // and the signal aborts when the page is swapped out.
-import * as admin from './admin.js';
-import * as auth from './auth.js';
-import * as episode from './episode.js';
-import * as hallway from './hallway.js';
 import { startPlayer } from './player.js';
-import * as profile from './profile.js';
-import * as room from './room.js';
-import * as settings from './settings.js';
-import * as show from './show.js';
 
-// Imported up front, not on demand: a page's buttons work from the moment it has loaded.
-const PAGES = { admin, auth, episode, hallway, profile, room, settings, show };
+// Each page also names its module in a <script type="module"> of its own, before this one
+// (base.html's `page_module`): the browser then runs it before the page counts as loaded,
+// so its buttons work from the first moment, and the import here finds it ready.
+const PAGES = {
+  admin: () => import('./admin.js'),
+  auth: () => import('./auth.js'),
+  episode: () => import('./episode.js'),
+  hallway: () => import('./hallway.js'),
+  profile: () => import('./profile.js'),
+  room: () => import('./room.js'),
+  settings: () => import('./settings.js'),
+  show: () => import('./show.js'),
+};
 
 let mounted = null; // the AbortController of the page on screen
 let mountedBody = null; // Turbo swaps <body>: a new one is a new page
@@ -24,15 +27,18 @@ function unmount() {
   mounted = null;
 }
 
-function mount() {
+async function mount() {
   if (document.body === mountedBody) return; // the first load: mounted before it completed
   mountedBody = document.body;
   unmount();
+  const controller = new AbortController();
+  mounted = controller;
   const main = document.getElementById('main');
   const name = main?.querySelector('[data-page]')?.dataset.page;
   if (!name || !PAGES[name]) return;
-  mounted = new AbortController();
-  PAGES[name].mount(main, mounted.signal);
+  const module = await PAGES[name]();
+  if (controller.signal.aborted) return; // navigated on while the module loaded
+  module.mount(main, controller.signal);
 }
 
 document.addEventListener('turbo:before-render', unmount);
