@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.integration.browser.test_hallway_e2e import sign_up
+from tests.integration.browser.test_hallway_e2e import sign_up, start_room
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -106,9 +106,7 @@ async def test_the_phone_conversation_sheet_follows_new_messages(
     reader = await (await browser.new_context(viewport=phone)).new_page()
     await sign_up(host, base, "hostc", "Host C")
     await sign_up(reader, base, "reader", "Rea Der")
-    await host.get_by_role("button", name="Start a room").click()
-    await host.get_by_role("button", name="Let's go").click()
-    await host.wait_for_url(re.compile(r"/r/"))
+    await start_room(host)
     await reader.goto(host.url)
     await expect(host.locator("#audience")).to_contain_text("Rea Der")
 

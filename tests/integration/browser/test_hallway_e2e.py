@@ -21,6 +21,16 @@ async def sign_up(page: Page, base: str, username: str, display_name: str) -> No
     await page.wait_for_url(f"{base}/")
 
 
+async def start_room(page: Page, title: str | None = None) -> str:
+    """A signed-in page starts a room (the title prefilled unless given); its URL."""
+    await page.get_by_role("button", name="Start a room").click()
+    if title is not None:
+        await page.get_by_label("Title").fill(title)
+    await page.get_by_role("button", name="Let's go").click()
+    await page.wait_for_url(re.compile(r"/r/"))
+    return page.url
+
+
 async def end_room(page: Page) -> None:
     """The host's menu, End room, and its confirmation."""
     await page.get_by_role("button", name="More actions").click()

@@ -14,7 +14,7 @@ from playwright.async_api import Page, async_playwright, expect
 
 from tests.audio_probe import PROBE_JS, heard_envelope, similarity, speech_wav, wav_envelope
 from tests.integration.browser.test_audio_e2e import ALICE_SAYS, BEA_SAYS, browser_with_mic
-from tests.integration.browser.test_hallway_e2e import sign_up
+from tests.integration.browser.test_hallway_e2e import sign_up, start_room
 from tests.live_server import Client, LiveServer
 from tests.podcast_helpers import record_tone, wait_episode
 
@@ -72,10 +72,7 @@ async def test_listener_and_speaker_keep_the_room_while_browsing(
     bea.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     await sign_up(alice, base, "alice", "Alice Adams")
     await sign_up(bea, base, "bea", "Bea Brown")
-    await alice.get_by_role("button", name="Start a room").click()
-    await alice.get_by_label("Title").fill("Keep me open")
-    await alice.get_by_role("button", name="Let's go").click()
-    await alice.wait_for_url(re.compile(r"/r/"))
+    await start_room(alice, "Keep me open")
     await audio_live(alice)
     room_url = alice.url
 
@@ -180,9 +177,7 @@ async def test_rejoin_after_reload_and_a_room_that_ends_while_browsing(
     base = web_server.url
     await sign_up(alice, base, "alice", "Alice Adams")
     await sign_up(bea, base, "bea", "Bea Brown")
-    await alice.get_by_role("button", name="Start a room").click()
-    await alice.get_by_role("button", name="Let's go").click()
-    await alice.wait_for_url(re.compile(r"/r/"))
+    await start_room(alice)
     await bea.goto(alice.url)
     await audio_live(bea)
     await bea.get_by_role("link", name="← Hallway").click()
@@ -215,9 +210,7 @@ async def test_a_host_who_leaves_hands_the_room_on(
     base = web_server.url
     await sign_up(alice, base, "alice", "Alice Adams")
     await sign_up(bea, base, "bea", "Bea Brown")
-    await alice.get_by_role("button", name="Start a room").click()
-    await alice.get_by_role("button", name="Let's go").click()
-    await alice.wait_for_url(re.compile(r"/r/"))
+    await start_room(alice)
     await bea.goto(alice.url)
     await expect(alice.locator("#audience")).to_contain_text("Bea Brown", timeout=10_000)
 
@@ -266,9 +259,7 @@ async def test_browsing_while_connecting_a_second_tab_and_double_clicks(
     errors: list[str] = []
     bea.on("pageerror", lambda e: errors.append(str(e)))
     await sign_up(alice, base, "alice", "Alice Adams")
-    await alice.get_by_role("button", name="Start a room").click()
-    await alice.get_by_role("button", name="Let's go").click()
-    await alice.wait_for_url(re.compile(r"/r/"))
+    await start_room(alice)
     await audio_live(alice)
 
     # a guest leaves the page while its audio is still connecting: it connects anyway,
