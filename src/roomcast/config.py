@@ -101,6 +101,28 @@ class Settings(BaseSettings):
     max_artwork_bytes: int = Field(
         8 * 1024 * 1024, ge=64 * 1024, description="Largest show artwork upload."
     )
+    # email: reminders and notifications, to people who confirmed an address
+    smtp_host: str | None = Field(
+        None, description="SMTP server for emails (reminders, notifications). None: no email."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587: STARTTLS, 465: TLS).")
+    smtp_security: str = Field(
+        "starttls",
+        pattern="^(starttls|tls|none)$",
+        description="starttls (upgrade on 587), tls (implicit, 465) or none (a local relay).",
+    )
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = Field(20, gt=0, description="Seconds to wait for the SMTP server.")
+    mail_from: str | None = Field(
+        None,
+        description='The From of emails, e.g. "Roomcast <rooms@example.org>". '
+        "Default: roomcast@ the public URL's host.",
+    )
+    mail_batch: int = Field(50, ge=1, le=1000, description="Emails sent per SMTP connection.")
+    email_retry_attempts: int = Field(
+        8, ge=1, description="Tries before an email is given up (the SMTP server is down)."
+    )
     log_format: str = Field("text", pattern="^(text|json)$")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
@@ -139,6 +161,10 @@ class Settings(BaseSettings):
         if self.public_url is None:
             return f"http://{self.host}:{self.port}"
         return str(self.public_url).rstrip("/")
+
+    @property
+    def sender(self) -> str:
+        return self.mail_from or f"Roomcast <roomcast@{urlsplit(self.base_url).hostname}>"
 
     @property
     def secure_cookies(self) -> bool:

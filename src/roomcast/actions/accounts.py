@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from roomcast.actions import notify
 from roomcast.actions.context import Context
-from roomcast.domain.model import User, UserId
-from roomcast.errors import Conflict, Forbidden, NotAuthenticated, NotFound, RateLimited
+from roomcast.domain import tokens
+from roomcast.domain.events import valid_zone, zone
+from roomcast.domain.model import Contact, User, UserId
+from roomcast.domain.notices import Channel, Kind, Notice, Prefs
+from roomcast.errors import Conflict, Forbidden, Gone, NotAuthenticated, NotFound, RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +76,19 @@ async def create_user(
 
 
 async def signup(
-    ctx: Context, username: str, password: str, display_name: str, ip: str
+    ctx: Context,
+    username: str,
+    password: str,
+    display_name: str,
+    ip: str,
+    time_zone: str | None = None,
 ) -> tuple[User, str]:
     _refuse_if_over(ctx.limits["auth_ip"].take(ip, ctx.monotonic()))
     user = await create_user(ctx, username, password, display_name)
+    if time_zone and valid_zone(time_zone):  # the browser's guess; settings can change it
+        async with ctx.transaction() as uow:
+            await uow.users.set_time_zone(user.id, time_zone)
+        user = replace(user, time_zone=time_zone)
     logger.info("user %s signed up", user.id)
     return user, await _new_session(ctx, user.id)
 
@@ -159,3 +174,100 @@ async def make_admin(ctx: Context, username: str, password: str | None) -> User:
 async def all_users(ctx: Context) -> list[User]:
     async with ctx.transaction() as uow:
         return await uow.users.all()
+
+
+# ---- where and how a person is told things -------------------------------------------------
+
+
+async def set_time_zone(ctx: Context, user: User, time_zone: str) -> None:
+    zone(time_zone)  # a clear error for a name the tz database lacks
+    async with ctx.transaction() as uow:
+        await uow.users.set_time_zone(user.id, time_zone)
+
+
+async def contact(ctx: Context, user: User) -> Contact:
+    async with ctx.transaction() as uow:
+        return await uow.users.contact(user.id)
+
+
+async def set_email(ctx: Context, user: User, email: str | None) -> Contact:
+    """A new address waits for its confirmation link; None removes it."""
+    if email is not None and not ctx.settings.smtp_host:
+        raise Conflict("This server sends no email.", code="email_disabled", field="email")
+    wait = ctx.limits["email"].take(str(user.id), ctx.monotonic())
+    if wait > 0:
+        raise RateLimited("You changed your email many times; wait a little.", retry_after=wait)
+    async with ctx.transaction() as uow:
+        current = await uow.users.contact(user.id)
+        if email is not None and email == current.email and current.verified:
+            return current
+        await uow.users.set_email(user.id, email, None)
+        if email is not None:
+            await notify.queue_confirmation(ctx, uow, user.id, email)
+        return await uow.users.contact(user.id)
+
+
+async def confirm_email(ctx: Context, user_id: int, stamp: str, token: str) -> User:
+    """The link in the confirmation email: good for its address, until it expires."""
+    async with ctx.transaction() as uow:
+        user = await uow.users.get(UserId(user_id))
+        current = await uow.users.contact(UserId(user_id)) if user else Contact()
+        email = current.email or ""
+        ok = (
+            user is not None
+            and stamp.isdigit()
+            and tokens.check(ctx.settings.secret, token, "confirm", str(user_id), email, stamp)
+        )
+        if not ok or user is None:
+            raise NotFound(
+                "This confirmation link is not valid (the address may have changed since).",
+                code="bad_link",
+            )
+        if int(stamp) < ctx.clock().timestamp():
+            raise Gone("This confirmation link has expired; ask for a new one in settings.")
+        if not current.verified:
+            await uow.users.set_email(user.id, email, ctx.clock())
+        return user
+
+
+async def prefs(ctx: Context, user: User) -> Prefs:
+    async with ctx.transaction() as uow:
+        return notify.prefs_of(await uow.users.prefs(user.id))
+
+
+async def set_prefs(ctx: Context, user: User, table: dict[Kind, dict[Channel, bool]]) -> Prefs:
+    async with ctx.transaction() as uow:
+        current = notify.prefs_of(await uow.users.prefs(user.id))
+        for kind, channels in table.items():
+            for channel, on in channels.items():
+                current = current.with_choice(kind, channel, on)
+        await uow.users.set_prefs(user.id, json.dumps(dict(current.said), sort_keys=True))
+        return current
+
+
+async def unsubscribe(ctx: Context, user_id: int, kind: str, token: str) -> Kind:
+    """One click from an email: no more emails of this kind."""
+    if kind not in {k.value for k in Kind} or not tokens.check(
+        ctx.settings.secret, token, "unsubscribe", str(user_id), kind
+    ):
+        raise NotFound("This unsubscribe link is not valid.", code="bad_link")
+    async with ctx.transaction() as uow:
+        if await uow.users.get(UserId(user_id)) is None:
+            raise NotFound("This unsubscribe link is not valid.", code="bad_link")
+        current = notify.prefs_of(await uow.users.prefs(UserId(user_id)))
+        current = current.with_choice(Kind(kind), Channel.EMAIL, False)
+        await uow.users.set_prefs(UserId(user_id), json.dumps(dict(current.said), sort_keys=True))
+    return Kind(kind)
+
+
+async def notices_of(ctx: Context, user: User, limit: int = 50) -> tuple[int, list[Notice]]:
+    async with ctx.transaction() as uow:
+        return await uow.notifications.unread(user.id), await uow.notifications.recent(
+            user.id, limit
+        )
+
+
+async def mark_read(ctx: Context, user: User, ids: list[int] | None) -> int:
+    async with ctx.transaction() as uow:
+        await uow.notifications.mark_read(user.id, ids, ctx.clock())
+        return await uow.notifications.unread(user.id)

@@ -58,6 +58,7 @@ class Context:
     hasher: PasswordHasher = field(default_factory=PasswordHasher)
     # set by the job runner: new background work is waiting (no-op without a runner)
     wake_jobs: Callable[[], None] = lambda: None
+    wake_notices: Callable[[], None] = lambda: None  # the same, for the notices' lane
     # chat messages and reactions per person per room, reports per person, and the limits
     # set by settings (sign-in, rooms, audio offers): see __post_init__
     limits: dict[str, Buckets] = field(
@@ -65,6 +66,8 @@ class Context:
             "chat": Buckets(Limit(burst=5, per_seconds=2.0)),
             "reaction": Buckets(Limit(burst=8, per_seconds=0.25)),
             "report": Buckets(Limit(burst=5, per_seconds=600)),
+            "email": Buckets(Limit(burst=5, per_seconds=600)),  # confirmation emails sent
+            "follow": Buckets(Limit(burst=60, per_seconds=2.0)),  # a follow storm is slowed
         }
     )
     # what happened since start, for /metrics: room sockets opened, audio offers answered...

@@ -15,6 +15,7 @@ from pathlib import Path
 from roomcast.actions.context import Context
 from roomcast.actions.paths import episode_folder, recording_folder, show_folder
 from roomcast.domain import podcasts as rules
+from roomcast.domain.jobs import PRODUCE
 from roomcast.domain.model import PublicUser, Room, RoomId, User, UserId
 from roomcast.domain.podcasts import Episode, EpisodeStatus, Show
 from roomcast.errors import BadRequest, Conflict, Gone, NotFound
@@ -23,8 +24,6 @@ from roomcast.podcast import artwork
 from roomcast.store import UnitOfWork
 
 logger = logging.getLogger(__name__)
-
-PRODUCE, TRANSCRIBE = "produce", "transcribe"
 
 
 async def queue_episode(ctx: Context, uow: UnitOfWork, room: Room) -> Episode | None:

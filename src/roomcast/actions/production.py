@@ -18,11 +18,11 @@ from dataclasses import replace
 from datetime import timedelta
 
 from roomcast.actions.context import Context
-from roomcast.actions.episodes import PRODUCE, TRANSCRIBE
 from roomcast.actions.paths import episode_folder, recording_folder
 from roomcast.domain import captions
 from roomcast.domain import podcasts as rules
 from roomcast.domain.captions import Word
+from roomcast.domain.jobs import EPISODE_KINDS, PRODUCE, TRANSCRIBE
 from roomcast.domain.model import UserId
 from roomcast.domain.podcasts import EpisodeStatus, TranscriptStatus
 from roomcast.files import write_durably
@@ -58,17 +58,18 @@ class JobRunner:
 
     async def run(self) -> None:
         async with self.ctx.transaction() as uow:
-            n = await uow.jobs.requeue_running(self.ctx.clock())
+            n = await uow.jobs.requeue_running(self.ctx.clock(), EPISODE_KINDS)
         if n:
             logger.warning("requeued %d job(s) interrupted by a restart", n)
         while True:
             self._wake.clear()  # before looking: a poke from now on is not lost
             try:
                 async with self.ctx.transaction() as uow:
-                    job = await uow.jobs.claim(self.ctx.clock())
-                    due = None if job else await uow.jobs.next_due()
-                if job is not None:
-                    await self._run(job.id, job.kind, job.episode_id, job.attempts)
+                    claimed = await uow.jobs.claim(self.ctx.clock(), EPISODE_KINDS)
+                    due = None if claimed else await uow.jobs.next_due(EPISODE_KINDS)
+                if claimed:
+                    job = claimed[0]
+                    await self._run(job.id, job.kind, job.episode_id or "", job.attempts)
                     continue
                 wait = IDLE_SECONDS
                 if due is not None:

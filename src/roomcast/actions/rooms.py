@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import secrets
 
-from roomcast.actions import standing
+from roomcast.actions import notify, standing
 from roomcast.actions.context import Context
 from roomcast.actions.episodes import queue_episode
 from roomcast.actions.paths import recording_folder
 from roomcast.bus import HALLWAY, room_channel
+from roomcast.domain import events as event_rules
+from roomcast.domain import notices
 from roomcast.domain import rooms as rules
 from roomcast.domain.identity import user_key
 from roomcast.domain.model import (
@@ -99,12 +101,29 @@ async def create(ctx: Context, host: User, draft: rules.RoomDraft, ip: str) -> R
         raise RateLimited("You have started many rooms; wait a little.", retry_after=wait)
     room = rules.start_now(new_room_id(), host.id, draft, ctx.clock())
     async with ctx.transaction() as uow:
-        await uow.rooms.add(room)
-        snap = await _snapshot(uow, room)
-        _publish_hallway(uow, room, snap)
-        if room.settings.record:
-            follow_recording(ctx, uow, room)
+        snap = await open_room(ctx, uow, room, host)
     logger.info("room %s started by user %s", room.id, host.id)
+    return snap
+
+
+async def open_room(
+    ctx: Context, uow: UnitOfWork, room: Room, host: User, event_id: str | None = None
+) -> RoomSnapshot:
+    """A new live room (started now, or an event started): stored, listed, recorded if
+    asked, and its host's followers (and the event's RSVPs) told it is live."""
+    await uow.rooms.add(room)
+    snap = await _snapshot(uow, room)
+    _publish_hallway(uow, room, snap)
+    if room.settings.record:
+        follow_recording(ctx, uow, room)
+    audiences: list[notify.Audience] = []
+    if room.visibility is Visibility.OPEN:  # a link-only room is the host's to share
+        audiences.append((notify.FOLLOWERS, host.id))
+    if event_id is not None:
+        audiences.append((notify.RSVPS, event_id))
+    if audiences:
+        draft = notices.live(room.id, host.display_name, room.title, host.id, event_id)
+        await notify.announce(ctx, uow, draft, audiences, exclude=host.id)
     return snap
 
 
@@ -142,6 +161,9 @@ async def end_now(ctx: Context, uow: UnitOfWork, room: Room, reason: EndReason) 
     uow.publish(room_channel(room.id), RoomEnded(ended.ended_at, reason))
     _publish_hallway(uow, ended, None)
     uow.command(CloseRoom(room.id))
+    event = await uow.events.of_room(room.id)
+    if event is not None:
+        await uow.events.save(event_rules.ended(event, ctx.clock()))
     await queue_episode(ctx, uow, ended)  # jobs wake after commands: the last segment is written
     logger.info("room %s ended: %s", room.id, reason.value)
     return await _snapshot(uow, ended)

@@ -60,10 +60,25 @@ class User:
     is_admin: bool
     created_at: datetime
     suspended: bool = False
+    time_zone: str = "UTC"  # IANA name: emails say times in it
 
     def __post_init__(self) -> None:
         if not self.username:
             raise ValueError("username is empty")
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Where a person's emails go, if anywhere: an address counts once confirmed, and stops
+    counting when the mail server refuses it."""
+
+    email: str | None = None
+    verified: bool = False
+    refused: bool = False
+
+    @property
+    def reachable(self) -> bool:
+        return self.email is not None and self.verified and not self.refused
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,16 +107,6 @@ class Episode:
         return self.status is EpisodeStatus.PUBLISHED
 
 
-@dataclass(frozen=True, slots=True)
-class Job:
-    """Background work on an episode, claimed by a runner: "produce" or "transcribe"."""
-
-    id: int
-    kind: str
-    episode_id: str
-    attempts: int  # including this one
-
-
 def may_listen(episode: Episode | None, viewer: UserId | None) -> Episode:
     """The door of an episode (its page, API view and files): published episodes are
     public, as their feed is; the rest only for their host. (Club and ticketed rooms will

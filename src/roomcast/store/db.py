@@ -27,7 +27,10 @@ from roomcast.store.repos import (
     ChatRepo,
     DeviceRepo,
     EpisodeRepo,
+    EventRepo,
+    FollowRepo,
     JobRepo,
+    NotificationRepo,
     ParticipantRepo,
     PollRepo,
     QuestionRepo,
@@ -61,6 +64,9 @@ class UnitOfWork:
         self.shows = ShowRepo(session)
         self.episodes = EpisodeRepo(session)
         self.jobs = JobRepo(session)
+        self.follows = FollowRepo(session)
+        self.events = EventRepo(session)
+        self.notifications = NotificationRepo(session)
         self.outbox: list[tuple[str, object]] = []
         self.commands: list[MediaCommand] = []
         self.effects: list[Callable[[], Awaitable[None]]] = []

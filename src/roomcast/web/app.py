@@ -19,6 +19,7 @@ from roomcast import __version__
 from roomcast.actions import rooms
 from roomcast.actions import stage as stage_actions
 from roomcast.actions.context import Context
+from roomcast.actions.notice_runner import NoticeRunner
 from roomcast.actions.production import JobRunner
 from roomcast.bus import Bus, signals_channel
 from roomcast.config import Settings
@@ -36,7 +37,18 @@ from roomcast.web.middleware import (
     SecurityHeadersMiddleware,
     UnexpectedErrorMiddleware,
 )
-from roomcast.web.routes import auth, health, interaction, pages, podcasts, safety, stage, users
+from roomcast.web.routes import (
+    auth,
+    events,
+    health,
+    interaction,
+    notifications,
+    pages,
+    podcasts,
+    safety,
+    stage,
+    users,
+)
 from roomcast.web.routes import rooms as rooms_routes
 from roomcast.web.schemas import ErrorOut
 
@@ -93,13 +105,14 @@ def create_app(settings: Settings) -> FastAPI:
         sweeper = asyncio.create_task(_sweep(ctx), name="roomcast-sweep")
         jobs = JobRunner(ctx)
         worker = asyncio.create_task(jobs.run(), name="roomcast-jobs")
+        notices = asyncio.create_task(NoticeRunner(ctx).run(), name="roomcast-notices")
         app.state.ready = True
         logger.info("roomcast %s ready at %s", __version__, settings.base_url)
         try:
             yield
         finally:
             app.state.ready = False
-            for task in (sweeper, worker):
+            for task in (sweeper, worker, notices):
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
@@ -142,6 +155,10 @@ def create_app(settings: Settings) -> FastAPI:
         safety.router,
         podcasts.router,
         podcasts.files,
+        events.router,
+        events.files,
+        notifications.router,
+        notifications.pages,
         live_router,
         pages.router,
     ):

@@ -20,11 +20,12 @@ from fastapi import APIRouter, WebSocket
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from roomcast.actions import rooms, safety
+from roomcast.actions import accounts, rooms, safety
 from roomcast.actions.context import Context, uncancelled
 from roomcast.bus import HALLWAY, Subscription, room_channel, signals_channel, user_channel
 from roomcast.domain import permissions
 from roomcast.domain.model import User, UserId
+from roomcast.domain.notices import Notice
 from roomcast.domain.updates import (
     AccountSuspended,
     FiltersChanged,
@@ -39,6 +40,7 @@ from roomcast.domain.updates import (
 from roomcast.errors import RoomcastError
 from roomcast.web import wire
 from roomcast.web.deps import context, guest_token, viewer
+from roomcast.web.schemas import NoticeOut
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["live"])
@@ -206,9 +208,21 @@ def _update(adapter: Any) -> Encode:
     return encode
 
 
-def _personal(message: object) -> dict[str, Any]:
-    assert isinstance(message, AccountSuspended)
-    return {"type": "error", "code": "suspended", "message": message.message}
+def _personal(message: object) -> dict[str, Any] | None:
+    """A room socket's share of the person's own messages: a suspension ends it; notices
+    are for their notices socket."""
+    if isinstance(message, AccountSuspended):
+        return {"type": "error", "code": "suspended", "message": message.message}
+    return None
+
+
+def _notice(message: object) -> dict[str, Any] | None:
+    if isinstance(message, Notice):
+        body = NoticeOut.of(message).model_dump(mode="json")
+        return {"type": "notice", "notice": body}
+    if isinstance(message, AccountSuspended):
+        return {"type": "error", "code": "suspended", "message": message.message}
+    return None
 
 
 def _signal(message: object) -> dict[str, Any]:
@@ -332,6 +346,34 @@ async def _room_socket(ws: WebSocket, ctx: Context, room_id: str) -> None:
                 await uncancelled(rooms.leave(ctx, room_id, me.key, connection_id))
             except Exception:  # the store may be closing at shutdown; restart recovery cleans up
                 logger.exception("could not record %s leaving room %s", me.key, room_id)
+
+
+@router.websocket("/api/me/live")
+async def my_live(ws: WebSocket) -> None:
+    """A signed-in person's own socket, open on every page: new notices as they are given
+    (the bell's count starts from `unread` and grows with each)."""
+    ctx = context(ws)
+    if not same_origin(ws, ctx.settings.base_url):
+        await ws.close(CLOSE_REFUSED)
+        return
+    user = await viewer(ws)
+    async with _admitted(ws, ctx) as admitted:
+        if not admitted:
+            return
+        if user is None:
+            await _close(
+                ws,
+                CLOSE_REFUSED,
+                {"type": "error", "code": "not_authenticated", "message": "Sign in first."},
+            )
+            return
+        async with ctx.bus.subscribe(user_channel(user.id)) as mine:
+            try:
+                unread, _ = await uncancelled(accounts.notices_of(ctx, user, limit=0))
+                await ws.send_json({"type": "hello", "unread": unread})
+                await _serve(ws, _pump(ws, mine, _notice))
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                pass
 
 
 @router.websocket("/api/hallway/live")

@@ -17,6 +17,9 @@ from roomcast.web.deps import SESSION_COOKIE
 logger = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# one-click unsubscribe (RFC 8058): mail apps POST without our cookies; the signed link is
+# the authority there
+CSRF_EXEMPT = frozenset({"/email/unsubscribe"})
 
 # One inline stylesheet is allowed, by its hash: the progress bar's of the vendored Turbo
 # (static/vendor/turbo, pinned; the hash changes only with its version).
@@ -101,7 +104,11 @@ class CsrfMiddleware:
         self.app, self.secret = app, secret
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
+        if (
+            scope["type"] == "http"
+            and scope["method"] not in SAFE_METHODS
+            and scope["path"] not in CSRF_EXEMPT
+        ):
             headers = Headers(scope=scope)
             cookies = _cookies(headers)
             token = headers.get(csrf.HEADER)

@@ -15,7 +15,10 @@ from pydantic import (
     UrlConstraints,
 )
 
-from roomcast.domain.model import Topic, User, Visibility
+from roomcast.actions.events import EventView
+from roomcast.domain.events import CohostState, EventState, valid_zone
+from roomcast.domain.model import Contact, PublicUser, Topic, User, Visibility
+from roomcast.domain.notices import Channel, Kind, Notice
 from roomcast.domain.podcasts import CATEGORIES, Episode, EpisodeStatus, Show, TranscriptStatus
 from roomcast.domain.text import clean_name, text_problem
 from roomcast.domain.updates import RoomView
@@ -77,6 +80,9 @@ class SignupIn(Body):
     username: Username = Field(description="3-20 letters, digits or underscores")
     password: Password
     display_name: OptionalName = Field("", description="Default: the username")
+    time_zone: str | None = Field(
+        None, max_length=64, description="IANA zone, e.g. from the browser; unknown: UTC"
+    )
 
 
 class LoginIn(Body):
@@ -384,3 +390,215 @@ class EpisodeEditIn(Body):
 
 class PublishIn(Body):
     published: bool
+
+
+# ---- people and events ---------------------------------------------------------------------
+
+
+def _zone(value: str) -> str:
+    if not valid_zone(value):
+        raise ValueError("is not a time zone we know (use an IANA name such as Europe/Paris)")
+    return value
+
+
+TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_zone)]
+CohostName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=32, pattern=r"^@?[A-Za-z0-9_]+$"
+    ),
+    AfterValidator(lambda v: v.lstrip("@")),
+]
+
+
+class PersonOut(BaseModel):
+    username: str
+    display_name: str
+
+    @staticmethod
+    def of(p: PublicUser) -> PersonOut:
+        return PersonOut(username=p.username, display_name=p.display_name)
+
+
+class FollowOut(BaseModel):
+    followers: int
+    following: int
+    you_follow: bool = Field(description="The viewer follows this person")
+    follows_you: bool = Field(description="This person follows the viewer")
+
+
+class PeopleOut(BaseModel):
+    people: list[PersonOut]
+    next_after: int | None = Field(description="Pass as ?after= for the next page; None: done")
+
+
+class TimeZoneIn(Body):
+    time_zone: TimeZone
+
+
+class EventIn(Body):
+    title: Annotated[Line, Field(min_length=1, max_length=120)]
+    description: Annotated[Text, Field(max_length=1000)] = ""
+    topic: Topic = Topic.OTHER
+    language: Language = "en"
+    visibility: Visibility = Visibility.OPEN
+    record: bool = Field(False, description="Record the room and publish it as an episode")
+    starts_at: datetime = Field(
+        description="The start: a wall-clock time in time_zone (2027-03-28T18:30), or an "
+        "instant with its offset (2027-03-28T16:30:00Z)"
+    )
+    time_zone: TimeZone | None = Field(None, description="IANA zone; default: the host's")
+    minutes: int = Field(60, ge=15, le=720, description="Expected length")
+    cohosts: Annotated[list[CohostName], Field(max_length=10)] = Field(
+        default_factory=list, description="Usernames invited to co-host (they accept)"
+    )
+
+
+class CohostOut(BaseModel):
+    username: str
+    display_name: str
+    state: CohostState
+
+
+class EventOut(BaseModel):
+    id: str
+    url: str
+    ics_url: str
+    title: str
+    description: str
+    topic: Topic
+    language: str
+    visibility: Visibility
+    record: bool
+    state: EventState
+    starts_at: datetime = Field(description="UTC")
+    ends_at: datetime
+    minutes: int
+    time_zone: str = Field(description="The host's zone, which the event keeps")
+    host: PersonOut
+    cohosts: list[CohostOut]
+    going: int = Field(description='People who said "notify me"')
+    rsvped: bool = Field(description='The viewer said "notify me"')
+    mine: bool = Field(description="The viewer is the host")
+    invitation: CohostState | None = Field(description="The viewer's co-host invitation")
+    room_url: str | None = Field(description="The live room it became, once started")
+
+    @staticmethod
+    def of(v: EventView, base: str) -> EventOut:
+        e = v.event
+        return EventOut(
+            id=e.id,
+            url=f"{base}/e/{e.id}",
+            ics_url=f"{base}/e/{e.id}/event.ics",
+            title=e.title,
+            description=e.description,
+            topic=e.topic,
+            language=e.language,
+            visibility=e.visibility,
+            record=e.record,
+            state=e.state,
+            starts_at=e.starts_at,
+            ends_at=e.ends_at,
+            minutes=e.minutes,
+            time_zone=e.time_zone,
+            host=PersonOut.of(v.host),
+            cohosts=[
+                CohostOut(username=p.username, display_name=p.display_name, state=s)
+                for p, s in v.cohosts
+            ],
+            going=v.going,
+            rsvped=v.rsvped,
+            mine=v.mine,
+            invitation=v.cohost_state,
+            room_url=urls.room(base, e.room_id) if e.room_id else None,
+        )
+
+
+class EventsOut(BaseModel):
+    events: list[EventOut]
+
+
+class RsvpIn(Body):
+    going: bool
+
+
+class NoticeOut(BaseModel):
+    id: int
+    kind: Kind
+    text: str
+    url: str
+    created_at: datetime
+    actor: PersonOut | None
+    event_id: str | None
+    starts_at: datetime | None
+    read: bool
+
+    @staticmethod
+    def of(n: Notice) -> NoticeOut:
+        return NoticeOut(
+            id=n.id,
+            kind=n.kind,
+            text=n.text,
+            url=n.url,
+            created_at=n.created_at,
+            actor=PersonOut.of(n.actor) if n.actor else None,
+            event_id=n.event_id,
+            starts_at=n.starts_at,
+            read=n.read,
+        )
+
+
+class NoticesOut(BaseModel):
+    unread: int
+    notices: list[NoticeOut]
+
+
+class ReadIn(Body):
+    ids: Annotated[list[int], Field(max_length=500)] | None = Field(
+        None, description="These notices; leave out to mark all read"
+    )
+
+
+class UnreadOut(BaseModel):
+    unread: int
+
+
+class PrefsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    prefs: dict[Kind, dict[Channel, bool]] = Field(
+        description='Per kind, per channel: {"reminder": {"email": true}}'
+    )
+
+
+class EmailIn(Body):
+    email: (
+        Annotated[
+            str,
+            StringConstraints(
+                strip_whitespace=True,
+                max_length=254,
+                # a practical shape (one @, a dot in the domain, no spaces or angle brackets);
+                # the confirmation link is what proves it
+                pattern=r"^[^@\s<>\"(),;:\\\[\]]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,63}$",
+            ),
+        ]
+        | None
+    ) = Field(description="None removes the address")
+
+
+class EmailOut(BaseModel):
+    email: str | None
+    verified: bool
+    refused: bool = Field(description="The mail server refused it: set it again to retry")
+    server_sends_email: bool
+
+    @staticmethod
+    def of(c: Contact, enabled: bool) -> EmailOut:
+        return EmailOut(
+            email=c.email, verified=c.verified, refused=c.refused, server_sends_email=enabled
+        )
+
+
+class CalendarOut(BaseModel):
+    url: str = Field(description="Private: whoever has it sees your events. Renew to revoke.")
+    webcal_url: str

@@ -5,6 +5,7 @@ from roomcast.store.repos.interaction import ChatRepo, PollRepo, QuestionRepo
 from roomcast.store.repos.podcasts import EpisodeRepo, JobRepo, ShowRepo
 from roomcast.store.repos.rooms import ParticipantRepo, RoomRepo
 from roomcast.store.repos.safety import BanRepo, RemovalRepo, ReportRepo
+from roomcast.store.repos.social import EventRepo, FollowRepo, NotificationRepo
 from roomcast.store.repos.users import DeviceRepo, SessionRepo, UserRepo
 
 __all__ = [
@@ -12,7 +13,10 @@ __all__ = [
     "ChatRepo",
     "DeviceRepo",
     "EpisodeRepo",
+    "EventRepo",
+    "FollowRepo",
     "JobRepo",
+    "NotificationRepo",
     "ParticipantRepo",
     "PollRepo",
     "QuestionRepo",

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomcast.domain.jobs import Job
 from roomcast.domain.model import (
     RoomId,
     UserId,
 )
-from roomcast.domain.podcasts import Episode, EpisodeStatus, Job, Show, TranscriptStatus
+from roomcast.domain.podcasts import Episode, EpisodeStatus, Show, TranscriptStatus
 from roomcast.store.tables import (
     EpisodeRow,
     JobRow,
@@ -160,10 +163,18 @@ class JobRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def add(self, kind: str, episode_id: str, now: datetime, run_after: datetime) -> int:
+    async def add(
+        self,
+        kind: str,
+        episode_id: str | None,
+        now: datetime,
+        run_after: datetime,
+        payload: Mapping[str, Any] | None = None,
+    ) -> int:
         row = JobRow(
             kind=kind,
             episode_id=episode_id,
+            payload=json.dumps(payload) if payload is not None else None,
             state="pending",
             attempts=0,
             run_after=run_after,
@@ -174,27 +185,58 @@ class JobRepo:
         await self._s.flush()
         return row.id
 
-    async def claim(self, now: datetime) -> Job | None:
-        """The next due job, marked running (one runner per process; SKIP LOCKED keeps
-        runners of several processes on PostgreSQL from taking the same job)."""
-        row = await self._s.scalar(
-            select(JobRow)
-            .where(JobRow.state == "pending", JobRow.run_after <= now)
-            # episodes first: a long transcript must not hold back the next episode
-            .order_by(case((JobRow.kind == "produce", 0), else_=1), JobRow.run_after, JobRow.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        if row is None:
-            return None
-        row.state, row.attempts, row.updated_at = "running", row.attempts + 1, now
-        await self._s.flush()
-        return Job(row.id, row.kind, row.episode_id, row.attempts)
+    async def add_many(
+        self, kind: str, payloads: Sequence[Mapping[str, Any]], now: datetime
+    ) -> None:
+        """Many jobs of one kind, due now, in one statement."""
+        if payloads:
+            await self._s.execute(
+                insert(JobRow),
+                [
+                    {
+                        "kind": kind,
+                        "payload": json.dumps(p),
+                        "state": "pending",
+                        "attempts": 0,
+                        "run_after": now,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for p in payloads
+                ],
+            )
 
-    async def next_due(self) -> datetime | None:
+    async def claim(self, now: datetime, kinds: Sequence[str], limit: int = 1) -> list[Job]:
+        """The next due jobs of these kinds, marked running (one runner per lane per process;
+        SKIP LOCKED keeps runners of several processes on PostgreSQL from taking the same)."""
+        rows = list(
+            await self._s.scalars(
+                select(JobRow)
+                .where(JobRow.state == "pending", JobRow.run_after <= now, JobRow.kind.in_(kinds))
+                # episodes first: a long transcript must not hold back the next episode
+                .order_by(case((JobRow.kind == "produce", 0), else_=1), JobRow.run_after, JobRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        for row in rows:
+            row.state, row.attempts, row.updated_at = "running", row.attempts + 1, now
+        await self._s.flush()
+        return [
+            Job(
+                row.id,
+                row.kind,
+                row.attempts,
+                row.episode_id,
+                json.loads(row.payload) if row.payload else {},
+            )
+            for row in rows
+        ]
+
+    async def next_due(self, kinds: Sequence[str]) -> datetime | None:
         return await self._s.scalar(
             select(JobRow.run_after)
-            .where(JobRow.state == "pending")
+            .where(JobRow.state == "pending", JobRow.kind.in_(kinds))
             .order_by(JobRow.run_after)
             .limit(1)
         )
@@ -214,11 +256,18 @@ class JobRepo:
             values["run_after"] = retry_at
         await self._s.execute(update(JobRow).where(JobRow.id == job_id).values(**values))
 
-    async def requeue_running(self, now: datetime) -> int:
+    async def requeue_running(self, now: datetime, kinds: Sequence[str]) -> int:
         """At startup: jobs that were running belong to a process that died."""
         result = await self._s.execute(
             update(JobRow)
-            .where(JobRow.state == "running")
+            .where(JobRow.state == "running", JobRow.kind.in_(kinds))
             .values(state="pending", run_after=now, updated_at=now)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def counts(self, kind: str) -> dict[str, int]:
+        """How many jobs of a kind are in each state (for tests and /metrics)."""
+        rows = await self._s.execute(
+            select(JobRow.state, func.count()).where(JobRow.kind == kind).group_by(JobRow.state)
+        )
+        return {state: int(n) for state, n in rows.all()}

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roomcast.domain.identity import user_key
 from roomcast.domain.model import (
     EndReason,
     Participant,
@@ -22,6 +23,7 @@ from roomcast.domain.model import (
     UserId,
     Visibility,
 )
+from roomcast.store.repos._sql import insert_new
 from roomcast.store.repos.users import UserRepo
 from roomcast.store.tables import (
     ParticipantRow,
@@ -167,6 +169,20 @@ class ParticipantRepo:
     async def connection(self, room_id: RoomId, key: str) -> tuple[bool, str | None]:
         row = await self._row(room_id, key)
         return (row.present, row.connection_id) if row else (False, None)
+
+    async def reserve(self, room_id: RoomId, user_id: UserId, role: Role, now: datetime) -> None:
+        """A role kept for someone not here yet (an event's co-host): they take it on
+        joining, as a reconnecting person takes theirs."""
+        await insert_new(
+            self._s,
+            ParticipantRow,
+            room_id=room_id,
+            key=user_key(user_id),
+            user_id=user_id,
+            role=role.value,
+            present=False,
+            joined_at=now,
+        )
 
     async def arrive(
         self,

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomcast.domain.model import (
+    Contact,
     PublicUser,
     User,
     UserId,
@@ -37,6 +38,7 @@ def _user(row: UserRow) -> User:
         is_admin=row.is_admin,
         created_at=row.created_at,
         suspended=row.suspended_at is not None,
+        time_zone=row.time_zone,
     )
 
 
@@ -101,6 +103,83 @@ class UserRepo:
         row.display_name, row.bio = display_name, bio
         await self._s.flush()
         return _user(row)
+
+    async def set_time_zone(self, user_id: UserId, time_zone: str) -> None:
+        await self._s.execute(
+            update(UserRow).where(UserRow.id == user_id).values(time_zone=time_zone)
+        )
+
+    async def contact(self, user_id: UserId) -> Contact:
+        row = await self._s.get(UserRow, user_id)
+        if row is None:
+            return Contact()
+        return Contact(
+            row.email, row.email_verified_at is not None, row.email_refused_at is not None
+        )
+
+    async def addresses(self, ids: Iterable[UserId]) -> dict[UserId, str]:
+        """The confirmed, not refused, addresses of those of these people who have one."""
+        wanted = list(set(ids))
+        found: dict[UserId, str] = {}
+        for i in range(0, len(wanted), 1000):
+            rows = await self._s.execute(
+                select(UserRow.id, UserRow.email).where(
+                    UserRow.id.in_(wanted[i : i + 1000]),
+                    UserRow.email.is_not(None),
+                    UserRow.email_verified_at.is_not(None),
+                    UserRow.email_refused_at.is_(None),
+                    UserRow.suspended_at.is_(None),
+                )
+            )
+            found.update({UserId(u): str(e) for u, e in rows.all()})
+        return found
+
+    async def custom_prefs(self, ids: Iterable[UserId]) -> dict[UserId, str]:
+        """Notification choices (JSON) of those of these people who made any."""
+        wanted = list(set(ids))
+        found: dict[UserId, str] = {}
+        for i in range(0, len(wanted), 1000):
+            rows = await self._s.execute(
+                select(UserRow.id, UserRow.notify_prefs).where(
+                    UserRow.id.in_(wanted[i : i + 1000]), UserRow.notify_prefs != "{}"
+                )
+            )
+            found.update({UserId(u): str(p) for u, p in rows.all()})
+        return found
+
+    async def set_email(
+        self, user_id: UserId, email: str | None, verified_at: datetime | None
+    ) -> None:
+        """A new address (unconfirmed until its link is opened), or the same one confirmed."""
+        await self._s.execute(
+            update(UserRow)
+            .where(UserRow.id == user_id)
+            .values(email=email, email_verified_at=verified_at, email_refused_at=None)
+        )
+
+    async def refuse_email(self, email: str, now: datetime) -> None:
+        """The mail server refused this address: stop sending to whoever has it."""
+        await self._s.execute(
+            update(UserRow).where(UserRow.email == email).values(email_refused_at=now)
+        )
+
+    async def prefs(self, user_id: UserId) -> str:
+        return (
+            await self._s.scalar(select(UserRow.notify_prefs).where(UserRow.id == user_id)) or "{}"
+        )
+
+    async def set_prefs(self, user_id: UserId, prefs: str) -> None:
+        await self._s.execute(
+            update(UserRow).where(UserRow.id == user_id).values(notify_prefs=prefs)
+        )
+
+    async def calendar_nonce(self, user_id: UserId) -> str | None:
+        return await self._s.scalar(select(UserRow.calendar_nonce).where(UserRow.id == user_id))
+
+    async def set_calendar_nonce(self, user_id: UserId, nonce: str | None) -> None:
+        await self._s.execute(
+            update(UserRow).where(UserRow.id == user_id).values(calendar_nonce=nonce)
+        )
 
     async def all(self) -> list[User]:
         return [_user(r) for r in await self._s.scalars(select(UserRow).order_by(UserRow.id))]

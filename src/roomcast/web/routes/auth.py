@@ -33,7 +33,7 @@ async def get_csrf(request: Request, response: Response, ctx: Ctx) -> CsrfOut:
 )
 async def signup(body: SignupIn, request: Request, response: Response, ctx: Ctx) -> SessionOut:
     user, token = await accounts.signup(
-        ctx, body.username, body.password, body.display_name, client_ip(request)
+        ctx, body.username, body.password, body.display_name, client_ip(request), body.time_zone
     )
     return SessionOut(user=MeOut.of(user), csrf_token=set_session(response, ctx, token))
 

@@ -68,6 +68,14 @@ def _render(
     return response
 
 
+async def render_message(
+    request: Request, status: int, title: str, message: str, **data: Any
+) -> Response:
+    """A page that says one thing (links from emails land on these)."""
+    user = await viewer(request)
+    return _render(request, "message.html", user, status, title=title, message=message, **data)
+
+
 def _not_found(request: Request, user: User | None, what: str) -> Response:
     return _render(request, "message.html", user, 404, title="Not found", message=what)
 

@@ -1,0 +1,181 @@
+"""Notifications: what people are told, once per occasion, and how they want to hear it.
+
+An occasion names the thing that happened ("room R went live"). A person gets at most one
+notice per occasion whatever the reasons (a follower of the host who also said "notify me"
+hears once that the room started): the store keeps (person, occasion) unique.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from roomcast.domain.model import PublicUser, UserId
+
+
+class Kind(enum.StrEnum):
+    LIVE = "live"  # someone you follow, or an event you said "notify me" to, is live
+    SCHEDULED = "scheduled"  # someone you follow scheduled an event
+    REMINDER = "reminder"  # an event you said "notify me" to starts in 10 minutes
+    CHANGED = "changed"  # ...was moved or edited
+    CANCELLED = "cancelled"  # ...was cancelled
+    COHOST = "cohost"  # you were invited to co-host an event
+    FOLLOW = "follow"  # someone followed you
+
+
+# What each kind is called in settings, and whether it is emailed unless the person says no
+KINDS: dict[Kind, tuple[str, bool]] = {
+    Kind.LIVE: ("Someone you follow, or an event you want, goes live", False),
+    Kind.SCHEDULED: ("Someone you follow schedules an event", False),
+    Kind.REMINDER: ("An event you want starts in 10 minutes", True),
+    Kind.CHANGED: ("An event you want is moved or changed", True),
+    Kind.CANCELLED: ("An event you want is cancelled", True),
+    Kind.COHOST: ("You are invited to co-host an event", True),
+    Kind.FOLLOW: ("Someone follows you", False),
+}
+
+
+class Channel(enum.StrEnum):
+    APP = "app"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True, slots=True)
+class Prefs:
+    """Per kind, per channel; what is not said takes the default (in the app: always on)."""
+
+    said: Mapping[str, bool]
+
+    def wants(self, kind: Kind, channel: Channel) -> bool:
+        said = self.said.get(f"{kind.value}.{channel.value}")
+        if said is not None:
+            return said
+        return True if channel is Channel.APP else KINDS[kind][1]
+
+    def with_choice(self, kind: Kind, channel: Channel, on: bool) -> Prefs:
+        return Prefs({**self.said, f"{kind.value}.{channel.value}": on})
+
+    def table(self) -> dict[str, dict[str, bool]]:
+        return {k.value: {c.value: self.wants(k, c) for c in Channel} for k in Kind}
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One notification as its person sees it."""
+
+    id: int
+    kind: Kind
+    text: str
+    url: str  # a path on this server
+    created_at: datetime
+    actor: PublicUser | None = None
+    event_id: str | None = None
+    starts_at: datetime | None = None  # an event's start: clients show it in local time
+    read: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A notice to give to many people: the same words for each."""
+
+    kind: Kind
+    occasion: str
+    text: str
+    url: str
+    actor_id: UserId | None = None
+    event_id: str | None = None
+    room_id: str | None = None
+    starts_at: datetime | None = None
+
+
+def live(room_id: str, host: str, title: str, actor_id: UserId, event_id: str | None) -> Draft:
+    return Draft(
+        Kind.LIVE,
+        f"live:{room_id}",
+        f"{host} is live: {title}",
+        f"/r/{room_id}",
+        actor_id,
+        event_id,
+        room_id,
+    )
+
+
+def scheduled(event_id: str, host: str, title: str, actor_id: UserId, at: datetime) -> Draft:
+    return Draft(
+        Kind.SCHEDULED,
+        f"event:{event_id}:scheduled",
+        f"{host} scheduled {title}",
+        f"/e/{event_id}",
+        actor_id,
+        event_id,
+        starts_at=at,
+    )
+
+
+def reminder(event_id: str, host: str, title: str, actor_id: UserId, at: datetime) -> Draft:
+    return Draft(
+        Kind.REMINDER,
+        f"event:{event_id}:reminder:{at.isoformat()}",  # a new time, a new reminder
+        f"{title} with {host} starts in 10 minutes",
+        f"/e/{event_id}",
+        actor_id,
+        event_id,
+        starts_at=at,
+    )
+
+
+def changed(
+    event_id: str, host: str, title: str, actor_id: UserId, at: datetime, seq: int
+) -> Draft:
+    return Draft(
+        Kind.CHANGED,
+        f"event:{event_id}:changed:{seq}",
+        f"{host} changed {title}",
+        f"/e/{event_id}",
+        actor_id,
+        event_id,
+        starts_at=at,
+    )
+
+
+def cancelled(event_id: str, host: str, title: str, actor_id: UserId, at: datetime) -> Draft:
+    return Draft(
+        Kind.CANCELLED,
+        f"event:{event_id}:cancelled",
+        f"{host} cancelled {title}",
+        f"/e/{event_id}",
+        actor_id,
+        event_id,
+        starts_at=at,
+    )
+
+
+def cohost(event_id: str, host: str, title: str, actor_id: UserId, at: datetime) -> Draft:
+    return Draft(
+        Kind.COHOST,
+        f"event:{event_id}:cohost",
+        f"{host} invited you to co-host {title}",
+        f"/e/{event_id}",
+        actor_id,
+        event_id,
+        starts_at=at,
+    )
+
+
+def follow(follower_id: UserId, name: str, username: str) -> Draft:
+    return Draft(
+        Kind.FOLLOW,
+        f"follow:{follower_id}",  # once per follower, ever: a follow storm is one notice each
+        f"{name} followed you",
+        f"/u/{username}",
+        follower_id,
+    )
+
+
+def when_text(at: datetime) -> str:
+    """A start time as an email says it: "Tuesday 1 December 2026, 18:30 (Europe/Paris)".
+    `at` carries the reader's zone already."""
+    zone = getattr(at.tzinfo, "key", None) or at.tzname() or "UTC"
+    return f"{at:%A} {at.day} {at:%B %Y}, {at:%H:%M} ({zone})"

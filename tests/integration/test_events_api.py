@@ -1,0 +1,224 @@
+"""People and events over the real API, on SQLite and PostgreSQL: follows, scheduling in
+time zones, co-host consent, who may edit, start, RSVPs, one notice per occasion, calendars."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+
+from tests.live_server import Client, LiveServer, LiveSocket
+
+
+_open: list[Client] = []
+
+
+@pytest.fixture(autouse=True)
+async def _close_clients() -> AsyncIterator[None]:
+    yield
+    while _open:
+        await _open.pop().__aexit__()
+
+
+async def people(server: LiveServer, *names: str, tz: str = "Europe/Paris") -> list[Client]:
+    clients = []
+    for n in names:
+        c = Client(server)
+        await c.__aenter__()
+        _open.append(c)
+        if n:
+            await c.signup(n, time_zone=tz)
+        clients.append(c)
+    return clients
+
+
+def local_in(tz: str, delta: timedelta) -> str:
+    """A wall-clock time in `tz`, `delta` from now, as a form sends it."""
+    return (
+        (datetime.now(UTC) + delta)
+        .astimezone(ZoneInfo(tz))
+        .replace(tzinfo=None)
+        .isoformat(timespec="minutes")
+    )
+
+
+async def schedule(c: Client, **extra: Any) -> dict[str, Any]:
+    body = {
+        "title": "Post-match show",
+        "topic": "sports",
+        "starts_at": local_in("Europe/Paris", timedelta(days=2)),
+        **extra,
+    }
+    r = await c.post("/api/events", body)
+    assert r.status_code == 201, r.text
+    result: dict[str, Any] = r.json()
+    return result
+
+
+async def notice(ws: LiveSocket, kind: str, timeout: float = 10) -> dict[str, Any]:
+    async with asyncio.timeout(timeout):
+        while True:
+            m = await ws.recv(timeout)
+            if m["type"] == "notice" and m["notice"]["kind"] == kind:
+                return m["notice"]  # type: ignore[no-any-return]
+
+
+async def test_follow_and_be_told_live(server: LiveServer) -> None:
+    maya, sam, guest = await people(server, "maya", "sam", "")
+    r = await sam.put("/api/users/maya/follow")
+    assert r.status_code == 200 and r.json() == {
+        "followers": 1,
+        "following": 0,
+        "you_follow": True,
+        "follows_you": False,
+    }
+    assert (await sam.put("/api/users/maya/follow")).json()["followers"] == 1  # idempotent
+    assert (await maya.put("/api/users/maya/follow")).status_code == 400  # not oneself
+    assert (await sam.put("/api/users/nobody/follow")).status_code == 404
+    assert (await guest.put("/api/users/maya/follow")).status_code == 401
+    r = await maya.get("/api/users/maya/followers")
+    assert [p["username"] for p in r.json()["people"]] == ["sam"]
+    r = await maya.get("/api/users/sam/following")
+    assert [p["username"] for p in r.json()["people"]] == ["maya"]
+    async with sam.live("/api/me/live") as ws:
+        hello = await ws.recv()
+        assert hello["type"] == "hello"
+        room = await maya.start_room("Morning show")
+        got = await notice(ws, "live")
+        assert got["text"] == "maya is live: Morning show"
+        assert got["url"] == f"/r/{room['room']['id']}"
+    r = await sam.get("/api/me/notifications")
+    assert r.json()["unread"] == 1
+    assert (await sam.post("/api/me/notifications/read", {})).json() == {"unread": 0}
+    # maya was told she has a follower, once
+    r = await maya.get("/api/me/notifications")
+    assert [n["kind"] for n in r.json()["notices"]] == ["follow"]
+    # a block ends the follow, and the blocked cannot follow again
+    assert (await maya.post("/api/users/sam/block")).status_code == 200
+    assert (await maya.get("/api/users/maya/follows")).json()["followers"] == 0
+    assert (await sam.put("/api/users/maya/follow")).status_code == 403
+
+
+async def test_schedule_edit_cancel_and_consent(server: LiveServer) -> None:
+    maya, sam, ann = await people(server, "maya", "sam", "ann")
+    ev = await schedule(maya, cohosts=["sam"], minutes=90)
+    assert ev["state"] == "scheduled" and ev["time_zone"] == "Europe/Paris"
+    assert ev["cohosts"] == [{"username": "sam", "display_name": "sam", "state": "invited"}]
+    eid = ev["id"]
+    # only the host edits, cancels, starts
+    body = {"title": "Changed", "starts_at": ev["starts_at"]}
+    for path, payload in ((f"/api/events/{eid}", body),):
+        assert (await sam.put(path, payload)).status_code == 403
+    assert (await sam.post(f"/api/events/{eid}/cancel")).status_code == 403
+    assert (await sam.post(f"/api/events/{eid}/start")).status_code == 403
+    # only the invited answer
+    assert (await ann.post(f"/api/events/{eid}/cohost", {"accept": True})).status_code == 403
+    r = await sam.post(f"/api/events/{eid}/cohost", {"accept": True})
+    assert r.status_code == 200 and r.json()["invitation"] == "accepted"
+    # RSVP, and the going count
+    r = await ann.put(f"/api/events/{eid}/rsvp", {"going": True})
+    assert r.json()["rsvped"] is True and r.json()["going"] == 1
+    # the host moves it: the RSVP is told
+    moved = await maya.put(
+        f"/api/events/{eid}",
+        {"title": "Post-match show", "starts_at": local_in("Europe/Paris", timedelta(days=3))},
+    )
+    assert moved.status_code == 200, moved.text
+    async with asyncio.timeout(10):
+        while True:
+            kinds = [n["kind"] for n in (await ann.get("/api/me/notifications")).json()["notices"]]
+            if "changed" in kinds:
+                break
+            await asyncio.sleep(0.05)
+    # cancel: STATUS:CANCELLED in its calendar file, the RSVP told, no more edits
+    r = await maya.post(f"/api/events/{eid}/cancel")
+    assert r.status_code == 200 and r.json()["state"] == "cancelled"
+    ics = Calendar.from_ical((await ann.get(f"/e/{eid}/event.ics")).content)
+    (entry,) = ics.walk("VEVENT")
+    assert str(entry["status"]) == "CANCELLED" and int(entry["sequence"]) == 2
+    assert (await maya.post(f"/api/events/{eid}/start")).status_code == 409
+    assert (await maya.put(f"/api/events/{eid}", body)).status_code == 409
+
+
+async def test_start_makes_the_room_with_cohosts_and_tells_once(server: LiveServer) -> None:
+    maya, sam, ann = await people(server, "maya", "sam", "ann")
+    await ann.put("/api/users/maya/follow")
+    ev = await schedule(maya, cohosts=["sam"])
+    eid = ev["id"]
+    await sam.post(f"/api/events/{eid}/cohost", {"accept": True})
+    await ann.put(f"/api/events/{eid}/rsvp", {"going": True})
+    async with ann.live("/api/me/live") as ws:
+        await ws.recv()
+        r = await maya.post(f"/api/events/{eid}/start")
+        assert r.status_code == 201, r.text
+        room_id = r.json()["room"]["id"]
+        got = await notice(ws, "live")
+        assert got["url"] == f"/r/{room_id}"
+    r = await ann.get("/api/me/notifications")
+    live = [n for n in r.json()["notices"] if n["kind"] == "live"]
+    assert len(live) == 1  # a follower who RSVP'd hears once that it started
+    assert (await maya.get(f"/api/events/{eid}")).json()["state"] == "live"
+    # the co-host who accepted is a moderator on joining
+    async with sam.live(f"/api/rooms/{room_id}/live") as ws:
+        snap = await ws.recv()
+        me = next(p for p in snap["snapshot"]["participants"] if p["key"] == snap["you"])
+        assert me["role"] == "moderator"
+    # the room ends: so does the event
+    await maya.post(f"/api/rooms/{room_id}/end")
+    assert (await maya.get(f"/api/events/{eid}")).json()["state"] == "ended"
+
+
+async def test_times_and_zones(server: LiveServer) -> None:
+    (maya,) = await people(server, "maya", tz="America/New_York")
+    # a wall-clock time in the host's zone, stored in UTC, across a DST change
+    r = await maya.post(
+        "/api/events",
+        {"title": "DST", "starts_at": "2027-03-28T18:30", "time_zone": "Europe/Paris"},
+    )
+    if r.status_code == 400 and r.json()["error"]["code"] == "start_too_far":
+        return  # the test runs more than a year before that date: nothing to check
+    assert r.status_code == 201, r.text
+    assert r.json()["starts_at"].startswith("2027-03-28T16:30:00")  # CEST: UTC+2
+    # the hour that does not exist when clocks go forward
+    r = await maya.post(
+        "/api/events",
+        {"title": "Gap", "starts_at": "2027-03-28T02:30", "time_zone": "Europe/Paris"},
+    )
+    assert r.status_code == 400 and r.json()["error"]["code"] == "time_does_not_exist"
+    cases = [
+        ({"starts_at": "2020-01-01T10:00"}, "start_in_past"),
+        ({"starts_at": "2099-01-01T10:00"}, "start_too_far"),
+    ]
+    for extra, code in cases:
+        r = await maya.post("/api/events", {"title": "X", **extra})
+        assert r.status_code == 400 and r.json()["error"]["code"] == code, r.text
+    for bad in ("Mars/Olympus", "../../etc/passwd", "", "x" * 80, "UTC\x00"):
+        r = await maya.post(
+            "/api/events", {"title": "X", "starts_at": "2027-01-01T10:00", "time_zone": bad}
+        )
+        assert r.status_code == 422, (bad, r.text)
+    assert (await maya.put("/api/me/time-zone", {"time_zone": "Asia/Kolkata"})).status_code == 200
+    assert (await maya.put("/api/me/time-zone", {"time_zone": "Nowhere"})).status_code == 422
+
+
+async def test_private_calendar(server: LiveServer) -> None:
+    maya, ann = await people(server, "maya", "ann")
+    await ann.put("/api/users/maya/follow")
+    ev = await schedule(maya)
+    cal = (await ann.get("/api/me/calendar")).json()
+    path = cal["url"].removeprefix(server.url)
+    (stranger,) = await people(server, "")
+    r = await stranger.get(path)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
+    (entry,) = Calendar.from_ical(r.content).walk("VEVENT")
+    assert str(entry["uid"]).startswith(f"event-{ev['id']}@")
+    assert entry.decoded("dtstart").astimezone(UTC) == datetime.fromisoformat(ev["starts_at"])
+    renewed = (await ann.post("/api/me/calendar/renew")).json()
+    assert renewed["url"] != cal["url"]
+    assert (await ann.get(path)).status_code == 404  # the old URL is revoked
+    assert (await ann.get(renewed["url"].removeprefix(server.url))).status_code == 200
