@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -75,6 +77,43 @@ async def run_server(
         server.should_exit = True
         await asyncio.wait_for(task, 15)
         sock.close()
+
+
+@asynccontextmanager
+async def server_process(
+    data_dir: Path, database_url: str, **settings: str
+) -> AsyncIterator[tuple[Endpoint, asyncio.subprocess.Process]]:
+    """The real server as its own process (`roomcast serve`), to be killed with SIGKILL."""
+    env = {
+        **os.environ,
+        **{f"ROOMCAST_{k.upper()}": v for k, v in settings.items()},
+        "ROOMCAST_DATA_DIR": str(data_dir),
+        "ROOMCAST_DATABASE_URL": database_url,
+        "ROOMCAST_SECRET_KEY": SECRET,
+        "ROOMCAST_HOST_GRACE_SECONDS": "600",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "roomcast",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), 30)
+        assert line.startswith(b"LISTENING "), line
+        yield Endpoint(line.split()[1].decode()), proc
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
 
 
 class Client:

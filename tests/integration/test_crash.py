@@ -3,53 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from roomcast.media.recorder import SEGMENT_SECONDS, segments
-from tests.live_server import SECRET, Client, Endpoint
+from tests.live_server import Client, server_process
 from tests.media_helpers import ToneTrack, loopback_only
 from tests.podcast_helpers import speak_in, wait_episode
-
-
-@asynccontextmanager
-async def server_process(
-    data_dir: Path, database_url: str, **settings: str
-) -> AsyncIterator[tuple[Endpoint, asyncio.subprocess.Process]]:
-    env = {
-        **os.environ,
-        **{f"ROOMCAST_{k.upper()}": v for k, v in settings.items()},
-        "ROOMCAST_DATA_DIR": str(data_dir),
-        "ROOMCAST_DATABASE_URL": database_url,
-        "ROOMCAST_SECRET_KEY": SECRET,
-        "ROOMCAST_HOST_GRACE_SECONDS": "600",
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "roomcast",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        assert proc.stdout is not None
-        line = await asyncio.wait_for(proc.stdout.readline(), 30)
-        assert line.startswith(b"LISTENING "), line
-        yield Endpoint(line.split()[1].decode()), proc
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
 
 
 async def test_rooms_left_live_by_a_crash_are_ended(tmp_path: Path, database_url: str) -> None:

@@ -4,8 +4,8 @@ time zones, co-host consent, who may edit, start, RSVPs, one notice per occasion
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,6 @@ import pytest
 from icalendar import Calendar
 
 from tests.live_server import Client, LiveServer, LiveSocket
-
 
 _open: list[Client] = []
 
