@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
+from lxml import etree
 
 from tests.live_server import Client, LiveServer, LiveSocket
 
@@ -221,3 +222,38 @@ async def test_private_calendar(server: LiveServer) -> None:
     assert renewed["url"] != cal["url"]
     assert (await ann.get(path)).status_code == 404  # the old URL is revoked
     assert (await ann.get(renewed["url"].removeprefix(server.url))).status_code == 200
+
+
+PODCAST = "https://podcastindex.org/namespace/1.0"
+
+
+async def live_items(c: Client, username: str) -> list[Any]:
+    r = await c.get(f"/shows/{username}/feed.xml")
+    assert r.status_code == 200
+    items: list[Any] = etree.fromstring(r.content).xpath(
+        "//podcast:liveItem", namespaces={"podcast": PODCAST}
+    )
+    return items
+
+
+async def test_feed_live_item_pending_live_ended(server: LiveServer) -> None:
+    maya, app = await people(server, "maya", "")
+    ev = await schedule(maya, title="Album launch", minutes=45)
+    await schedule(maya, title="Secret", visibility="link")  # link-only: not in the feed
+    (item,) = await live_items(app, "maya")
+    start, end = datetime.fromisoformat(item.get("start")), datetime.fromisoformat(item.get("end"))
+    assert item.get("status") == "pending" and item.findtext("title") == "Album launch"
+    assert start == datetime.fromisoformat(ev["starts_at"])
+    assert end - start == timedelta(minutes=45)
+    guid = item.findtext("guid")
+    assert guid == f"roomcast:event:{ev['id']}"
+    r = await maya.post(f"/api/events/{ev['id']}/start")
+    room_id = r.json()["room"]["id"]
+    (item,) = await live_items(app, "maya")
+    assert item.get("status") == "live" and item.findtext("guid") == guid  # the same item
+    assert item.xpath("podcast:contentLink/@href", namespaces={"podcast": PODCAST}) == [
+        f"{server.url}/r/{room_id}"
+    ]
+    await maya.post(f"/api/rooms/{room_id}/end")
+    (item,) = await live_items(app, "maya")
+    assert item.get("status") == "ended" and item.findtext("guid") == guid

@@ -275,9 +275,15 @@ async def for_feed(ctx: Context, host: UserId) -> list[Event]:
         )
 
 
-async def event_of_room(ctx: Context, room_id: str) -> Event | None:
+async def events_of_rooms(ctx: Context, room_ids: list[RoomId]) -> dict[RoomId, Event]:
+    """The events these rooms were started from (for the feed's live items)."""
+    found: dict[RoomId, Event] = {}
     async with ctx.transaction() as uow:
-        return await uow.events.of_room(RoomId(room_id))
+        for room_id in room_ids:
+            event = await uow.events.of_room(room_id)
+            if event is not None:
+                found[room_id] = event
+    return found
 
 
 # ---- jobs: reminders and expiry ------------------------------------------------------------

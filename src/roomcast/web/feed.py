@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 
 from lxml import etree
 
 from roomcast import __version__
-from roomcast.domain.model import PublicUser, Room, UserId
+from roomcast.domain.events import Event
+from roomcast.domain.model import PublicUser, Room, RoomId, UserId
 from roomcast.domain.podcasts import Episode, Show, duration_text
 from roomcast.domain.text import xml_safe
 from roomcast.web import urls
@@ -42,6 +43,8 @@ class FeedData:
     episodes: Sequence[Episode]  # published ones, newest first
     live: Sequence[Room]  # the host's open rooms, live or just ended
     people: Mapping[UserId, PublicUser]  # speakers of the episodes
+    scheduled: Sequence[Event] = ()  # the host's open events to come: pending live items
+    events_of_rooms: Mapping[RoomId, Event] = field(default_factory=dict)  # rooms they became
 
 
 def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
@@ -64,6 +67,7 @@ def _pc(name: str) -> str:
 def last_modified(data: FeedData) -> datetime | None:
     stamps = [e.updated_at for e in data.episodes] + [data.show.updated_at]
     stamps += [r.ended_at or r.started_at for r in data.live]
+    stamps += [e.updated_at for e in data.scheduled]
     known = [t for t in stamps if t is not None]
     return max(known) if known else None
 
@@ -99,17 +103,33 @@ def render(data: FeedData) -> bytes:
     _el(ch, _pc("guid"), podcast_guid(feed_url))
     _el(ch, _pc("medium"), "podcast")
 
+    # live items: a scheduled event is "pending", then "live" and "ended" as the room it
+    # became, under the same guid, so apps follow one item from announcement to replay
+    for event in data.scheduled:
+        page = f"{base}/e/{event.id}"
+        attrs = {"status": "pending", "start": event.starts_at.isoformat()}
+        attrs["end"] = event.ends_at.isoformat()
+        item = _el(ch, _pc("liveItem"), **attrs)
+        _el(item, "title", event.title)
+        _el(item, "description", event.description or f"Live on Roomcast: {event.title}")
+        _el(item, "link", page)
+        _el(item, "guid", f"roomcast:event:{event.id}", isPermaLink="false")
+        _el(item, _pc("contentLink"), "Listen live on Roomcast", href=page)
     for room in data.live:
         status = "live" if room.is_live else "ended"
-        attrs = {"status": status, "start": (room.started_at or room.created_at).isoformat()}
-        if room.ended_at:
-            attrs["end"] = room.ended_at.isoformat()
+        started = room.started_at or room.created_at
+        origin = data.events_of_rooms.get(room.id)
+        # while live, the end is expected: the event's planned length, or an hour
+        planned = origin.ends_at if origin else started + timedelta(hours=1)
+        end = room.ended_at or max(planned, started + timedelta(minutes=15))
+        attrs = {"status": status, "start": started.isoformat(), "end": end.isoformat()}
         item = _el(ch, _pc("liveItem"), **attrs)
         room_url = urls.room(base, room.id)
+        guid = f"roomcast:event:{origin.id}" if origin else f"roomcast:room:{room.id}"
         _el(item, "title", room.title)
         _el(item, "description", room.description or f"Live on Roomcast: {room.title}")
         _el(item, "link", room_url)
-        _el(item, "guid", f"roomcast:room:{room.id}", isPermaLink="false")
+        _el(item, "guid", guid, isPermaLink="false")
         _el(item, _pc("contentLink"), "Listen live on Roomcast", href=room_url)
 
     for ep in data.episodes:

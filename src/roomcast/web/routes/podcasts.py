@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, Response
 
 from roomcast.actions import episodes as actions
+from roomcast.actions import events
 from roomcast.actions.paths import episode_folder
 from roomcast.domain.model import PublicUser
 from roomcast.errors import BadRequest, NotFound, RoomcastError
@@ -173,13 +174,16 @@ async def feed_xml(username: UsernamePath, request: Request, ctx: Ctx) -> Respon
     user, found = await actions.show_of(ctx, username)
     eps = await actions.episodes_of(ctx, user, None)
     speakers = {uid for e in eps for uid in e.speakers}
+    live = await actions.live_rooms_of(ctx, user)
     data = feed.FeedData(
         base_url=ctx.settings.base_url,
         host=PublicUser.of(user),
         show=found,
         episodes=eps,
-        live=await actions.live_rooms_of(ctx, user),
+        live=live,
         people=await actions.people(ctx, speakers),
+        scheduled=await events.for_feed(ctx, user.id),
+        events_of_rooms=await events.events_of_rooms(ctx, [r.id for r in live]),
     )
     body = feed.render(data)
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
