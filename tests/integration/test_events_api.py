@@ -64,8 +64,8 @@ async def notice(ws: LiveSocket, kind: str, timeout: float = 10) -> dict[str, An
     async with asyncio.timeout(timeout):
         while True:
             m = await ws.recv(timeout)
-            if m["type"] == "notice" and m["notice"]["kind"] == kind:
-                return m["notice"]  # type: ignore[no-any-return]
+            if m["type"] == "update" and m["update"]["notice"]["kind"] == kind:
+                return m["update"]["notice"]  # type: ignore[no-any-return]
 
 
 async def test_follow_and_be_told_live(server: LiveServer) -> None:
@@ -87,7 +87,7 @@ async def test_follow_and_be_told_live(server: LiveServer) -> None:
     assert [p["username"] for p in r.json()["people"]] == ["maya"]
     async with sam.live("/api/me/live") as ws:
         hello = await ws.recv()
-        assert hello["type"] == "hello"
+        assert hello == {"type": "snapshot", "unread": 0}
         room = await maya.start_room("Morning show")
         got = await notice(ws, "live")
         assert got["text"] == "maya is live: Morning show"

@@ -219,7 +219,7 @@ def _personal(message: object) -> dict[str, Any] | None:
 def _notice(message: object) -> dict[str, Any] | None:
     if isinstance(message, Notice):
         body = NoticeOut.of(message).model_dump(mode="json")
-        return {"type": "notice", "notice": body}
+        return {"type": "update", "update": {"type": "notice", "notice": body}}
     if isinstance(message, AccountSuspended):
         return {"type": "error", "code": "suspended", "message": message.message}
     return None
@@ -350,8 +350,8 @@ async def _room_socket(ws: WebSocket, ctx: Context, room_id: str) -> None:
 
 @router.websocket("/api/me/live")
 async def my_live(ws: WebSocket) -> None:
-    """A signed-in person's own socket, open on every page: new notices as they are given
-    (the bell's count starts from `unread` and grows with each)."""
+    """A signed-in person's own socket, open on every page: a snapshot with the unread
+    count, then an update for each new notice as it is given (the bell counts them)."""
     ctx = context(ws)
     if not same_origin(ws, ctx.settings.base_url):
         await ws.close(CLOSE_REFUSED)
@@ -370,7 +370,7 @@ async def my_live(ws: WebSocket) -> None:
         async with ctx.bus.subscribe(user_channel(user.id)) as mine:
             try:
                 unread, _ = await uncancelled(accounts.notices_of(ctx, user, limit=0))
-                await ws.send_json({"type": "hello", "unread": unread})
+                await ws.send_json({"type": "snapshot", "unread": unread})
                 await _serve(ws, _pump(ws, mine, _notice))
             except (WebSocketDisconnect, RuntimeError, OSError):
                 pass

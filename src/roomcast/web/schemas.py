@@ -253,6 +253,7 @@ class UserOut(BaseModel):
 class MeOut(UserOut):
     id: int
     is_admin: bool
+    time_zone: str = Field(description="IANA zone: emails say times in it")
 
     @staticmethod
     def of(user: User) -> MeOut:
@@ -263,6 +264,7 @@ class MeOut(UserOut):
             bio=user.bio,
             created_at=user.created_at,
             is_admin=user.is_admin,
+            time_zone=user.time_zone,
         )
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 import secrets
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from roomcast.actions import accounts, episodes, rooms, safety
+from roomcast.actions import accounts, episodes, events, follows, rooms, safety
 from roomcast.domain.model import Topic, User
+from roomcast.domain.notices import KINDS
 from roomcast.domain.podcasts import CATEGORIES, Episode, TranscriptStatus
 from roomcast.errors import NotFound, RoomcastError
 from roomcast.web import csrf, urls
@@ -33,6 +35,7 @@ router = APIRouter(include_in_schema=False)
 # not even reach PostgreSQL). Patterns, not a 422: these are pages people type.
 RoomIdPath = Annotated[str, Path(max_length=64)]
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/")) + ["UTC"]
 
 
 def _render(
@@ -87,9 +90,153 @@ async def unknown_page(request: Request) -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 async def hallway_page(request: Request, user: Viewer, ctx: Ctx) -> Response:
-    """The front door: live rooms (live, from the page's socket) and the latest episodes."""
+    """The front door: live rooms (live, from the page's socket; the viewer's followed
+    people first), upcoming events of the week (theirs first) and the latest episodes."""
     latest = await episodes.latest(ctx, 8)
-    return _render(request, "hallway.html", user, title="Hallway", latest=latest)
+    upcoming = await events.upcoming(ctx, user, limit=12)
+    followed = sorted(await follows.followed_ids(ctx, user)) if user else []
+    return _render(
+        request,
+        "hallway.html",
+        user,
+        title="Hallway",
+        latest=latest,
+        upcoming=upcoming,
+        followed=followed,
+        when=_when(user),
+    )
+
+
+def _when(viewer: User | None) -> Any:
+    """How a page writes a time before the browser rewrites it in the reader's zone: in
+    the viewer's zone when signed in, else in the event's own."""
+
+    def when(at: Any, tz: str) -> str:
+        return events.when(at, viewer.time_zone if viewer else tz)
+
+    return when
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+async def notifications_page(request: Request, user: Viewer, ctx: Ctx) -> Response:
+    if user is None:
+        return RedirectResponse("/login?next=/notifications", status_code=303)
+    unread, found = await accounts.notices_of(ctx, user)
+    return _render(
+        request,
+        "notifications.html",
+        user,
+        title="Notifications",
+        notices=found,
+        unread=unread,
+        when=_when(user),
+    )
+
+
+@router.get("/events/new", response_class=HTMLResponse)
+async def new_event_page(request: Request, user: Viewer) -> Response:
+    if user is None:
+        return RedirectResponse("/login?next=/events/new", status_code=303)
+    return _render(
+        request,
+        "event_form.html",
+        user,
+        title="Schedule a room",
+        event=None,
+        cohosts="",
+        zones=ZONES,
+    )
+
+
+def _event_id(event_id: str) -> str:
+    if not _SAFE_ID.fullmatch(event_id):
+        raise NotFound("No such event.")
+    return event_id
+
+
+@router.get("/e/{event_id}", response_class=HTMLResponse)
+async def event_page(request: Request, event_id: RoomIdPath, user: Viewer, ctx: Ctx) -> Response:
+    try:
+        view = await events.view(ctx, _event_id(event_id), user)
+        host = await accounts.profile(ctx, view.host.username)
+    except RoomcastError:
+        return _not_found(request, user, "This event does not exist, or its link is wrong.")
+    standing = await follows.standing(ctx, host, user)
+    return _render(
+        request,
+        "event.html",
+        user,
+        title=view.event.title,
+        v=view,
+        e=view.event,
+        share_url=f"{ctx.settings.base_url}/e/{view.event.id}",
+        host_when=events.when(view.event.starts_at, view.event.time_zone),
+        when=_when(user),
+        you_follow=standing.you_follow,
+        google_url=_google_calendar(ctx.settings.base_url, view),
+    )
+
+
+def _google_calendar(base: str, view: events.EventView) -> str:
+    e = view.event
+    stamp = "%Y%m%dT%H%M%SZ"
+    query = {
+        "action": "TEMPLATE",
+        "text": e.title,
+        "dates": f"{e.starts_at.strftime(stamp)}/{e.ends_at.strftime(stamp)}",
+        "details": f"Live audio with {view.host.display_name}: {base}/e/{e.id}",
+        "location": f"{base}/e/{e.id}",
+        "ctz": e.time_zone,
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode(query)
+
+
+@router.get("/e/{event_id}/edit", response_class=HTMLResponse)
+async def edit_event_page(
+    request: Request, event_id: RoomIdPath, user: Viewer, ctx: Ctx
+) -> Response:
+    if user is None:
+        return RedirectResponse(f"/login?next=/e/{quote(event_id)}/edit", status_code=303)
+    try:
+        view = await events.view(ctx, _event_id(event_id), user)
+    except RoomcastError:
+        return _not_found(request, user, "This event does not exist.")
+    if not view.mine:
+        return _not_found(request, user, "Only the event's host can edit it.")
+    local = view.event.local().replace(tzinfo=None).isoformat(timespec="minutes")
+    return _render(
+        request,
+        "event_form.html",
+        user,
+        title=f"Edit {view.event.title}",
+        event=view.event,
+        local=local,
+        cohosts=", ".join(p.username for p, _ in view.cohosts),
+        zones=ZONES,
+    )
+
+
+@router.get("/u/{username}/{which}", response_class=HTMLResponse)
+async def people_page(
+    request: Request,
+    username: Annotated[str, Path(max_length=32)],
+    which: Annotated[str, Path(max_length=12)],
+    user: Viewer,
+    ctx: Ctx,
+) -> Response:
+    if which not in ("followers", "following"):
+        return _not_found(request, user, "There is no page at this address.")
+    try:
+        person = await accounts.profile(ctx, username)
+        listed = await (follows.followers if which == "followers" else follows.following)(
+            ctx, username
+        )
+    except RoomcastError:
+        return _not_found(request, user, "There is nobody by that name here.")
+    title = f"{'Followers of' if which == 'followers' else 'Followed by'} {person.display_name}"
+    return _render(
+        request, "people.html", user, title=title, person=person, people=listed, which=which
+    )
 
 
 @router.get("/docs", response_class=HTMLResponse)
@@ -114,10 +261,20 @@ async def signup_page(request: Request, user: Viewer) -> Response:
 
 
 @router.get("/settings", response_class=HTMLResponse)
-async def settings_page(request: Request, user: Viewer) -> Response:
+async def settings_page(request: Request, user: Viewer, ctx: Ctx) -> Response:
     if user is None:
         return RedirectResponse("/login?next=/settings", status_code=303)
-    return _render(request, "settings.html", user, title="Settings")
+    return _render(
+        request,
+        "settings.html",
+        user,
+        title="Settings",
+        zones=ZONES,
+        contact=await accounts.contact(ctx, user),
+        prefs=(await accounts.prefs(ctx, user)).table(),
+        kinds=[(k.value, label) for k, (label, _) in KINDS.items()],
+        sends_email=bool(ctx.settings.smtp_host),
+    )
 
 
 @router.get("/admin", response_class=HTMLResponse)
@@ -138,6 +295,8 @@ async def profile_page(
     except RoomcastError:
         return _not_found(request, user, "There is nobody by that name here.")
     hosted = [r for r in await rooms.rooms_hosted_by(ctx, person) if r.visibility.value == "open"]
+    standing = await follows.standing(ctx, person, user)
+    coming = await events.hosted_by(ctx, person, user)
     blocked = user is not None and await safety.has_blocked(ctx, user, person)
     # past rooms lead to their replays (those this viewer may play)
     replays = {e.room_id: e for e in await episodes.episodes_of(ctx, person, user) if e.is_ready}
@@ -150,6 +309,9 @@ async def profile_page(
         hosted=hosted[:20],
         replays=replays,
         blocked=blocked,
+        standing=standing,
+        coming=coming,
+        when=_when(user),
     )
 
 
@@ -212,6 +374,7 @@ async def episode_page(
         return _not_found(request, user, "This episode does not exist, or is not published.")
     base = ctx.settings.base_url
     out = EpisodeOut.of(found, base)
+    standing = await follows.standing(ctx, host, user)
     return _render(
         request,
         "episode.html",
@@ -226,6 +389,7 @@ async def episode_page(
         vtt_url=out.transcript_vtt_url,
         transcript_ready=found.transcript is TranscriptStatus.READY,
         transcript_note=_transcript_note(found),
+        you_follow=standing.you_follow,
     )
 
 

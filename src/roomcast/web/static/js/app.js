@@ -3,7 +3,9 @@
 // room_session.js) and the mini-player (base.html, data-turbo-permanent) live on while you
 // browse. Each page's module exports mount(main, signal): it runs on every visit to the page
 // and the signal aborts when the page is swapped out.
+import { startNotices } from './notices.js';
 import { startPlayer } from './player.js';
+import { localTimes, me } from './ui.js';
 
 // Each page also names its module in a <script type="module"> of its own, before this one
 // (base.html's `page_module`): the browser then runs it before the page counts as loaded,
@@ -12,7 +14,10 @@ const PAGES = {
   admin: () => import('./admin.js'),
   auth: () => import('./auth.js'),
   episode: () => import('./episode.js'),
+  event: () => import('./event.js'),
+  event_form: () => import('./event_form.js'),
   hallway: () => import('./hallway.js'),
+  notifications: () => import('./notifications.js'),
   profile: () => import('./profile.js'),
   room: () => import('./room.js'),
   settings: () => import('./settings.js'),
@@ -34,6 +39,7 @@ async function mount() {
   const controller = new AbortController();
   mounted = controller;
   const main = document.getElementById('main');
+  localTimes(main);
   const name = main?.querySelector('[data-page]')?.dataset.page;
   if (!name || !PAGES[name]) return;
   const module = await PAGES[name]();
@@ -44,6 +50,7 @@ async function mount() {
 document.addEventListener('turbo:before-render', unmount);
 document.addEventListener('turbo:load', mount);
 startPlayer();
+if (me) startNotices();
 mount(); // at once: Turbo's first turbo:load waits for every image of the page
 // Turbo after the page: a room starts connecting without waiting for Turbo to load (a link
 // followed in between is an ordinary page load, nothing lost)

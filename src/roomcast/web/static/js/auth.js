@@ -1,6 +1,6 @@
 // Sign in / sign up, then go where the person was heading.
 import { api, formData } from './api.js';
-import { clearErrors, showErrors } from './ui.js';
+import { browserZone, clearErrors, showErrors } from './ui.js';
 
 // Only our own pages: `next` is resolved the way the browser would resolve it ("/\\x" and
 // "//x" are other sites, "/\tx" too) and kept only if it stays on this origin.
@@ -26,7 +26,9 @@ export function mount() {
     error.hidden = true;
     clearErrors(form);
     try {
-      await api('POST', `/api/auth/${form.dataset.mode}`, formData(form));
+      const body = formData(form);
+      if (form.dataset.mode === 'signup') body.time_zone = browserZone(); // a guess; settings change it
+      await api('POST', `/api/auth/${form.dataset.mode}`, body);
       location.href = next(); // a new document: signed in everywhere
     } catch (err) {
       showErrors(form, err, error);

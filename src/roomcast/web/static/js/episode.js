@@ -2,6 +2,7 @@
 // seek by, "next speaker", "share this moment" (?t=seconds), subscribe; its host edits,
 // publishes, unpublishes, deletes or retries it. It never plays over a live room.
 import { api } from './api.js';
+import { wireFollow } from './follow.js';
 import { leaveRoom } from './leaving.js';
 import { currentSession } from './room_session.js';
 import { subscribeSheet } from './subscribe.js';
@@ -28,6 +29,7 @@ export function mount(main, signal) {
   const page = main.querySelector('.episode');
   const path = `/api/episodes/${encodeURIComponent(page.dataset.episodeId)}`;
   const player = $('player');
+  wireFollow(main, signal);
   subscribeSheet();
   if (player) playerTools(page, player, signal);
   hostTools(path);

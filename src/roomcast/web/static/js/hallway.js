@@ -2,7 +2,7 @@
 import { api, formData } from './api.js';
 import { connectLive } from './live.js';
 import { applyHallway } from './state.js';
-import { avatar, clearErrors, el, go, me, plural, showErrors } from './ui.js';
+import { avatar, clearErrors, el, go, me, plural, showErrors, toast } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 let hallway = { rooms: [] };
@@ -23,13 +23,20 @@ function card(room) {
         el('span', { text: `🎙 ${room.speaker_count}` }))));
 }
 
+// Rooms with people the viewer follows (on stage, or hosting) come first; the server's
+// order (size, recency) otherwise.
+let followed = new Set();
+const theirs = (room) => [room.host, ...room.speakers].some((u) => followed.has(u.id));
+
 function render() {
-  $('rooms').replaceChildren(...hallway.rooms.map(card));
+  const ordered = [...hallway.rooms.filter(theirs), ...hallway.rooms.filter((r) => !theirs(r))];
+  $('rooms').replaceChildren(...ordered.map(card));
   $('rooms').setAttribute('aria-busy', 'false');
   $('empty').hidden = hallway.rooms.length > 0;
 }
 
 export function mount(main, signal) {
+  followed = new Set(JSON.parse(main.querySelector('[data-page]').dataset.followed || '[]'));
   const conn = $('conn');
   const live = connectLive('/api/hallway/live', {
     onSnapshot: (msg) => { hallway = msg.snapshot; render(); },
@@ -42,6 +49,25 @@ export function mount(main, signal) {
   });
   signal.addEventListener('abort', () => live.close(false));
   startSheet();
+  main.addEventListener('click', (e) => {
+    const b = e.target.closest?.('button[data-rsvp]');
+    if (b) rsvp(b);
+  }, { signal });
+}
+
+async function rsvp(button) {
+  const going = button.getAttribute('aria-pressed') !== 'true';
+  button.disabled = true;
+  try {
+    const e = await api('PUT', `/api/events/${encodeURIComponent(button.dataset.rsvp)}/rsvp`, { going });
+    button.setAttribute('aria-pressed', String(e.rsvped));
+    button.textContent = e.rsvped ? '✓ Notifying' : '🔔 Notify me';
+    toast(e.rsvped ? 'We will remind you 10 minutes before.' : 'No reminder for this one.');
+  } catch (err) {
+    toast(err.message);
+  } finally {
+    button.disabled = false;
+  }
 }
 
 // --- start a room ---------------------------------------------------------------------------

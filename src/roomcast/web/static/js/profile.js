@@ -1,9 +1,11 @@
-// A profile: block or unblock, report.
+// A profile: follow, block or unblock, report.
 import { api } from './api.js';
+import { wireFollow } from './follow.js';
 import { reporter } from './report.js';
 import { toast } from './ui.js';
 
-export function mount(main) {
+export function mount(main, signal) {
+  wireFollow(main, signal);
   const box = main.querySelector('.profile-actions');
   if (!box) return;
   const username = box.dataset.username;

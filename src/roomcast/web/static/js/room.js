@@ -2,6 +2,7 @@
 // It draws the RoomSession (room_session.js), which outlives the page: leaving for another
 // page keeps you in the room, in the mini-player.
 import { api } from './api.js';
+import { followButton, wireFollow } from './follow.js';
 import { leaveRoom } from './leaving.js';
 import { micHelp } from './mic_help.js';
 import { reporter } from './report.js';
@@ -559,7 +560,16 @@ class RoomView {
     $('person-face').replaceChildren(p.user ? avatar(p.user, 'md') : el('span', { class: 'avatar avatar-md', text: '🎧' }));
     $('person-profile').hidden = !p.user;
     if (p.user) $('person-profile').href = `/u/${encodeURIComponent(p.user.username)}`;
-    $('person-actions').replaceChildren(...(p.key === this.s.you ? [] : this.personActions(p)));
+    const follow = me && p.user && p.key !== this.s.you ? followButton(p.user.username, false) : null;
+    if (follow) { // the server knows whether I follow them: ask, and draw it when it says
+      follow.disabled = true;
+      api('GET', `/api/users/${encodeURIComponent(p.user.username)}/follows`).then((st) => {
+        follow.setAttribute('aria-pressed', String(st.you_follow));
+        follow.textContent = st.you_follow ? 'Following' : 'Follow';
+        follow.disabled = false;
+      }).catch(() => follow.remove());
+    }
+    $('person-actions').replaceChildren(...[follow].filter(Boolean), ...(p.key === this.s.you ? [] : this.personActions(p)));
     $('person-dialog').showModal();
   }
 
@@ -574,6 +584,7 @@ class RoomView {
   // --- the page's own controls ----------------------------------------------------------------
   bindStatic() {
     const on = (id, type, fn) => $(id)?.addEventListener(type, fn);
+    wireFollow($('person-dialog'), this.signal);
     on('tap-to-listen', 'click', () => this.s.audio.unblock());
     on('mic-retry', 'click', () => this.s.follow()); // allowed in the browser's settings: ask again
     on('rejoin', 'click', () => this.s.takeOver());

@@ -134,3 +134,17 @@ export function clearErrors(form) {
     note.remove();
   }
 }
+
+// Times are sent as UTC instants (<time datetime="..." data-local>): each reader sees them
+// in their own zone, in their own language's format. The server's text stays for no-JS.
+const WHEN = { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+export function localTime(iso, options = WHEN) {
+  return new Intl.DateTimeFormat(undefined, options).format(new Date(iso));
+}
+export function localTimes(root) {
+  for (const t of root?.querySelectorAll('time[data-local]') ?? []) {
+    t.textContent = localTime(t.getAttribute('datetime'));
+    t.title = t.title || `${Intl.DateTimeFormat().resolvedOptions().timeZone} time`;
+  }
+}
+export const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
