@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,6 +45,16 @@ def local_in(tz: str, delta: timedelta) -> str:
         .replace(tzinfo=None)
         .isoformat(timespec="minutes")
     )
+
+
+def next_spring_forward(now: datetime) -> date:
+    """The next last Sunday of March at least two days away (Europe's clocks go forward)."""
+    for year in (now.year, now.year + 1):
+        day = date(year, 3, 31)
+        day -= timedelta(days=(day.weekday() + 1) % 7)
+        if day > (now + timedelta(days=2)).date():
+            return day
+    raise AssertionError("unreachable")
 
 
 async def schedule(c: Client, **extra: Any) -> dict[str, Any]:
@@ -175,21 +185,37 @@ async def test_start_makes_the_room_with_cohosts_and_tells_once(server: LiveServ
 
 async def test_times_and_zones(server: LiveServer) -> None:
     (maya,) = await people(server, "maya", tz="America/New_York")
-    # a wall-clock time in the host's zone, stored in UTC, across a DST change
+    # a wall-clock time in the host's zone, stored in UTC, across a DST change: the next
+    # spring-forward Sunday in Paris (the last of March), evening and 02:30 (skipped)
+    day = next_spring_forward(datetime.now(UTC))
     r = await maya.post(
         "/api/events",
-        {"title": "DST", "starts_at": "2027-03-28T18:30", "time_zone": "Europe/Paris"},
+        {"title": "DST", "starts_at": f"{day}T18:30", "time_zone": "Europe/Paris"},
     )
-    if r.status_code == 400 and r.json()["error"]["code"] == "start_too_far":
-        return  # the test runs more than a year before that date: nothing to check
     assert r.status_code == 201, r.text
-    assert r.json()["starts_at"].startswith("2027-03-28T16:30:00")  # CEST: UTC+2
-    # the hour that does not exist when clocks go forward
+    assert r.json()["starts_at"] == f"{day}T16:30:00Z"  # CEST from that morning: UTC+2
+    before = (
+        await maya.post(
+            "/api/events",
+            {
+                "title": "Eve",
+                "starts_at": f"{day - timedelta(days=1)}T18:30",
+                "time_zone": "Europe/Paris",
+            },
+        )
+    ).json()
+    assert before["starts_at"] == f"{day - timedelta(days=1)}T17:30:00Z"  # still CET: UTC+1
     r = await maya.post(
         "/api/events",
-        {"title": "Gap", "starts_at": "2027-03-28T02:30", "time_zone": "Europe/Paris"},
+        {"title": "Gap", "starts_at": f"{day}T02:30", "time_zone": "Europe/Paris"},
     )
     assert r.status_code == 400 and r.json()["error"]["code"] == "time_does_not_exist"
+    # the ICS carries the zone and the same instant
+    (entry,) = Calendar.from_ical((await maya.get(f"/e/{before['id']}/event.ics")).content).walk(
+        "VEVENT"
+    )
+    assert str(entry["dtstart"].params["TZID"]) == "Europe/Paris"
+    assert entry.decoded("dtstart").astimezone(UTC) == datetime.fromisoformat(before["starts_at"])
     cases = [
         ({"starts_at": "2020-01-01T10:00"}, "start_in_past"),
         ({"starts_at": "2099-01-01T10:00"}, "start_too_far"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,12 @@ async def test_main_pages_pass_axe_in_light_and_dark_on_phone_and_desktop(
         await dan.signup("dan", display_name="Dan Dee")
         await record_tone(dan, "Yesterday's show", seconds=2.0)
         episode = f"/episodes/{(await wait_episode(dan, 'dan'))['id']}"
+        at = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+        r = await dan.post(
+            "/api/events",
+            {"title": "Next week's show, scheduled", "starts_at": at, "description": "Hi"},
+        )
+        event = f"/e/{r.json()['id']}"
     setup = await browser.new_context()
     host = await setup.new_page()
     await sign_up(host, base, "alice", "Alice Adams With A Rather Long Display Name")
@@ -84,12 +91,14 @@ async def test_main_pages_pass_axe_in_light_and_dark_on_phone_and_desktop(
                 episode,
                 "/shows/dan",
                 "/u/dan",
+                "/u/dan/followers",
+                event,
             ):
                 await guest.goto(base + path)
                 found[f"{scheme} {size} guest {path}"] = await axe(guest)
             me = await ctx.new_page()
             await sign_up(me, base, f"bea{scheme}{size}", "Bea Brown")
-            for path in ("/", "/settings", room):
+            for path in ("/", "/settings", "/notifications", "/events/new", event, room):
                 await me.goto(base + path)
                 if path == room:
                     await expect(me.locator("#stage")).to_contain_text("Alice Adams")
@@ -131,7 +140,26 @@ async def test_no_sideways_scrolling_at_320_px_and_tab_reaches_everyone(
     await expect(lee.locator("#announcer")).to_have_text("Sam Speaker is on stage now")
     assert await lee.locator("#stage[aria-live], #audience[aria-live]").count() == 0
 
-    for page, path in ((lee, None), (lee, "/"), (lee, "/login"), (lee, "/u/host")):
+    at = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    event = await host.evaluate(
+        "async (at) => { const t = document.cookie.match(/rc_csrf=([^;]+)/)[1];"
+        " const r = await fetch('/api/events', {method: 'POST', headers: {'content-type':"
+        " 'application/json', 'x-csrf-token': decodeURIComponent(t)}, body: JSON.stringify("
+        "{title: 'A scheduled room with quite a long title to wrap on a phone', starts_at: at,"
+        " cohosts: ['sam']})}); return (await r.json()).url; }",
+        at,
+    )
+    pages = [
+        (lee, None),
+        (lee, "/"),
+        (lee, "/login"),
+        (lee, "/u/host"),
+        (lee, event.removeprefix(base)),
+        (lee, "/events/new"),
+        (lee, "/notifications"),
+        (lee, "/settings"),
+    ]
+    for page, path in pages:
         if path:
             await page.goto(base + path)
         width = await page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
@@ -165,3 +193,9 @@ async def test_no_sideways_scrolling_at_320_px_and_tab_reaches_everyone(
     # the person sheet opens from the keyboard
     await lee.keyboard.press("Enter")
     await expect(lee.locator("#person-dialog")).to_be_visible()
+
+    # the co-host's view of the event (with the invitation card) fits the phone too
+    await sam.goto(event)
+    await expect(sam.get_by_role("button", name="Accept")).to_be_visible()
+    width = await sam.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width[0] <= width[1], width
