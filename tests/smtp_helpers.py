@@ -27,6 +27,17 @@ class Inbox:
     held: list[EmailMessage] = field(default_factory=list)  # what was held, then refused
     lock: threading.Lock = field(default_factory=threading.Lock)
     port: int = 0
+    controller: Controller | None = None
+
+    def up(self) -> None:
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def down(self) -> None:
+        """The mail server goes away: connections to its port are refused."""
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
@@ -72,12 +83,11 @@ def _free_port() -> int:
 @contextmanager
 def smtp_server() -> Iterator[Inbox]:
     inbox = Inbox(port=_free_port())
-    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
-    controller.start()
+    inbox.up()
     try:
         yield inbox
     finally:
-        controller.stop()
+        inbox.down()
 
 
 def text_of(msg: EmailMessage) -> str:

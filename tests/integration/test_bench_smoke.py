@@ -22,6 +22,8 @@ SMOKE = {
     "join.py": ["--joins", "1", "--navs", "1"],
     "stage.py": ["--rounds", "1"],
     "postproduction.py": ["--minutes", "0.2", "--transcribe"],
+    "notify.py": ["--followers", "50", "--sockets", "5"],
+    "hallway.py": ["--items", "100", "--follows", "10", "--live", "3", "--requests", "5"],
 }
 
 

@@ -178,3 +178,38 @@ async def test_reminders_survive_sigkill_exactly_once(tmp_path: Path, database_u
         # the one sent again after the crash is the same message as the one cut off
         (held,) = inbox.held
         assert held["Message-ID"] == reminders[-1]["Message-ID"]
+
+
+async def test_smtp_down_delays_email_never_the_room(tmp_path: Path, database_url: str) -> None:
+    async with mailing_server(tmp_path, database_url) as (server, inbox):
+        maya = await signed_up(server, "maya", "UTC")
+        ann = await signed_up(server, "ann", "Asia/Tokyo")
+        try:
+            await confirm_address(ann, inbox, "ann@example.org")
+            r = await ann.put("/api/me/notifications/prefs", {"prefs": {"live": {"email": True}}})
+            assert r.json()["prefs"]["live"] == {"app": True, "email": True}
+            await ann.put("/api/users/maya/follow")
+            inbox.down()
+            room = await maya.start_room("While the mail is down")  # the room starts anyway
+            async with asyncio.timeout(15):
+                while True:  # in the app at once; the email waits, retried
+                    kinds = [
+                        n["kind"]
+                        for n in (await ann.get("/api/me/notifications")).json()["notices"]
+                    ]
+                    async with server.ctx.transaction() as uow:
+                        counts = await uow.jobs.counts("email")
+                    if "live" in kinds and counts.get("pending"):
+                        break
+                    await asyncio.sleep(0.05)
+            async with server.ctx.transaction() as uow:
+                assert (await uow.jobs.counts("email")).get("done") == 1  # the confirmation
+            inbox.up()
+            got = await inbox.arrived(2, timeout=30)
+            assert got[-1]["Subject"] == "maya is live: While the mail is down"
+            assert f"/r/{room['room']['id']}" in text_of(got[-1])
+            await asyncio.sleep(1)
+            assert len(inbox.messages) == 2  # once
+        finally:
+            await maya.__aexit__()
+            await ann.__aexit__()

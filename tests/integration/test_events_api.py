@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 from lxml import etree
+from sqlalchemy import func, insert, select
 
+from roomcast.store.tables import NotificationRow, RsvpRow, UserRow
 from tests.live_server import Client, LiveServer, LiveSocket
 
 _open: list[Client] = []
@@ -283,3 +286,133 @@ async def test_feed_live_item_pending_live_ended(server: LiveServer) -> None:
     await maya.post(f"/api/rooms/{room_id}/end")
     (item,) = await live_items(app, "maya")
     assert item.get("status") == "ended" and item.findtext("guid") == guid
+
+
+async def test_expiry_runs_in_the_server(server: LiveServer) -> None:
+    """An event nobody started 2 h after its time expires (its job, run by the real
+    notices lane): rows written as they would be three hours after scheduling."""
+    (maya,) = await people(server, "maya")
+    ev = await schedule(maya)
+    now = datetime.now(UTC)
+    async with server.ctx.transaction() as uow:
+        event = await uow.events.get(ev["id"], for_update=True)
+        assert event is not None
+        past = replace(event, starts_at=now - timedelta(hours=3))
+        await uow.events.save(past)
+        payload = {"event": event.id, "starts_at": past.starts_at.isoformat()}
+        await uow.jobs.add("expire", None, now, now, payload)
+    server.ctx.wake_notices()
+    async with asyncio.timeout(10):
+        while (await maya.get(f"/api/events/{ev['id']}")).json()["state"] != "expired":
+            await asyncio.sleep(0.05)
+    r = await maya.post(f"/api/events/{ev['id']}/start")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "event_over"
+
+
+async def test_parallel_copies_never_500(server: LiveServer) -> None:
+    maya, sam = await people(server, "maya", "sam")
+    ev = await schedule(maya)
+    eid = ev["id"]
+    starts = await asyncio.gather(*(maya.post(f"/api/events/{eid}/start") for _ in range(10)))
+    codes = sorted(r.status_code for r in starts)
+    assert codes.count(201) == 1 and set(codes) <= {201, 409}, codes
+    follows = await asyncio.gather(*(sam.put("/api/users/maya/follow") for _ in range(10)))
+    assert {r.status_code for r in follows} <= {200, 409}, [r.text for r in follows]
+    assert (await maya.get("/api/users/maya/follows")).json()["followers"] == 1
+    ev2 = await schedule(maya, title="Another")
+    rsvps = await asyncio.gather(
+        *(sam.put(f"/api/events/{ev2['id']}/rsvp", {"going": True}) for _ in range(10))
+    )
+    assert {r.status_code for r in rsvps} <= {200, 409}
+    assert (await sam.get(f"/api/events/{ev2['id']}")).json()["going"] == 1
+    async with asyncio.timeout(10):
+        while True:  # the one follow, told once, however many copies came
+            kinds = [n["kind"] for n in (await maya.get("/api/me/notifications")).json()["notices"]]
+            if "follow" in kinds:
+                break
+            await asyncio.sleep(0.05)
+    assert kinds.count("follow") == 1
+
+
+async def test_bad_input(server: LiveServer) -> None:
+    maya, sam = await people(server, "maya", "sam")
+    for body in (
+        {"title": "", "starts_at": local_in("UTC", timedelta(days=1))},
+        {"title": "X"},  # no start
+        {"title": "X", "starts_at": "tomorrow"},
+        {"title": "X", "starts_at": local_in("UTC", timedelta(days=1)), "minutes": 5},
+        {"title": "X", "starts_at": local_in("UTC", timedelta(days=1)), "cohosts": ["a b"]},
+        {"title": "X\u202e", "starts_at": local_in("UTC", timedelta(days=1))},
+        {"title": "X", "starts_at": local_in("UTC", timedelta(days=1)), "extra": 1},
+    ):
+        r = await maya.post("/api/events", body)
+        assert r.status_code == 422, (body, r.text)
+    r = await maya.post(
+        "/api/events",
+        {"title": "X", "starts_at": local_in("UTC", timedelta(days=1)), "cohosts": ["nobody"]},
+    )
+    assert r.status_code == 400 and r.json()["error"]["code"] == "user_not_found"
+    for path in ("/api/events/nope", "/e/nope/event.ics", "/api/events/a%00b"):
+        assert (await sam.get(path)).status_code in (404, 422), path
+    assert (await sam.get("/calendar/1/forged.ics")).status_code == 404
+    assert (await sam.get("/calendar/99999/x.ics")).status_code == 404
+    r = await sam.put("/api/me/notifications/prefs", {"prefs": {"bogus": {"app": True}}})
+    assert r.status_code == 422
+    r = await sam.post("/api/me/notifications/read", {"ids": list(range(600))})
+    assert r.status_code == 422
+    # a follow storm from one account is slowed, with Retry-After
+    others = await people(server, *[f"pal{i}" for i in range(3)])
+    del others
+    codes = []
+    for i in range(70):
+        codes.append((await sam.put(f"/api/users/pal{i % 3}/follow")).status_code)
+    assert 429 in codes and set(codes) <= {200, 429}
+
+
+async def test_ten_thousand_rsvps_are_reminded(server: LiveServer) -> None:
+    """The reminder of an event with 10,000 RSVPs (rows inserted directly) reaches each of
+    them once, through the real job."""
+    (maya,) = await people(server, "maya")
+    ev = await schedule(maya)
+    now = datetime.now(UTC)
+    async with server.ctx.store.unit_of_work() as uow:
+        s = uow.session
+        first = int(await s.scalar(select(func.max(UserRow.id))) or 0) + 1
+        n = 10_000
+        await s.execute(
+            insert(UserRow),
+            [
+                {
+                    "id": first + i,
+                    "username": f"fan{i}",
+                    "display_name": f"Fan {i}",
+                    "bio": "",
+                    "password_hash": "!",
+                    "is_admin": False,
+                    "created_at": now,
+                }
+                for i in range(n)
+            ],
+        )
+        await s.execute(
+            insert(RsvpRow),
+            [{"event_id": ev["id"], "user_id": first + i, "created_at": now} for i in range(n)],
+        )
+        payload = {"event": ev["id"], "starts_at": ev["starts_at"].replace("Z", "+00:00")}
+        await uow.jobs.add("remind", None, now, now, payload)
+        await uow.jobs.add("remind", None, now, now, payload)  # run twice: told once
+    server.ctx.wake_notices()
+    assert (await maya.get(f"/api/events/{ev['id']}")).json()["going"] == n
+    async with asyncio.timeout(60):
+        while True:
+            async with server.ctx.store.unit_of_work() as uow:
+                told = await uow.session.scalar(
+                    select(func.count())
+                    .select_from(NotificationRow)
+                    .where(NotificationRow.kind == "reminder")
+                )
+                jobs = await uow.jobs.counts("remind")
+            if jobs.get("done") == 2:
+                break
+            await asyncio.sleep(0.1)
+    assert told == n

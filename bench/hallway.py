@@ -1,0 +1,165 @@
+"""The hallway for a viewer who follows 500 people, among 10,000 rooms and events: how long
+the server takes to render it (GET /, the page with Upcoming, followed hosts first), and
+the live rooms' list the page's socket starts with (GET /api/rooms, the same snapshot).
+
+Rows are inserted directly (2,000 hosts; rooms ended over the last month, a few live;
+events scheduled over the next two weeks); the viewer is a real signed-in client.
+
+    .venv/bin/python bench/hallway.py [--items 10000] [--follows 500] [--live 50]
+        [--requests 200] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo: tests' helpers
+
+from tests.live_server import Client, LiveServer, run_server
+
+from common import pct, report
+from roomcast.store.tables import EventRow, FollowRow, RoomRow, UserRow
+
+HOSTS = 2000
+TOPICS = ["sports", "music", "culture", "tech", "news", "comedy", "other"]
+
+
+async def seed(srv: LiveServer, viewer: int, items: int, follows: int, live: int) -> None:
+    rng = random.Random(7)  # noqa: S311 - seeded test data, not secrets
+    now = datetime.now(UTC)
+    async with srv.ctx.store.unit_of_work() as uow:
+        s = uow.session
+        first = int(await s.scalar(select(func.max(UserRow.id))) or 0) + 1
+        hosts = list(range(first, first + HOSTS))
+        await s.execute(
+            insert(UserRow),
+            [
+                {
+                    "id": h,
+                    "username": f"host{h}",
+                    "display_name": f"Host {h}",
+                    "bio": "",
+                    "password_hash": "!",
+                    "is_admin": False,
+                    "created_at": now,
+                }
+                for h in hosts
+            ],
+        )
+        await s.execute(
+            insert(FollowRow),
+            [
+                {"follower_id": viewer, "followee_id": h, "created_at": now}
+                for h in rng.sample(hosts, follows)
+            ],
+        )
+        rooms, events = [], []
+        for i in range(items):
+            host, topic = rng.choice(hosts), rng.choice(TOPICS)
+            if i % 2 == 0:  # a room: ended, or (a few) live
+                is_live = i // 2 < live
+                start = now - timedelta(minutes=rng.uniform(1, 60 * 24 * 30))
+                rooms.append(
+                    {
+                        "id": f"r{i}",
+                        "host_id": host,
+                        "title": f"Room {i}",
+                        "description": "",
+                        "topic": topic,
+                        "language": "en",
+                        "visibility": "open",
+                        "state": "live" if is_live else "ended",
+                        "created_at": start,
+                        "started_at": start,
+                        "ended_at": None if is_live else start + timedelta(hours=1),
+                        "end_reason": None if is_live else "host_ended",
+                    }
+                )
+            else:  # an event over the next two weeks
+                start = now + timedelta(minutes=rng.uniform(5, 60 * 24 * 14))
+                events.append(
+                    {
+                        "id": f"e{i}",
+                        "host_id": host,
+                        "title": f"Event {i}",
+                        "description": "",
+                        "topic": topic,
+                        "language": "en",
+                        "visibility": "open",
+                        "record": False,
+                        "starts_at": start,
+                        "minutes": 60,
+                        "time_zone": "Europe/Paris",
+                        "state": "scheduled",
+                        "sequence": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+        for i in range(0, len(rooms), 1000):
+            await s.execute(insert(RoomRow), rooms[i : i + 1000])
+        for i in range(0, len(events), 1000):
+            await s.execute(insert(EventRow), events[i : i + 1000])
+
+
+async def timed(c: Client, path: str, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        r = await c.get(path)
+        out.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200, r.text
+    return out
+
+
+async def run(
+    items: int, follows: int, live: int, requests: int, database_url: str | None
+) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = database_url or f"sqlite+aiosqlite:///{tmp}/rc.db"
+        async with run_server(Path(tmp), url) as srv, Client(srv) as viewer:
+            await viewer.signup("viewer")
+            await seed(srv, viewer.user_id, items, min(follows, HOSTS), live)
+            await timed(viewer, "/", 5)  # warm caches, templates
+            page = await timed(viewer, "/", requests)
+            rooms = await timed(viewer, "/api/rooms", max(5, requests // 4))
+            body = (await viewer.get("/")).text
+    return {
+        "database": "postgresql" if database_url else "sqlite",
+        "items": items,
+        "follows": follows,
+        "live_rooms": live,
+        "requests": requests,
+        "page_ms_p50": round(pct(page, 50), 1),
+        "page_ms_p95": round(pct(page, 95), 1),
+        "live_list_ms_p50": round(pct(rooms, 50), 1),
+        "live_list_ms_p95": round(pct(rooms, 95), 1),
+        "upcoming_cards": body.count('class="event-card"'),
+        "note": "GET / (signed in: upcoming events of 7 days, followed hosts first, latest "
+        "episodes) and GET /api/rooms (live rooms: the hallway socket's snapshot), "
+        "timed at the client over loopback, one request at a time",
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--items", type=int, default=10_000)
+    ap.add_argument("--follows", type=int, default=500)
+    ap.add_argument("--live", type=int, default=50)
+    ap.add_argument("--requests", type=int, default=200)
+    ap.add_argument("--database-url", default=None)
+    a = ap.parse_args()
+    report("hallway", asyncio.run(run(a.items, a.follows, a.live, a.requests, a.database_url)))
+
+
+if __name__ == "__main__":
+    main()
