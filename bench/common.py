@@ -7,6 +7,8 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +71,20 @@ def sox_beeps(path: Path, seconds: int) -> Path:
         "repeat",
         str(seconds - 1),
     )
+
+
+@contextmanager
+def database(kind: str, url: str | None) -> Iterator[str | None]:
+    """--database-url as given; or, with --postgres, a PostgreSQL started for this run from
+    the local binaries (as the tests do); None: SQLite in the run's temporary folder."""
+    if url or kind != "postgres":
+        yield url
+        return
+    from tests.postgres import temporary_postgres
+    from tests.tools import postgres_bindir
+
+    bindir = postgres_bindir()
+    if bindir is None:
+        raise SystemExit("--postgres: no PostgreSQL binaries (initdb) found")
+    with temporary_postgres(bindir) as admin:
+        yield admin

@@ -20,13 +20,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo: tests' helpers
 
 from tests.live_server import Client, LiveServer, run_server
 
-from common import pct, report
+from common import database, pct, report
 from roomcast.store.tables import EventRow, FollowRow, RoomRow, UserRow
 
 HOSTS = 2000
@@ -109,6 +109,10 @@ async def seed(srv: LiveServer, viewer: int, items: int, follows: int, live: int
             await s.execute(insert(RoomRow), rooms[i : i + 1000])
         for i in range(0, len(events), 1000):
             await s.execute(insert(EventRow), events[i : i + 1000])
+    async with srv.ctx.store.unit_of_work() as uow:
+        # planner statistics, as autovacuum (PostgreSQL) keeps them on a server that has run
+        # a while: a table filled a moment ago has none
+        await uow.session.execute(text("ANALYZE"))
 
 
 async def timed(c: Client, path: str, n: int) -> list[float]:
@@ -157,8 +161,10 @@ def main() -> None:
     ap.add_argument("--live", type=int, default=50)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--database-url", default=None)
+    ap.add_argument("--postgres", action="store_true", help="start a PostgreSQL for the run")
     a = ap.parse_args()
-    report("hallway", asyncio.run(run(a.items, a.follows, a.live, a.requests, a.database_url)))
+    with database("postgres" if a.postgres else "sqlite", a.database_url) as url:
+        report("hallway", asyncio.run(run(a.items, a.follows, a.live, a.requests, url)))
 
 
 if __name__ == "__main__":

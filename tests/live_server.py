@@ -44,7 +44,9 @@ class LiveServer(Endpoint):
 async def run_server(
     data_dir: Path, database_url: str, **overrides: Any
 ) -> AsyncIterator[LiveServer]:
-    sock = socket.socket()
+    # IPPROTO_TCP, as `roomcast serve` binds it: asyncio then sets TCP_NODELAY on each
+    # connection (without it every response with a body waits 40 ms for a delayed ACK)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     settings = Settings(

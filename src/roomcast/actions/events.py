@@ -223,16 +223,24 @@ async def view(ctx: Context, event_id: str, viewer: User | None) -> EventView:
 async def upcoming(
     ctx: Context, viewer: User | None, days: int = UPCOMING_DAYS, limit: int = 30
 ) -> list[EventView]:
+    return (await upcoming_for(ctx, viewer, days, limit))[0]
+
+
+async def upcoming_for(
+    ctx: Context, viewer: User | None, days: int = UPCOMING_DAYS, limit: int = 30
+) -> tuple[list[EventView], set[UserId]]:
     """Open events of the next days (including those just due, which may still start):
-    the viewer's followed hosts first, then the rest, soonest first in each."""
+    the viewer's followed hosts first, then the rest, soonest first in each; and whom the
+    viewer follows (the hallway puts their live rooms first too)."""
     now = ctx.clock()
     start, until = now - rules.EXPIRE_AFTER, now + timedelta(days=days)
+    followed: set[UserId] = set()
     async with ctx.transaction() as uow:
         first: list[Event] = []
         if viewer is not None:
-            followed = list(await uow.follows.followed_ids(viewer.id))
+            followed = await uow.follows.followed_ids(viewer.id)
             if followed:
-                first = await uow.events.upcoming(start, until, hosts=followed, limit=limit)
+                first = await uow.events.upcoming(start, until, hosts=list(followed), limit=limit)
         rest = await uow.events.upcoming(start, until, limit=limit)
         seen = {e.id for e in first}
         found = (first + [e for e in rest if e.id not in seen])[:limit]
@@ -241,7 +249,7 @@ async def upcoming(
         mine = await uow.events.rsvped(viewer.id, ids) if viewer else set()
         hosts = await uow.users.public({e.host_id for e in found})
         hidden = await uow.users.blocked_either_way(viewer.id) if viewer else set()
-    return [
+    views = [
         EventView(
             e,
             hosts[e.host_id],
@@ -253,6 +261,7 @@ async def upcoming(
         for e in found
         if e.host_id in hosts and e.host_id not in hidden
     ]
+    return views, followed
 
 
 async def hosted_by(ctx: Context, host: User, viewer: User | None) -> list[Event]:

@@ -79,8 +79,3 @@ async def following(ctx: Context, username: str, after: int = 0) -> list[PublicU
     person = await _target(ctx, username)
     async with ctx.transaction() as uow:
         return await uow.follows.following(person.id, after=after)
-
-
-async def followed_ids(ctx: Context, viewer: User) -> set[int]:
-    async with ctx.transaction() as uow:
-        return {int(u) for u in await uow.follows.followed_ids(viewer.id)}

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -54,6 +55,7 @@ class MediaEngine(Protocol):
     ) -> SessionDescription: ...
     async def apply(self, command: MediaCommand) -> None: ...
     def stats(self, room_id: str) -> RoomStats | None: ...
+    def clock(self) -> Mapping[str, int]: ...
     async def close(self) -> None: ...
 
 
@@ -71,8 +73,13 @@ class RoomStats:
 class RoomMedia:
     """One room's peers and its clock. Owns the tick task; close() stops it."""
 
-    def __init__(self, room_id: str, bitrate: int, levels: LevelSink) -> None:
+    def __init__(
+        self, room_id: str, bitrate: int, levels: LevelSink, clock: Counter[str] | None = None
+    ) -> None:
         self.id = room_id
+        # every room's ticks and how many came late, for /metrics: the rooms' clocks share
+        # one event loop, so whatever holds it up (a long query, a collection) shows here
+        self.clock: Counter[str] = clock if clock is not None else Counter()
         self.peers: dict[str, Peer] = {}
         self.bitrate = bitrate
         self.listener_encoder = OpusEncoder(bitrate)
@@ -100,6 +107,12 @@ class RoomMedia:
                     start, n = loop.time(), 1
                     delay = TICK
                 await asyncio.sleep(max(0.0, delay))
+                late = loop.time() - start - n * TICK
+                self.clock["ticks"] += 1
+                if late > TICK:  # a frame or more behind: a listener's jitter buffer drains
+                    self.clock["ticks_late_20ms"] += 1
+                    if late > 5 * TICK:
+                        self.clock["ticks_late_100ms"] += 1
                 self.tick(n)
         except asyncio.CancelledError:
             raise
@@ -176,14 +189,19 @@ class LocalMediaEngine:
         self.max_peers = max_peers_per_room
         self.connect_timeout = connect_timeout
         self.rooms: dict[str, RoomMedia] = {}
+        self._clock: Counter[str] = Counter()
         # tests only: awaited after an offer is answered, before the peer is registered
         self.before_register: Callable[[str, str], Awaitable[None]] | None = None
         self._levels: LevelSink = levels or (lambda room_id, levels: None)
 
+    def clock(self) -> Mapping[str, int]:
+        """Ticks of every room since start, and how many were late by 20 ms and 100 ms."""
+        return dict(self._clock)
+
     def _room(self, room_id: str) -> RoomMedia:
         room = self.rooms.get(room_id)
         if room is None:
-            room = self.rooms[room_id] = RoomMedia(room_id, self.bitrate, self._levels)
+            room = self.rooms[room_id] = RoomMedia(room_id, self.bitrate, self._levels, self._clock)
         return room
 
     async def connect(

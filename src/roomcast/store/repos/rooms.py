@@ -252,6 +252,23 @@ class ParticipantRepo:
         people = await users.public(UserId(r.user_id) for r in rows if r.user_id is not None)
         return [_participant(r, people) for r in rows]
 
+    async def present_in(
+        self, room_ids: Sequence[RoomId], users: UserRepo
+    ) -> dict[RoomId, list[Participant]]:
+        """Everyone present in each of these rooms, in two queries (the hallway's list)."""
+        rows = list(
+            await self._s.scalars(
+                select(ParticipantRow).where(
+                    ParticipantRow.room_id.in_(room_ids), ParticipantRow.present.is_(True)
+                )
+            )
+        )
+        people = await users.public(UserId(r.user_id) for r in rows if r.user_id is not None)
+        found: dict[RoomId, list[Participant]] = {r: [] for r in room_ids}
+        for r in rows:
+            found[RoomId(r.room_id)].append(_participant(r, people))
+        return found
+
     async def rooms_of(self, user_ids: Sequence[UserId]) -> list[RoomId]:
         """The rooms these people are in now."""
         rows = await self._s.scalars(

@@ -347,30 +347,30 @@ class NotificationRepo:
         batch; a person already told of this occasion is skipped by the unique key).
         Returns who got it now, with the id of their notice."""
         got: dict[UserId, int] = {}
+        table = NotificationRow.__table__
+        # one statement compiled once, its rows sent as "insertmanyvalues" batches: a
+        # multi-row .values() would be compiled anew for every batch, on the event loop
+        stmt = (
+            insert(self._s, table)  # type: ignore[arg-type]
+            .on_conflict_do_nothing()
+            .returning(table.c.user_id, table.c.id)
+        )
+        common = {
+            "kind": draft.kind.value,
+            "occasion": draft.occasion,
+            "text": draft.text[:300],
+            "url": draft.url,
+            "actor_id": draft.actor_id,
+            "event_id": draft.event_id,
+            "starts_at": draft.starts_at,
+            "created_at": now,
+            "read_at": None,
+        }
+        conn = await self._s.connection()
         for i in range(0, len(users), BATCH):
-            chunk = users[i : i + BATCH]
-            stmt = (
-                insert(self._s, NotificationRow)
-                .values(
-                    [
-                        {
-                            "user_id": u,
-                            "kind": draft.kind.value,
-                            "occasion": draft.occasion,
-                            "text": draft.text[:300],
-                            "url": draft.url,
-                            "actor_id": draft.actor_id,
-                            "event_id": draft.event_id,
-                            "starts_at": draft.starts_at,
-                            "created_at": now,
-                        }
-                        for u in chunk
-                    ]
-                )
-                .on_conflict_do_nothing()
-                .returning(NotificationRow.user_id, NotificationRow.id)
-            )
-            got.update({UserId(u): int(i) for u, i in (await self._s.execute(stmt)).all()})
+            rows = [{"user_id": u, **common} for u in users[i : i + BATCH]]
+            result = await conn.execute(stmt, rows)
+            got.update({UserId(u): int(n) for u, n in result.all()})
         return got
 
     async def recent(self, user: UserId, limit: int = 50) -> list[Notice]:

@@ -33,4 +33,8 @@ async def metrics(request: Request) -> PlainTextResponse:
     lines = ["# TYPE roomcast_events_total counter"]
     for name, value in sorted(ctx.counters.items()):
         lines.append(f'roomcast_events_total{{event="{name}"}} {value}')
+    if ctx.media is not None:  # the rooms' 20 ms clocks: ticks, and those that came late
+        lines.append("# TYPE roomcast_media_ticks_total counter")
+        for name, value in sorted(ctx.media.clock().items()):
+            lines.append(f'roomcast_media_ticks_total{{kind="{name}"}} {value}')
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")

@@ -93,8 +93,7 @@ async def hallway_page(request: Request, user: Viewer, ctx: Ctx) -> Response:
     """The front door: live rooms (live, from the page's socket; the viewer's followed
     people first), upcoming events of the week (theirs first) and the latest episodes."""
     latest = await episodes.latest(ctx, 8)
-    upcoming = await events.upcoming(ctx, user, limit=12)
-    followed = sorted(await follows.followed_ids(ctx, user)) if user else []
+    upcoming, followed = await events.upcoming_for(ctx, user, limit=12)
     return _render(
         request,
         "hallway.html",
@@ -102,7 +101,7 @@ async def hallway_page(request: Request, user: Viewer, ctx: Ctx) -> Response:
         title="Hallway",
         latest=latest,
         upcoming=upcoming,
-        followed=followed,
+        followed=sorted(followed),
         when=_when(user),
     )
 
