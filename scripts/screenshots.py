@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from playwright.async_api import async_playwright
@@ -80,6 +81,27 @@ async def main(out: Path) -> None:
                 await show_host.post(f"/api/rooms/{rec['id']}/end")
                 await peer.close()
             episode = await wait_episode(show_host, "user2")
+            # people and events: follows, a scheduled room with a co-host and RSVPs
+            for c in people[1:]:
+                await c.put("/api/users/user0/follow")
+            at = (datetime.now(UTC) + timedelta(days=1, hours=2)).replace(minute=0).isoformat()
+            event = (
+                await people[0].post(
+                    "/api/events",
+                    {
+                        "title": "Album launch: listening party and Q&A",
+                        "description": "We play the new record track by track, then take "
+                        "your questions.",
+                        "topic": "music",
+                        "starts_at": at,
+                        "minutes": 90,
+                        "cohosts": ["user1"],
+                    },
+                )
+            ).json()
+            await people[1].post(f"/api/events/{event['id']}/cohost", {"accept": True})
+            for c in people[2:]:
+                await c.put(f"/api/events/{event['id']}/rsvp", {"going": True})
             async with async_playwright() as p:
                 browser = await p.chromium.launch(
                     executable_path="/usr/bin/chromium",
@@ -107,6 +129,8 @@ async def main(out: Path) -> None:
                         ("settings", "/settings"),
                         ("show", "/shows/user2"),
                         ("episode", f"/episodes/{episode['id']}"),
+                        ("event", f"/e/{event['id']}"),
+                        ("notifications", "/notifications"),
                     ):
                         await page.goto(srv.url + path)
                         await page.wait_for_timeout(700)

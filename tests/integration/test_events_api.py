@@ -117,6 +117,17 @@ async def test_follow_and_be_told_live(server: LiveServer) -> None:
     assert (await sam.put("/api/users/maya/follow")).status_code == 403
 
 
+async def test_a_block_ends_rsvps_and_hides_the_event(server: LiveServer) -> None:
+    maya, sam = await people(server, "maya", "sam")
+    ev = await schedule(maya)
+    await sam.put(f"/api/events/{ev['id']}/rsvp", {"going": True})
+    assert (await maya.post("/api/users/sam/block")).status_code == 200
+    assert (await maya.get(f"/api/events/{ev['id']}")).json()["going"] == 0
+    assert (await sam.get(f"/api/events/{ev['id']}")).status_code == 404
+    r = await sam.put(f"/api/events/{ev['id']}/rsvp", {"going": True})
+    assert r.status_code == 404
+
+
 async def test_schedule_edit_cancel_and_consent(server: LiveServer) -> None:
     maya, sam, ann = await people(server, "maya", "sam", "ann")
     ev = await schedule(maya, cohosts=["sam"], minutes=90)

@@ -184,11 +184,11 @@ async def answer(ctx: Context, me: User, event_id: str, accept: bool) -> EventVi
 async def rsvp(ctx: Context, me: User, event_id: str, going: bool) -> EventView:
     async with ctx.transaction() as uow:
         event = await _load(uow, event_id)
+        if await uow.users.is_blocked(event.host_id, me.id):  # as its page: not there for them
+            raise NotFound("No such event.", code="event_not_found")
         if going:
             if event.state not in (EventState.SCHEDULED, EventState.LIVE):
                 raise BadRequest("This event is over.", code="event_over")
-            if await uow.users.is_blocked(event.host_id, me.id):
-                raise BadRequest("You cannot join this event.", code="blocked")
             await uow.events.rsvp(event.id, me.id, ctx.clock())
         else:
             await uow.events.unrsvp(event.id, me.id)

@@ -29,9 +29,9 @@ async def block(ctx: Context, me: User, username: str, blocked: bool) -> None:
     async with ctx.transaction() as uow:
         if blocked:
             await uow.users.block(me.id, other.id, ctx.clock())
-            await uow.follows.unfollow_both_ways(
-                me.id, other.id
-            )  # and neither is told of the other
+            # neither hears of the other any more: no follows, no reminders of my events
+            await uow.follows.unfollow_both_ways(me.id, other.id)
+            await uow.events.drop_rsvps_to_host(other.id, me.id)
             for room in await uow.rooms.live_hosted_by(me.id):
                 there = await uow.participants.get(room.id, user_key(other.id), uow.users)
                 if there is not None:

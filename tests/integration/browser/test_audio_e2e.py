@@ -128,8 +128,11 @@ async def test_speaker_heard_by_listener_then_stage_switches(
     await audio_live(bea)
     await expect(bea.locator("#mic")).to_be_visible(timeout=10_000)
     await asyncio.sleep(1.0)
-    heard = await heard_envelope(alice, 4.0)
-    right = similarity(heard, env_b)
+    for _ in range(3):  # a loaded machine may take a few seconds more to bring her back
+        heard = await heard_envelope(alice, 4.0)
+        right = similarity(heard, env_b)
+        if right > 0.6:
+            break
     print(f"host hears the speaker after her reload: r={right:.2f}")
     assert right > 0.6
 

@@ -80,6 +80,16 @@ async def test_follow_then_live_notice_then_hear(
     print(f"\nfollower hears the host from the notice: r={right:.2f} (control {control:.2f})")
     assert right > 0.6 and right - control > 0.2
 
+    # in the room, Alice's person sheet says Bea follows her (and unfollows from there)
+    await bea.locator("#stage .person-btn", has_text="Alice Adams").click()
+    sheet_follow = bea.locator("#person-dialog").get_by_role("button", name="Follow @alice")
+    await expect(sheet_follow).to_have_attribute("aria-pressed", "true")
+    await sheet_follow.click()
+    await expect(sheet_follow).to_have_attribute("aria-pressed", "false")
+    await sheet_follow.click()
+    await expect(sheet_follow).to_have_attribute("aria-pressed", "true")
+    await bea.keyboard.press("Escape")
+
     # the notifications page has it; marking all read clears the bell
     await bea.locator("#bell").click()
     await expect(bea.get_by_role("heading", name="Notifications")).to_be_visible()
@@ -105,6 +115,7 @@ async def test_schedule_notify_start_and_cancel(
         await alice.get_by_role("button", name="Schedule", exact=True).click()
 
     async def schedule(title: str, when: str) -> str:
+        await alice.goto(f"{base}/")  # from the hallway: the form's heading is the new page's
         await alice.get_by_role("link", name="Schedule a room").click()
         await expect(alice.get_by_role("heading", name="Schedule a room")).to_be_visible()
         await fill(title, when)

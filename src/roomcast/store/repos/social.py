@@ -289,6 +289,13 @@ class EventRepo:
             delete(RsvpRow).where(RsvpRow.event_id == event_id, RsvpRow.user_id == user)
         )
 
+    async def drop_rsvps_to_host(self, user: UserId, host: UserId) -> None:
+        """A host blocked them: they are no longer reminded of the host's events."""
+        hosted = select(EventRow.id).where(EventRow.host_id == host)
+        await self._s.execute(
+            delete(RsvpRow).where(RsvpRow.user_id == user, RsvpRow.event_id.in_(hosted))
+        )
+
     async def going(self, event_ids: Sequence[str]) -> dict[str, int]:
         if not event_ids:
             return {}
