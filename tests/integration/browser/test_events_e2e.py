@@ -93,10 +93,10 @@ async def test_follow_then_live_notice_then_hear(
     # the notifications page has it; marking all read clears the bell
     await bea.locator("#bell").click()
     await expect(bea.get_by_role("heading", name="Notifications")).to_be_visible()
-    await expect(bea.locator("#notices .notice.unread")).to_contain_text("Album night")
+    await expect(bea.locator("#notices .notice-item.unread")).to_contain_text("Album night")
     await bea.get_by_role("button", name="Mark all read").click()
     await expect(bea.locator("#bell")).to_have_accessible_name("Notifications")
-    await expect(bea.locator("#notices .notice.unread")).to_have_count(0)
+    await expect(bea.locator("#notices .notice-item.unread")).to_have_count(0)
     assert errors == []
 
 

@@ -5,12 +5,12 @@ import { notices, setUnread, unreadCount } from './notices.js';
 import { avatar, el, localTime, toast } from './ui.js';
 
 function item(n) {
-  return el('li', { class: 'notice unread', 'data-id': n.id },
+  return el('li', { class: 'notice-item unread', 'data-id': n.id },
     el('a', { href: n.url },
       n.actor ? avatar(n.actor, 'sm') : el('span', { class: 'notice-icon', 'aria-hidden': 'true', text: '🔔' }),
       el('span', { class: 'notice-text' },
         el('span', { text: n.text }), el('span', { class: 'sr-only', text: ' (unread)' }),
-        el('span', { class: 'muted small', text: n.starts_at ? `${localTime(n.starts_at)} · just now` : 'just now' }))));
+        el('span', { class: 'muted small', text: n.starts_at ? `Starts ${localTime(n.starts_at)}` : 'Just now' }))));
 }
 
 export function mount(main, signal) {
@@ -18,7 +18,7 @@ export function mount(main, signal) {
   const readAll = document.getElementById('read-all');
   const line = document.getElementById('unread-line');
   const draw = (n) => { line.textContent = `${n} unread`; readAll.disabled = n === 0; };
-  draw(unreadCount() || list.querySelectorAll('.notice.unread').length);
+  draw(unreadCount() || list.querySelectorAll('.notice-item.unread').length);
 
   notices.addEventListener('notice', (e) => {
     list.prepend(item(e.detail));
@@ -30,7 +30,7 @@ export function mount(main, signal) {
     try {
       const { unread } = await api('POST', '/api/me/notifications/read', {});
       setUnread(unread);
-      for (const li of list.querySelectorAll('.notice.unread')) {
+      for (const li of list.querySelectorAll('.notice-item.unread')) {
         li.classList.remove('unread');
         li.querySelector('.sr-only')?.remove();
       }
@@ -38,7 +38,7 @@ export function mount(main, signal) {
   }, { signal });
 
   list.addEventListener('click', (e) => {
-    const li = e.target.closest('.notice.unread');
+    const li = e.target.closest('.notice-item.unread');
     if (!li) return;
     li.classList.remove('unread');
     api('POST', '/api/me/notifications/read', { ids: [Number(li.dataset.id)] })
