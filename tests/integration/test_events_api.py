@@ -167,6 +167,12 @@ async def test_schedule_edit_cancel_and_consent(server: LiveServer) -> None:
     assert str(entry["status"]) == "CANCELLED" and int(entry["sequence"]) == 2
     assert (await maya.post(f"/api/events/{eid}/start")).status_code == 409
     assert (await maya.put(f"/api/events/{eid}", body)).status_code == 409
+    async with asyncio.timeout(10):  # the RSVP and the co-host are told it is off
+        for c in (ann, sam):
+            while "cancelled" not in [
+                n["kind"] for n in (await c.get("/api/me/notifications")).json()["notices"]
+            ]:
+                await asyncio.sleep(0.05)
 
 
 async def test_start_makes_the_room_with_cohosts_and_tells_once(server: LiveServer) -> None:
