@@ -153,6 +153,7 @@ async def test_schedule_edit_cancel_and_consent(server: LiveServer) -> None:
         {"title": "Post-match show", "starts_at": local_in("Europe/Paris", timedelta(days=3))},
     )
     assert moved.status_code == 200, moved.text
+    assert [c["username"] for c in moved.json()["cohosts"]] == ["sam"]  # left out: kept
     async with asyncio.timeout(10):
         while True:
             kinds = [n["kind"] for n in (await ann.get("/api/me/notifications")).json()["notices"]]

@@ -106,15 +106,17 @@ async def schedule(
 
 
 async def edit(
-    ctx: Context, host: User, event_id: str, draft: EventDraft, cohosts: list[str]
+    ctx: Context, host: User, event_id: str, draft: EventDraft, cohosts: list[str] | None
 ) -> EventView:
+    """Change an event; `cohosts` None keeps its co-hosts as they are."""
     async with ctx.transaction() as uow:
         event = await _load(uow, event_id, for_update=True)
         changed = rules.edit(event, host.id, draft, ctx.clock())
-        ids = await _cohost_ids(uow, host, cohosts)
         await uow.events.save(changed)
-        invited = await uow.events.set_cohosts(event.id, ids, ctx.clock())
-        await _invite(ctx, uow, changed, host, invited)
+        if cohosts is not None:
+            ids = await _cohost_ids(uow, host, cohosts)
+            invited = await uow.events.set_cohosts(event.id, ids, ctx.clock())
+            await _invite(ctx, uow, changed, host, invited)
         if changed.starts_at != event.starts_at:
             await _queue_timers(ctx, uow, changed)
         if (changed.starts_at, changed.minutes, changed.title) != (

@@ -451,8 +451,10 @@ class EventIn(Body):
     )
     time_zone: TimeZone | None = Field(None, description="IANA zone; default: the host's")
     minutes: int = Field(60, ge=15, le=720, description="Expected length")
-    cohosts: Annotated[list[CohostName], Field(max_length=10)] = Field(
-        default_factory=list, description="Usernames invited to co-host (they accept)"
+    cohosts: Annotated[list[CohostName], Field(max_length=10)] | None = Field(
+        None,
+        description="Usernames invited to co-host (they accept); on an edit, left out: "
+        "kept as they are, [] removes them all",
     )
 
 
