@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import suppress
 from datetime import timedelta
 
 from roomcast.actions import events, notify
 from roomcast.actions.context import Context
+from roomcast.actions.lanes import run_lane
 from roomcast.domain.jobs import EMAIL, EXPIRE, FANOUT, NOTICE_KINDS, REMIND, Job
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5  # fan-outs, reminders, expiry (emails: settings.email_retry_attempts)
-IDLE_SECONDS = 30.0
 
 
 class NoticeRunner:
@@ -26,48 +25,22 @@ class NoticeRunner:
         ctx.wake_notices = self._wake.set
 
     async def run(self) -> None:
-        async with self.ctx.transaction() as uow:
-            n = await uow.jobs.requeue_running(self.ctx.clock(), NOTICE_KINDS)
-        if n:
-            logger.warning("requeued %d notice job(s) interrupted by a restart", n)
-        while True:
-            self._wake.clear()  # before looking: a poke from now on is not lost
-            try:
-                if await self.step():
-                    continue
-                async with self.ctx.transaction() as uow:
-                    due = await uow.jobs.next_due(NOTICE_KINDS)
-                wait = IDLE_SECONDS
-                if due is not None:
-                    wait = min(wait, max(0.05, (due - self.ctx.clock()).total_seconds()))
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("notice runner failed; retrying")
-                await asyncio.sleep(5)
+        batch = self.ctx.settings.mail_batch
+        await run_lane(self.ctx, "notice jobs", NOTICE_KINDS, self._wake, batch, self.work)
 
-    async def step(self) -> bool:
-        """Run what is due now; False when nothing was."""
-        async with self.ctx.transaction() as uow:
-            jobs = await uow.jobs.claim(
-                self.ctx.clock(), NOTICE_KINDS, self.ctx.settings.mail_batch
-            )
-        if not jobs:
-            return False
+    async def work(self, jobs: list[Job]) -> None:
+        """Fan-outs, reminders and expiry one by one; the emails together, over one SMTP
+        connection."""
         mails = [j for j in jobs if j.kind == EMAIL]
         for job in jobs:
             if job.kind != EMAIL:
                 await self._run(job)
-        if mails:
-            if self.ctx.settings.smtp_host:
-                await notify.send_emails(self.ctx, mails)
-            else:  # email turned off since they were queued: nothing to send them with
-                async with self.ctx.transaction() as uow:
-                    for job in mails:
-                        await uow.jobs.finish(job.id, self.ctx.clock(), error="no SMTP server")
-        return True
+        if mails and self.ctx.settings.smtp_host:
+            await notify.send_emails(self.ctx, mails)
+        elif mails:  # email turned off since they were queued: nothing to send them with
+            async with self.ctx.transaction() as uow:
+                for job in mails:
+                    await uow.jobs.finish(job.id, self.ctx.clock(), error="no SMTP server")
 
     async def _run(self, job: Job) -> None:
         now = self.ctx.clock

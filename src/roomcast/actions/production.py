@@ -13,16 +13,16 @@ import json
 import logging
 import math
 import shutil
-from contextlib import suppress
 from dataclasses import replace
 from datetime import timedelta
 
 from roomcast.actions.context import Context
+from roomcast.actions.lanes import run_lane
 from roomcast.actions.paths import episode_folder, recording_folder
 from roomcast.domain import captions
 from roomcast.domain import podcasts as rules
 from roomcast.domain.captions import Word
-from roomcast.domain.jobs import EPISODE_KINDS, PRODUCE, TRANSCRIBE
+from roomcast.domain.jobs import EPISODE_KINDS, PRODUCE, TRANSCRIBE, Job
 from roomcast.domain.model import UserId
 from roomcast.domain.podcasts import EpisodeStatus, TranscriptStatus
 from roomcast.files import write_durably
@@ -33,7 +33,6 @@ from roomcast.store import UnitOfWork
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-IDLE_SECONDS = 30.0  # look for due jobs at least this often
 
 
 def _reason(e: Exception) -> str:
@@ -57,30 +56,11 @@ class JobRunner:
         ctx.wake_jobs = self._wake.set
 
     async def run(self) -> None:
-        async with self.ctx.transaction() as uow:
-            n = await uow.jobs.requeue_running(self.ctx.clock(), EPISODE_KINDS)
-        if n:
-            logger.warning("requeued %d job(s) interrupted by a restart", n)
-        while True:
-            self._wake.clear()  # before looking: a poke from now on is not lost
-            try:
-                async with self.ctx.transaction() as uow:
-                    claimed = await uow.jobs.claim(self.ctx.clock(), EPISODE_KINDS)
-                    due = None if claimed else await uow.jobs.next_due(EPISODE_KINDS)
-                if claimed:
-                    job = claimed[0]
-                    await self._run(job.id, job.kind, job.episode_id or "", job.attempts)
-                    continue
-                wait = IDLE_SECONDS
-                if due is not None:
-                    wait = min(wait, max(0.05, (due - self.ctx.clock()).total_seconds()))
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("job runner failed; retrying")
-                await asyncio.sleep(IDLE_SECONDS)
+        await run_lane(self.ctx, "episode jobs", EPISODE_KINDS, self._wake, 1, self._first)
+
+    async def _first(self, jobs: list[Job]) -> None:
+        job = jobs[0]  # one at a time: each runs for minutes in a worker process
+        await self._run(job.id, job.kind, job.episode_id or "", job.attempts)
 
     async def _run(self, job_id: int, kind: str, episode_id: str, attempts: int) -> None:
         now = self.ctx.clock

@@ -102,66 +102,47 @@ def live(room_id: str, host: str, title: str, actor_id: UserId, event_id: str | 
     )
 
 
-def scheduled(event_id: str, host: str, title: str, actor_id: UserId, at: datetime) -> Draft:
+def _about_event(
+    kind: Kind, occasion: str, text: str, event_id: str, actor_id: UserId, at: datetime
+) -> Draft:
     return Draft(
-        Kind.SCHEDULED,
-        f"event:{event_id}:scheduled",
-        f"{host} scheduled {title}",
+        kind,
+        f"event:{event_id}:{occasion}",
+        text,
         f"/e/{event_id}",
         actor_id,
         event_id,
         starts_at=at,
+    )
+
+
+def scheduled(event_id: str, host: str, title: str, actor_id: UserId, at: datetime) -> Draft:
+    return _about_event(
+        Kind.SCHEDULED, "scheduled", f"{host} scheduled {title}", event_id, actor_id, at
     )
 
 
 def reminder(event_id: str, host: str, title: str, actor_id: UserId, at: datetime) -> Draft:
-    return Draft(
-        Kind.REMINDER,
-        f"event:{event_id}:reminder:{at.isoformat()}",  # a new time, a new reminder
-        f"{title} with {host} starts in 10 minutes",
-        f"/e/{event_id}",
-        actor_id,
-        event_id,
-        starts_at=at,
-    )
+    text = f"{title} with {host} starts in 10 minutes"
+    # a new time, a new reminder
+    return _about_event(Kind.REMINDER, f"reminder:{at.isoformat()}", text, event_id, actor_id, at)
 
 
 def changed(
     event_id: str, host: str, title: str, actor_id: UserId, at: datetime, seq: int
 ) -> Draft:
-    return Draft(
-        Kind.CHANGED,
-        f"event:{event_id}:changed:{seq}",
-        f"{host} changed {title}",
-        f"/e/{event_id}",
-        actor_id,
-        event_id,
-        starts_at=at,
-    )
+    text = f"{host} changed {title}"
+    return _about_event(Kind.CHANGED, f"changed:{seq}", text, event_id, actor_id, at)
 
 
 def cancelled(event_id: str, host: str, title: str, actor_id: UserId, at: datetime) -> Draft:
-    return Draft(
-        Kind.CANCELLED,
-        f"event:{event_id}:cancelled",
-        f"{host} cancelled {title}",
-        f"/e/{event_id}",
-        actor_id,
-        event_id,
-        starts_at=at,
-    )
+    text = f"{host} cancelled {title}"
+    return _about_event(Kind.CANCELLED, "cancelled", text, event_id, actor_id, at)
 
 
 def cohost(event_id: str, host: str, title: str, actor_id: UserId, at: datetime) -> Draft:
-    return Draft(
-        Kind.COHOST,
-        f"event:{event_id}:cohost",
-        f"{host} invited you to co-host {title}",
-        f"/e/{event_id}",
-        actor_id,
-        event_id,
-        starts_at=at,
-    )
+    text = f"{host} invited you to co-host {title}"
+    return _about_event(Kind.COHOST, "cohost", text, event_id, actor_id, at)
 
 
 def follow(follower_id: UserId, name: str, username: str) -> Draft:

@@ -438,13 +438,9 @@ class TimeZoneIn(Body):
     time_zone: TimeZone
 
 
-class EventIn(Body):
-    title: Annotated[Line, Field(min_length=1, max_length=120)]
-    description: Annotated[Text, Field(max_length=1000)] = ""
-    topic: Topic = Topic.OTHER
-    language: Language = "en"
-    visibility: Visibility = Visibility.OPEN
-    record: bool = Field(False, description="Record the room and publish it as an episode")
+class EventIn(RoomIn):
+    """A room to start later: the room's fields, and when."""
+
     starts_at: datetime = Field(
         description="The start: a wall-clock time in time_zone (2027-03-28T18:30), or an "
         "instant with its offset (2027-03-28T16:30:00Z)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import numpy as np
@@ -34,22 +35,37 @@ async def browser_with_mic(p, wav: Path) -> Browser:  # type: ignore[no-untyped-
     )
 
 
-@pytest.fixture
-async def two_browsers(tmp_path: Path) -> AsyncIterator[tuple[Page, Page, Page, Path, Path]]:
-    wav_a = speech_wav(tmp_path / "alice.wav", ALICE_SAYS, "en-us", 150)
-    wav_b = speech_wav(tmp_path / "bea.wav", BEA_SAYS, "en+f3", 190)
+@asynccontextmanager
+async def speaking_pair(
+    folder: Path, says_a: str, says_b: str, viewport: dict[str, int] | None = None
+) -> AsyncIterator[tuple[Page, Page, Path, Path]]:
+    """Two browsers, each with a speech WAV as its microphone (Alice's voice, Bea's), a
+    page in each with the audio probe; and the two WAVs, to tell who is heard."""
+    wav_a = speech_wav(folder / "alice.wav", says_a, "en-us", 150)
+    wav_b = speech_wav(folder / "bea.wav", says_b, "en+f3", 190)
     async with async_playwright() as p:
         a, b = await browser_with_mic(p, wav_a), await browser_with_mic(p, wav_b)
         try:
             pages = []
-            for br in (a, b, a):  # the third page: a guest listener, no microphone used
-                page = await (await br.new_context()).new_page()
+            for br in (a, b):
+                page = await (await br.new_context(viewport=viewport)).new_page()  # type: ignore[arg-type]
                 await page.add_init_script(PROBE_JS)
                 page.on("dialog", lambda d: d.accept())
                 pages.append(page)
-            yield pages[0], pages[1], pages[2], wav_a, wav_b
+            yield pages[0], pages[1], wav_a, wav_b
         finally:
             await asyncio.gather(a.close(), b.close())
+
+
+@pytest.fixture
+async def two_browsers(tmp_path: Path) -> AsyncIterator[tuple[Page, Page, Page, Path, Path]]:
+    async with speaking_pair(tmp_path, ALICE_SAYS, BEA_SAYS) as (alice, bea, wav_a, wav_b):
+        browser = alice.context.browser
+        assert browser is not None
+        carl = await (await browser.new_context()).new_page()  # a guest: no microphone used
+        await carl.add_init_script(PROBE_JS)
+        carl.on("dialog", lambda d: d.accept())
+        yield alice, bea, carl, wav_a, wav_b
 
 
 async def audio_live(page: Page) -> None:

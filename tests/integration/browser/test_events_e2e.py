@@ -4,17 +4,16 @@ click it and hear them (a speech WAV as their microphone); schedule a room in th
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
-from tests.audio_probe import PROBE_JS, heard_envelope, similarity, speech_wav, wav_envelope
-from tests.integration.browser.test_audio_e2e import audio_live, browser_with_mic
+from tests.audio_probe import heard_envelope, similarity, wav_envelope
+from tests.integration.browser.test_audio_e2e import audio_live, speaking_pair
 from tests.integration.browser.test_hallway_e2e import sign_up, start_room
 from tests.live_server import LiveServer
 
@@ -26,20 +25,8 @@ BEA_SAYS = "Bea here, just listening along. One, two, three, four, five."
 
 @pytest.fixture
 async def two(tmp_path: Path) -> AsyncIterator[tuple[Page, Page, Path, Path]]:
-    wav_a = speech_wav(tmp_path / "alice.wav", ALICE_SAYS, "en-us", 150)
-    wav_b = speech_wav(tmp_path / "bea.wav", BEA_SAYS, "en+f3", 190)
-    async with async_playwright() as p:
-        a, b = await browser_with_mic(p, wav_a), await browser_with_mic(p, wav_b)
-        try:
-            pages = []
-            for br in (a, b):
-                page = await (await br.new_context()).new_page()
-                await page.add_init_script(PROBE_JS)
-                page.on("dialog", lambda d: d.accept())
-                pages.append(page)
-            yield pages[0], pages[1], wav_a, wav_b
-        finally:
-            await asyncio.gather(a.close(), b.close())
+    async with speaking_pair(tmp_path, ALICE_SAYS, BEA_SAYS) as pair:
+        yield pair
 
 
 async def test_follow_then_live_notice_then_hear(

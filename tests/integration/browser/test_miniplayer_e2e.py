@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
-from tests.audio_probe import PROBE_JS, heard_envelope, similarity, speech_wav, wav_envelope
-from tests.integration.browser.test_audio_e2e import ALICE_SAYS, BEA_SAYS, browser_with_mic
+from tests.audio_probe import heard_envelope, similarity, wav_envelope
+from tests.integration.browser.test_audio_e2e import ALICE_SAYS, BEA_SAYS, speaking_pair
 from tests.integration.browser.test_hallway_e2e import sign_up, start_room
 from tests.live_server import Client, LiveServer
 from tests.podcast_helpers import record_tone, wait_episode
@@ -23,21 +23,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 async def pages(tmp_path: Path) -> AsyncIterator[tuple[Page, Page, Path, Path]]:
-    wav_a = speech_wav(tmp_path / "alice.wav", ALICE_SAYS, "en-us", 150)
-    wav_b = speech_wav(tmp_path / "bea.wav", BEA_SAYS, "en+f3", 190)
-    async with async_playwright() as p:
-        a, b = await browser_with_mic(p, wav_a), await browser_with_mic(p, wav_b)
-        try:
-            out = []
-            for br in (a, b):
-                page = await (
-                    await br.new_context(viewport={"width": 390, "height": 844})
-                ).new_page()
-                await page.add_init_script(PROBE_JS)
-                out.append(page)
-            yield out[0], out[1], wav_a, wav_b
-        finally:
-            await asyncio.gather(a.close(), b.close())
+    async with speaking_pair(tmp_path, ALICE_SAYS, BEA_SAYS, {"width": 390, "height": 844}) as pair:
+        yield pair
 
 
 async def audio_live(page: Page) -> None:

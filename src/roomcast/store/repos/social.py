@@ -26,6 +26,23 @@ from roomcast.store.tables import (
 BATCH = 1000  # rows per statement when giving one notice to many people
 
 
+async def _in_batches(
+    session: AsyncSession, column: Mapped[int], where: ColumnElement[bool]
+) -> AsyncIterator[list[UserId]]:
+    """The user ids in `column` of the rows matching `where`, BATCH at a time, in order."""
+    after = 0
+    while True:
+        rows = list(
+            await session.scalars(
+                select(column).where(where, column > after).order_by(column).limit(BATCH)
+            )
+        )
+        if not rows:
+            return
+        yield [UserId(r) for r in rows]
+        after = rows[-1]
+
+
 class FollowRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -95,22 +112,9 @@ class FollowRepo:
         )
         return {UserId(r) for r in rows}
 
-    async def follower_ids(self, user: UserId) -> AsyncIterator[list[UserId]]:
+    def follower_ids(self, user: UserId) -> AsyncIterator[list[UserId]]:
         """Everyone following `user`, in batches (a host may have many)."""
-        after = 0
-        while True:
-            rows = list(
-                await self._s.scalars(
-                    select(FollowRow.follower_id)
-                    .where(FollowRow.followee_id == user, FollowRow.follower_id > after)
-                    .order_by(FollowRow.follower_id)
-                    .limit(BATCH)
-                )
-            )
-            if not rows:
-                return
-            yield [UserId(r) for r in rows]
-            after = rows[-1]
+        return _in_batches(self._s, FollowRow.follower_id, FollowRow.followee_id == user)
 
 
 def _event(row: EventRow) -> Event:
@@ -314,21 +318,8 @@ class EventRepo:
         )
         return set(rows)
 
-    async def rsvp_ids(self, event_id: str) -> AsyncIterator[list[UserId]]:
-        after = 0
-        while True:
-            rows = list(
-                await self._s.scalars(
-                    select(RsvpRow.user_id)
-                    .where(RsvpRow.event_id == event_id, RsvpRow.user_id > after)
-                    .order_by(RsvpRow.user_id)
-                    .limit(BATCH)
-                )
-            )
-            if not rows:
-                return
-            yield [UserId(r) for r in rows]
-            after = rows[-1]
+    def rsvp_ids(self, event_id: str) -> AsyncIterator[list[UserId]]:
+        return _in_batches(self._s, RsvpRow.user_id, RsvpRow.event_id == event_id)
 
 
 def _notice(row: NotificationRow, people: dict[UserId, PublicUser]) -> Notice:
