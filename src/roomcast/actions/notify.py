@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -68,16 +68,17 @@ async def announce(
     audiences: Sequence[Audience],
     *,
     exclude: UserId | None = None,
-    at: datetime | None = None,
 ) -> None:
-    """In this unit of work: tell these audiences of `draft` (now, or at `at`)."""
+    """In this unit of work: tell these audiences of `draft`, once it has committed."""
     now = ctx.clock()
     payload = {"draft": _draft_json(draft), "audiences": list(audiences), "exclude": exclude}
-    await uow.jobs.add(FANOUT, None, now, at or now, payload)
+    await uow.jobs.add(FANOUT, None, now, now, payload)
     uow.after_commit(_wake(ctx))
 
 
-def _wake(ctx: Context) -> Any:
+def _wake(ctx: Context) -> Callable[[], Awaitable[None]]:
+    """The after-commit poke of the notices' lane (new work is waiting)."""
+
     async def wake() -> None:
         ctx.wake_notices()
 

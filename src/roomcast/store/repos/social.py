@@ -205,16 +205,6 @@ class EventRepo:
         stmt = stmt.order_by(EventRow.starts_at, EventRow.id).limit(limit)
         return [_event(r) for r in await self._s.scalars(stmt)]
 
-    async def by_host(self, host: UserId, since: datetime, limit: int = 50) -> list[Event]:
-        """A host's events that are still to come or recently changed (feeds, profiles)."""
-        stmt = (
-            select(EventRow)
-            .where(EventRow.host_id == host, EventRow.updated_at >= since)
-            .order_by(EventRow.starts_at)
-            .limit(limit)
-        )
-        return [_event(r) for r in await self._s.scalars(stmt)]
-
     async def for_calendar(self, user: UserId, since: datetime, limit: int = 500) -> list[Event]:
         """Events a person said "notify me" to, and those of people they follow, that start
         after `since` or changed since then (so a cancellation reaches their calendar)."""
@@ -229,14 +219,6 @@ class EventRepo:
                 or_(EventRow.visibility == Visibility.OPEN.value, EventRow.id.in_(rsvped)),
             )
             .order_by(EventRow.starts_at)
-            .limit(limit)
-        )
-        return [_event(r) for r in await self._s.scalars(stmt)]
-
-    async def due_to_expire(self, before: datetime, limit: int = 100) -> list[Event]:
-        stmt = (
-            select(EventRow)
-            .where(EventRow.state == EventState.SCHEDULED.value, EventRow.starts_at <= before)
             .limit(limit)
         )
         return [_event(r) for r in await self._s.scalars(stmt)]
