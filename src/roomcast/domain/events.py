@@ -10,8 +10,9 @@ its link preview and the wording of emails.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from roomcast.domain.model import RoomId, Topic, UserId, Visibility
@@ -169,23 +170,20 @@ def _check_draft(draft: EventDraft, now: datetime) -> None:
     zone(draft.time_zone)
 
 
+def _filled_in(draft: EventDraft) -> dict[str, Any]:
+    """What the host fills in, by the Event field of the same name."""
+    return {f.name: getattr(draft, f.name) for f in fields(EventDraft)}
+
+
 def schedule(event_id: str, host_id: UserId, draft: EventDraft, now: datetime) -> Event:
     _check_draft(draft, now)
     return Event(
         id=event_id,
         host_id=host_id,
-        title=draft.title,
-        description=draft.description,
-        topic=draft.topic,
-        language=draft.language,
-        visibility=draft.visibility,
-        starts_at=draft.starts_at,
-        minutes=draft.minutes,
-        time_zone=draft.time_zone,
         state=EventState.SCHEDULED,
         created_at=now,
         updated_at=now,
-        record=draft.record,
+        **_filled_in(draft),
     )
 
 
@@ -213,20 +211,7 @@ def edit(event: Event, user_id: UserId, draft: EventDraft, now: datetime) -> Eve
         _check_draft(draft, now)
     else:  # keeping the time: only the rest is checked (it may be minutes away, or past)
         _check_draft(replace(draft, starts_at=now), now)
-    return replace(
-        event,
-        title=draft.title,
-        description=draft.description,
-        topic=draft.topic,
-        language=draft.language,
-        visibility=draft.visibility,
-        starts_at=draft.starts_at,
-        minutes=draft.minutes,
-        time_zone=draft.time_zone,
-        record=draft.record,
-        updated_at=now,
-        sequence=event.sequence + 1,
-    )
+    return replace(event, updated_at=now, sequence=event.sequence + 1, **_filled_in(draft))
 
 
 def cancel(event: Event, user_id: UserId, now: datetime) -> Event:
