@@ -148,8 +148,10 @@ class Client:
     async def patch(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
         return await self.http.patch(path, json=json, headers=self._headers(None), **kw)
 
-    async def put(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
-        return await self.http.put(path, json=json, headers=self._headers(None), **kw)
+    async def put(
+        self, path: str, json: Any = None, headers: dict[str, str] | None = None, **kw: Any
+    ) -> httpx.Response:
+        return await self.http.put(path, json=json, headers=self._headers(headers), **kw)
 
     async def delete(self, path: str, **kw: Any) -> httpx.Response:
         return await self.http.delete(path, headers=self._headers(None), **kw)

@@ -68,6 +68,7 @@ class Context:
             "report": Buckets(Limit(burst=5, per_seconds=600)),
             "email": Buckets(Limit(burst=5, per_seconds=600)),  # confirmation emails sent
             "follow": Buckets(Limit(burst=60, per_seconds=2.0)),  # a follow storm is slowed
+            "club": Buckets(Limit(burst=5, per_seconds=600)),  # clubs made per person
         }
     )
     # what happened since start, for /metrics: room sockets opened, audio offers answered...

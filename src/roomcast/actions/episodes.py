@@ -12,11 +12,14 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
+from roomcast.actions.clubs import is_member
 from roomcast.actions.context import Context
 from roomcast.actions.paths import episode_folder, recording_folder, show_folder
+from roomcast.domain import clubs as club_rules
 from roomcast.domain import podcasts as rules
+from roomcast.domain.clubs import Club
 from roomcast.domain.jobs import PRODUCE
-from roomcast.domain.model import PublicUser, Room, RoomId, User, UserId
+from roomcast.domain.model import PublicUser, Room, RoomId, User, UserId, Visibility
 from roomcast.domain.podcasts import Episode, EpisodeStatus, Show
 from roomcast.errors import BadRequest, Conflict, Gone, NotFound
 from roomcast.files import write_durably
@@ -43,6 +46,8 @@ async def queue_episode(ctx: Context, uow: UnitOfWork, room: Room) -> Episode | 
         status=EpisodeStatus.PROCESSING,
         created_at=now,
         updated_at=now,
+        club_id=room.club_id,
+        members_only=room.visibility is Visibility.MEMBERS,
     )
     await uow.episodes.add(episode)
     # a moment's grace: the media engine flushes the last segment right after the commit
@@ -146,16 +151,31 @@ async def artwork_file(ctx: Context, user: User, show: Show) -> Path:
 # ---- episodes ----
 
 
+async def _may_listen(uow: UnitOfWork, found: Episode | None, viewer: User | None) -> Episode:
+    """`rules.may_listen`, with what the store knows: is the viewer a member of the club
+    whose members-only episode this is?"""
+    member = bool(found and found.members_only and await is_member(uow, found.club_id, viewer))
+    return rules.may_listen(found, viewer.id if viewer else None, member)
+
+
 async def episode(ctx: Context, episode_id: str, viewer: User | None) -> Episode:
     async with ctx.transaction() as uow:
-        return rules.may_listen(await uow.episodes.get(episode_id), viewer.id if viewer else None)
+        return await _may_listen(uow, await uow.episodes.get(episode_id), viewer)
+
+
+async def episode_of_club(ctx: Context, episode_id: str, club_id: int) -> Episode:
+    """An episode through a member's private feed key: one of that club's, published."""
+    async with ctx.transaction() as uow:
+        found = await uow.episodes.get(episode_id)
+    if found is None or found.club_id != club_id:
+        raise NotFound("No such episode.", code="episode_not_found")
+    return rules.may_listen(found, None, member=True)
 
 
 async def episode_of_room(ctx: Context, room_id: str, viewer: User | None) -> Episode:
     """The episode a recorded room became, as `viewer` may see it (its host: at any stage)."""
     async with ctx.transaction() as uow:
-        found = await uow.episodes.for_room(RoomId(room_id))
-        return rules.may_listen(found, viewer.id if viewer else None)
+        return await _may_listen(uow, await uow.episodes.for_room(RoomId(room_id)), viewer)
 
 
 async def latest(ctx: Context, limit: int = 12) -> list[tuple[Episode, PublicUser]]:
@@ -168,14 +188,48 @@ async def latest(ctx: Context, limit: int = 12) -> list[tuple[Episode, PublicUse
 
 async def episode_with_show(
     ctx: Context, episode_id: str, viewer: User | None
-) -> tuple[Episode, User, Show]:
-    """An episode, its host and the host's show: what the episode page shows."""
+) -> tuple[Episode, User, Show, Club | None]:
+    """An episode, its host and its show (the host's, or its club's, with the club): what
+    the episode page shows."""
     async with ctx.transaction() as uow:
-        found = rules.may_listen(await uow.episodes.get(episode_id), viewer.id if viewer else None)
+        found = await _may_listen(uow, await uow.episodes.get(episode_id), viewer)
         host = await uow.users.get(found.user_id)
         if host is None:
             raise NotFound("No such episode.", code="episode_not_found")
-        return found, host, await uow.shows.get(host.id) or rules.default_show(host)
+        club = await uow.clubs.get(found.club_id) if found.club_id is not None else None
+        if club is not None:
+            return found, host, club_show(club), club
+        return found, host, await uow.shows.get(host.id) or rules.default_show(host), None
+
+
+def club_show(club: Club) -> Show:
+    """A club's show is the club: its name, description, topic and avatar."""
+    return Show(
+        user_id=club.created_by,
+        title=club.name,
+        description=club.description or f"Live conversations of {club.name}, on Roomcast.",
+        category=club_rules.SHOW_CATEGORY[club.topic],
+        language=club.language,
+        explicit=False,
+        artwork=club.avatar,
+        updated_at=club.updated_at,
+    )
+
+
+async def episodes_of_club(ctx: Context, club: Club, viewer: User | None) -> list[Episode]:
+    """A club's show: public episodes; members-only ones for members; a host's own at
+    every stage."""
+    async with ctx.transaction() as uow:
+        member = await is_member(uow, club.id, viewer)
+        return await uow.episodes.by_club(
+            club.id, members=member, host=viewer.id if viewer else None
+        )
+
+
+async def club_feed_episodes(ctx: Context, club: Club, members: bool) -> list[Episode]:
+    """Published episodes for the club's feed: the public one, or a member's private one."""
+    async with ctx.transaction() as uow:
+        return await uow.episodes.by_club(club.id, members=members)
 
 
 async def episodes_of(ctx: Context, user: User, viewer: User | None) -> list[Episode]:
@@ -185,16 +239,21 @@ async def episodes_of(ctx: Context, user: User, viewer: User | None) -> list[Epi
         return await uow.episodes.by_user(user.id, public_only=not mine)
 
 
-async def live_rooms_of(ctx: Context, user: User) -> list[Room]:
-    """For the feed's podcast:liveItem entries: the host's open rooms, live or recently
-    ended (apps show "ended" instead of a dead link)."""
+async def live_rooms_of(ctx: Context, user: User | None, club: Club | None = None) -> list[Room]:
+    """For the feed's podcast:liveItem entries: the host's (or the club's) open rooms, live
+    or recently ended (apps show "ended" instead of a dead link). A club's rooms are in its
+    feed, not their host's."""
     async with ctx.transaction() as uow:
-        rooms = await uow.rooms.by_host(user.id, limit=10)
+        if club is not None:
+            rooms = await uow.rooms.by_club(club.id, limit=10)
+        else:
+            assert user is not None
+            rooms = [r for r in await uow.rooms.by_host(user.id, limit=10) if r.club_id is None]
     recent = ctx.clock() - timedelta(days=1)
     return [
         r
         for r in rooms
-        if r.visibility.value == "open" and (r.is_live or (r.ended_at and r.ended_at > recent))
+        if r.visibility is Visibility.OPEN and (r.is_live or (r.ended_at and r.ended_at > recent))
     ]
 
 
@@ -204,7 +263,7 @@ async def people(ctx: Context, ids: Iterable[UserId]) -> dict[UserId, PublicUser
 
 
 async def _own(uow: UnitOfWork, me: User, episode_id: str) -> Episode:
-    found = rules.may_listen(await uow.episodes.get(episode_id, for_update=True), me.id)
+    found = await _may_listen(uow, await uow.episodes.get(episode_id, for_update=True), me)
     rules.check_owner(found, me)
     return found
 

@@ -8,17 +8,20 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from roomcast.actions import clubs as club_actions
 from roomcast.actions import notify
 from roomcast.actions import rooms as room_actions
 from roomcast.actions.context import Context
+from roomcast.domain import clubs as club_rules
 from roomcast.domain import events as rules
 from roomcast.domain import notices, tokens
+from roomcast.domain.clubs import Club
 from roomcast.domain.events import CohostState, Event, EventDraft, EventState
 from roomcast.domain.jobs import EXPIRE, REMIND, Job
-from roomcast.domain.model import PublicUser, Role, RoomId, User, UserId, Visibility
+from roomcast.domain.model import ClubTag, PublicUser, Role, RoomId, User, UserId, Visibility
 from roomcast.domain.rooms import RoomDraft, start_now
 from roomcast.domain.updates import RoomSnapshot
-from roomcast.errors import BadRequest, NotFound, RateLimited
+from roomcast.errors import BadRequest, Forbidden, NotAuthenticated, NotFound, RateLimited
 from roomcast.store import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -37,6 +40,7 @@ class EventView:
     rsvped: bool = False
     mine: bool = False  # the viewer is its host
     cohost_state: CohostState | None = None  # the viewer's invitation, if any
+    club: ClubTag | None = None  # a club's event
 
 
 def new_event_id() -> str:
@@ -82,24 +86,35 @@ async def _invite(
 
 
 async def schedule(
-    ctx: Context, host: User, draft: EventDraft, cohosts: list[str], ip: str
+    ctx: Context,
+    host: User,
+    draft: EventDraft,
+    cohosts: list[str],
+    ip: str,
+    club: str | None = None,
 ) -> EventView:
+    """Schedule an event, as its host or as a club's (`club`: its handle)."""
     now = ctx.monotonic()
     wait = max(ctx.limits["room_user"].take(str(host.id), now), ctx.limits["room_ip"].take(ip, now))
     if wait > 0:
         raise RateLimited("You have scheduled many events; wait a little.", retry_after=wait)
-    event = rules.schedule(new_event_id(), host.id, draft, ctx.clock())
+    club_rules.check_visibility(draft.visibility, club is not None)
     async with ctx.transaction() as uow:
+        as_club = await club_actions.for_hosting(uow, host, club) if club else None
+        event = rules.schedule(
+            new_event_id(), host.id, draft, ctx.clock(), as_club.id if as_club else None
+        )
         ids = await _cohost_ids(uow, host, cohosts)
         await uow.events.add(event)
         invited = await uow.events.set_cohosts(event.id, ids, ctx.clock())
         await _invite(ctx, uow, event, host, invited)
         await _queue_timers(ctx, uow, event)
-        if event.visibility is Visibility.OPEN:
+        audiences = club_actions.audiences(event.visibility, host.id, as_club)
+        if audiences:
             told = notices.scheduled(
                 event.id, host.display_name, event.title, host.id, event.starts_at
             )
-            await notify.announce(ctx, uow, told, [(notify.FOLLOWERS, host.id)], exclude=host.id)
+            await notify.announce(ctx, uow, told, audiences, exclude=host.id)
         view = await _view(uow, event, host)
     logger.info("event %s scheduled by user %s for %s", event.id, host.id, event.starts_at)
     return view
@@ -111,6 +126,7 @@ async def edit(
     """Change an event; `cohosts` None keeps its co-hosts as they are."""
     async with ctx.transaction() as uow:
         event = await _load(uow, event_id, for_update=True)
+        club_rules.check_visibility(draft.visibility, event.club_id is not None)
         changed = rules.edit(event, host.id, draft, ctx.clock())
         await uow.events.save(changed)
         if cohosts is not None:
@@ -139,15 +155,22 @@ async def edit(
 async def cancel(ctx: Context, host: User, event_id: str) -> EventView:
     async with ctx.transaction() as uow:
         event = await _load(uow, event_id, for_update=True)
-        cancelled = rules.cancel(event, host.id, ctx.clock())
-        await uow.events.save(cancelled)
-        told = notices.cancelled(event.id, host.display_name, event.title, host.id, event.starts_at)
-        audiences: list[notify.Audience] = [(notify.RSVPS, event.id)]
-        cohosts = [c.user_id for c in await uow.events.cohosts(event.id)]
-        if cohosts:
-            audiences.append((notify.PEOPLE, cohosts))
-        await notify.announce(ctx, uow, told, audiences, exclude=host.id)
-        return await _view(uow, cancelled, host)
+        rules.cancel(event, host.id, ctx.clock())  # may they?
+        return await _view(uow, await cancel_now(ctx, uow, event), host)
+
+
+async def cancel_now(ctx: Context, uow: UnitOfWork, event: Event) -> Event:
+    """Cancelled (by its host, or with its club): its RSVPs and co-hosts are told."""
+    cancelled = rules.cancel(event, event.host_id, ctx.clock())
+    await uow.events.save(cancelled)
+    host = (await uow.users.public([event.host_id]))[event.host_id]
+    told = notices.cancelled(event.id, host.display_name, event.title, host.id, event.starts_at)
+    audiences: list[notify.Audience] = [(notify.RSVPS, event.id)]
+    cohosts = [c.user_id for c in await uow.events.cohosts(event.id)]
+    if cohosts:
+        audiences.append((notify.PEOPLE, cohosts))
+    await notify.announce(ctx, uow, told, audiences, exclude=host.id)
+    return cancelled
 
 
 async def start(ctx: Context, host: User, event_id: str) -> RoomSnapshot:
@@ -162,6 +185,7 @@ async def start(ctx: Context, host: User, event_id: str) -> RoomSnapshot:
             event.language,
             event.visibility,
             event.record,
+            event.club_id,
         )
         room = start_now(room_actions.new_room_id(), host.id, room_draft, ctx.clock())
         started = rules.start(event, host.id, room.id, ctx.clock())
@@ -186,8 +210,7 @@ async def answer(ctx: Context, me: User, event_id: str, accept: bool) -> EventVi
 async def rsvp(ctx: Context, me: User, event_id: str, going: bool) -> EventView:
     async with ctx.transaction() as uow:
         event = await _load(uow, event_id)
-        if await uow.users.is_blocked(event.host_id, me.id):  # as its page: not there for them
-            raise NotFound("No such event.", code="event_not_found")
+        await may_see(uow, event, me)  # as its page
         if going:
             if event.state not in (EventState.SCHEDULED, EventState.LIVE):
                 raise BadRequest("This event is over.", code="event_over")
@@ -203,6 +226,7 @@ async def _view(uow: UnitOfWork, event: Event, viewer: User | None) -> EventView
     going = (await uow.events.going([event.id])).get(event.id, 0)
     me = viewer.id if viewer else None
     mine_rsvp = bool(me and event.id in await uow.events.rsvped(me, [event.id]))
+    club = await uow.clubs.get(event.club_id) if event.club_id is not None else None
     return EventView(
         event,
         people[event.host_id],
@@ -211,14 +235,28 @@ async def _view(uow: UnitOfWork, event: Event, viewer: User | None) -> EventView
         mine_rsvp,
         me == event.host_id,
         next((c.state for c in cohosts if c.user_id == me), None),
+        ClubTag(club.id, club.handle, club.name) if club else None,
     )
+
+
+async def may_see(uow: UnitOfWork, event: Event, viewer: User | None) -> None:
+    """An event's door (its page, API view, ICS, RSVP): not there for people its host
+    blocked; a club's members-only event is for its members (and its host)."""
+    if viewer is not None and await uow.users.is_blocked(event.host_id, viewer.id):
+        raise NotFound("No such event.", code="event_not_found")
+    if event.visibility is Visibility.MEMBERS:
+        if viewer is None:
+            raise NotAuthenticated("This event is for a club's members: sign in.")
+        if viewer.id != event.host_id and not await club_actions.is_member(
+            uow, event.club_id, viewer
+        ):
+            raise Forbidden("This event is for the club's members.", code="members_only")
 
 
 async def view(ctx: Context, event_id: str, viewer: User | None) -> EventView:
     async with ctx.transaction() as uow:
         event = await _load(uow, event_id)
-        if viewer is not None and await uow.users.is_blocked(event.host_id, viewer.id):
-            raise NotFound("No such event.", code="event_not_found")
+        await may_see(uow, event, viewer)
         return await _view(uow, event, viewer)
 
 
@@ -278,12 +316,29 @@ async def hosted_by(ctx: Context, host: User, viewer: User | None) -> list[Event
     return found
 
 
-async def for_feed(ctx: Context, host: UserId) -> list[Event]:
-    """Open scheduled events of a host, for their podcast feed's pending live items."""
+async def of_club(ctx: Context, club: Club, viewer: User | None) -> list[Event]:
+    """A club's scheduled events (members-only ones for its members), soonest first."""
     async with ctx.transaction() as uow:
+        member = await club_actions.is_member(uow, club.id, viewer)
         return await uow.events.upcoming(
-            ctx.clock() - rules.EXPIRE_AFTER, ctx.clock() + rules.LATEST_START, hosts=[host]
+            ctx.clock() - rules.EXPIRE_AFTER,
+            ctx.clock() + rules.LATEST_START,
+            club=club.id,
+            members=member,
         )
+
+
+async def for_feed(ctx: Context, host: UserId | None, club: int | None = None) -> list[Event]:
+    """Open scheduled events of a host (not their club's) or of a club, for its podcast
+    feed's pending live items."""
+    async with ctx.transaction() as uow:
+        found = await uow.events.upcoming(
+            ctx.clock() - rules.EXPIRE_AFTER,
+            ctx.clock() + rules.LATEST_START,
+            hosts=[host] if host is not None else None,
+            club=club,
+        )
+    return [e for e in found if club is not None or e.club_id is None]
 
 
 async def events_of_rooms(ctx: Context, room_ids: list[RoomId]) -> dict[RoomId, Event]:
@@ -356,7 +411,13 @@ async def calendar(ctx: Context, user_id: int, token: str) -> tuple[User, list[E
             )
         found = await uow.events.for_calendar(user.id, ctx.clock() - timedelta(days=30))
         hidden = await uow.users.blocked_either_way(user.id)
-    return user, [e for e in found if e.host_id not in hidden]
+        clubs = await uow.clubs.clubs_of(user.id)
+    return user, [
+        e
+        for e in found
+        if e.host_id not in hidden
+        and (e.visibility is not Visibility.MEMBERS or e.club_id in clubs or e.host_id == user.id)
+    ]
 
 
 async def hosts_of(ctx: Context, events: list[Event]) -> dict[UserId, PublicUser]:

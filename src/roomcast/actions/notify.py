@@ -32,7 +32,10 @@ from roomcast.store import UnitOfWork
 logger = logging.getLogger(__name__)
 
 FOLLOWERS, RSVPS, PEOPLE = "followers", "rsvps", "people"
-Audience = tuple[str, Any]  # ("followers", host id) | ("rsvps", event id) | ("people", [ids])
+MEMBERS, CLUB_FOLLOWERS = "members", "club_followers"
+# ("followers", host id) | ("rsvps", event id) | ("people", [ids]) | ("members", club id)
+# | ("club_followers", club id)
+Audience = tuple[str, Any]
 
 
 def prefs_of(raw: str) -> Prefs:
@@ -99,6 +102,12 @@ async def _audience(uow: UnitOfWork, audiences: Sequence[Audience]) -> list[User
                 found.update(dict.fromkeys(batch))
         elif what == PEOPLE:
             found.update(dict.fromkeys(UserId(int(u)) for u in ref))
+        elif what == MEMBERS:
+            async for batch in uow.clubs.member_ids(int(ref)):
+                found.update(dict.fromkeys(batch))
+        elif what == CLUB_FOLLOWERS:
+            async for batch in uow.clubs.follower_ids(int(ref)):
+                found.update(dict.fromkeys(batch))
     return list(found)
 
 
@@ -186,6 +195,7 @@ REASONS = {
     Kind.CANCELLED: 'you said "notify me" to this event',
     Kind.COHOST: "the host invited you to co-host",
     Kind.FOLLOW: "someone followed you",
+    Kind.CLUB: "you are in this club, or help run it",
 }
 
 

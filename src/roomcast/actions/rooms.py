@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import replace
 
-from roomcast.actions import notify, standing
+from roomcast.actions import clubs, notify, standing
 from roomcast.actions.context import Context
 from roomcast.actions.episodes import queue_episode
 from roomcast.actions.paths import recording_folder
 from roomcast.bus import HALLWAY, room_channel
+from roomcast.domain import clubs as club_rules
 from roomcast.domain import events as event_rules
 from roomcast.domain import notices
 from roomcast.domain import rooms as rules
+from roomcast.domain.clubs import Club
 from roomcast.domain.identity import user_key
 from roomcast.domain.model import (
+    ClubTag,
     EndReason,
     Participant,
     Role,
@@ -65,13 +69,20 @@ async def _snapshot(uow: UnitOfWork, room: Room, viewer: User | None = None) -> 
     chat = await uow.chat.recent(room.id, uow.users, CHAT_WINDOW)
     questions = await uow.questions.all(room.id, uow.users)
     polls = await uow.polls.all(room.id, viewer.id if viewer else None)
+    tags = await club_tags(uow, [room])
     return RoomSnapshot(
-        RoomView.of(room, hosts[room.host_id]),
+        RoomView.of(room, hosts[room.host_id], tags.get(room.club_id or 0)),
         order(tuple(people)),
         tuple(chat),
         tuple(questions),
         tuple(polls),
     )
+
+
+async def club_tags(uow: UnitOfWork, rooms: list[Room]) -> dict[int, ClubTag]:
+    """The clubs these rooms are of, by id."""
+    clubs = await uow.clubs.many({r.club_id for r in rooms if r.club_id is not None})
+    return {i: ClubTag(c.id, c.handle, c.name) for i, c in clubs.items()}
 
 
 def follow_recording(ctx: Context, uow: UnitOfWork, room: Room) -> None:
@@ -94,13 +105,19 @@ def _publish_hallway(uow: UnitOfWork, room: Room, snap: RoomSnapshot | None) -> 
         uow.publish(HALLWAY, HallwayRoomRemoved(room.id))
 
 
-async def create(ctx: Context, host: User, draft: rules.RoomDraft, ip: str) -> RoomSnapshot:
+async def create(
+    ctx: Context, host: User, draft: rules.RoomDraft, ip: str, club: str | None = None
+) -> RoomSnapshot:
+    """Start a room now, as its host or as a club's (`club`: its handle)."""
     now = ctx.monotonic()
     wait = max(ctx.limits["room_user"].take(str(host.id), now), ctx.limits["room_ip"].take(ip, now))
     if wait > 0:
         raise RateLimited("You have started many rooms; wait a little.", retry_after=wait)
-    room = rules.start_now(new_room_id(), host.id, draft, ctx.clock())
+    club_rules.check_visibility(draft.visibility, club is not None)
     async with ctx.transaction() as uow:
+        if club is not None:
+            draft = replace(draft, club_id=(await clubs.for_hosting(uow, host, club)).id)
+        room = rules.start_now(new_room_id(), host.id, draft, ctx.clock())
         snap = await open_room(ctx, uow, room, host)
     logger.info("room %s started by user %s", room.id, host.id)
     return snap
@@ -116,13 +133,14 @@ async def open_room(
     _publish_hallway(uow, room, snap)
     if room.settings.record:
         follow_recording(ctx, uow, room)
-    audiences: list[notify.Audience] = []
-    if room.visibility is Visibility.OPEN:  # a link-only room is the host's to share
-        audiences.append((notify.FOLLOWERS, host.id))
+    club = await uow.clubs.get(room.club_id) if room.club_id is not None else None
+    audiences = clubs.audiences(room.visibility, host.id, club)
     if event_id is not None:
         audiences.append((notify.RSVPS, event_id))
     if audiences:
-        draft = notices.live(room.id, host.display_name, room.title, host.id, event_id)
+        draft = notices.live(
+            room.id, host.display_name, room.title, host.id, event_id, club.name if club else None
+        )
         await notify.announce(ctx, uow, draft, audiences, exclude=host.id)
     return snap
 
@@ -180,7 +198,9 @@ async def join(
         key, now = who.key, ctx.clock()
         was_present, _ = await uow.participants.connection(room.id, key)
         previous = await uow.participants.role(room.id, key)
-        role = rules.role_on_join(room, viewer.id if viewer else None, previous)
+        role = rules.role_on_join(
+            room, viewer.id if viewer else None, previous, who.actor.club_moderator
+        )
         await uow.participants.arrive(
             room.id, key, viewer.id if viewer else None, role, connection_id, who.device, now
         )
@@ -236,6 +256,16 @@ async def hallway(ctx: Context) -> HallwaySnapshot:
         if r.host_id in hosts
     ]
     return HallwaySnapshot(order_hallway(tuple(summaries)))
+
+
+async def live_of_club(ctx: Context, club: Club, viewer: User | None) -> list[Room]:
+    """A club's live rooms that `viewer` may see listed: open ones, and members-only ones
+    for its members."""
+    async with ctx.transaction() as uow:
+        live = await uow.rooms.live_of_club(club.id)
+        member = await clubs.is_member(uow, club.id, viewer)
+    shown = {Visibility.OPEN, Visibility.MEMBERS} if member else {Visibility.OPEN}
+    return [r for r in live if r.visibility in shown]
 
 
 async def rooms_hosted_by(ctx: Context, user: User) -> list[Room]:

@@ -1,6 +1,7 @@
 """Someone at a room's door: their key, their browser, and their standing as the rules see
 it (an `Actor`). Built here, in one place, for every door (the page, the room socket, the
-media offer) and every action in the room.
+media offer) and every action in the room. In a club's room, their standing in the club
+(member, moderator, banned) is part of it.
 
 A guest is known by their browser's token (an HttpOnly cookie). Their key is an opaque
 per-room HMAC of it; their device id, another HMAC, ties the browser to the accounts used
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from roomcast.actions.context import Context
+from roomcast.domain import clubs as club_rules
 from roomcast.domain.identity import device_id, guest_key, user_key
 from roomcast.domain.model import Role, Room, User
 from roomcast.domain.permissions import Actor
@@ -53,6 +55,9 @@ async def visitor(
         accounts = [viewer.id]
     else:  # the accounts used in this browser: signing out does not make them new
         accounts = await uow.devices.accounts(device) if device else []
+    club_role = None
+    if room.club_id is not None and viewer is not None:
+        club_role = await uow.clubs.role(room.club_id, viewer.id)
     actor = Actor(
         role,
         is_admin=viewer.is_admin if viewer else False,
@@ -61,5 +66,8 @@ async def visitor(
         removed=await uow.removals.is_removed(room.id, key, accounts, devices),
         banned=await uow.bans.is_banned(room.host_id, accounts, devices),
         blocked_by_host=await uow.users.blocks_any(room.host_id, accounts),
+        club_member=club_role is not None,
+        club_moderator=club_rules.room_role(club_role),
+        club_banned=room.club_id is not None and await uow.clubs.is_banned(room.club_id, accounts),
     )
     return Visitor(key, device, actor)

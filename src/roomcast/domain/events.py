@@ -73,6 +73,11 @@ class Event:
     record: bool = False
     room_id: RoomId | None = None
     sequence: int = 0  # iCalendar SEQUENCE: bumped on every change calendars must see
+    club_id: int | None = None  # scheduled as a club's room (kept for its life)
+
+    def __post_init__(self) -> None:
+        if self.visibility is Visibility.MEMBERS and self.club_id is None:
+            raise ValueError("a members-only event belongs to a club")
 
     @property
     def ends_at(self) -> datetime:
@@ -175,7 +180,9 @@ def _filled_in(draft: EventDraft) -> dict[str, Any]:
     return {f.name: getattr(draft, f.name) for f in fields(EventDraft)}
 
 
-def schedule(event_id: str, host_id: UserId, draft: EventDraft, now: datetime) -> Event:
+def schedule(
+    event_id: str, host_id: UserId, draft: EventDraft, now: datetime, club_id: int | None = None
+) -> Event:
     _check_draft(draft, now)
     return Event(
         id=event_id,
@@ -183,6 +190,7 @@ def schedule(event_id: str, host_id: UserId, draft: EventDraft, now: datetime) -
         state=EventState.SCHEDULED,
         created_at=now,
         updated_at=now,
+        club_id=club_id,
         **_filled_in(draft),
     )
 

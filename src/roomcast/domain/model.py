@@ -26,6 +26,7 @@ class Topic(enum.StrEnum):
 class Visibility(enum.StrEnum):
     OPEN = "open"  # listed in the hallway, anyone may listen
     LINK = "link"  # not listed; anyone holding the link may listen
+    MEMBERS = "members"  # a club's room: listed to its members, who alone may listen
 
 
 class RoomState(enum.StrEnum):
@@ -101,6 +102,15 @@ def public_user(user_id: UserId, username: str, display_name: str) -> PublicUser
 
 
 @dataclass(frozen=True, slots=True)
+class ClubTag:
+    """Which club a room is of, as pages show it."""
+
+    id: int
+    handle: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class RoomSettings:
     hand_raising: bool = True  # listeners may raise a hand
     speakers_join_muted: bool = False  # people brought on stage start muted
@@ -136,10 +146,13 @@ class Room:
     pinned_link: str | None = None
     timer: SpeakingTimer | None = None
     chapter: str | None = None  # the topic under discussion now; a chapter in the recording
+    club_id: int | None = None  # started as a club's room: the club's show gets the episode
 
     def __post_init__(self) -> None:
         if not self.title.strip():
             raise ValueError("room title is empty")
+        if self.visibility is Visibility.MEMBERS and self.club_id is None:
+            raise ValueError("a members-only room belongs to a club")
         if (self.state is RoomState.ENDED) != (self.ended_at is not None):
             raise ValueError("ended_at is set exactly when the room has ended")
 

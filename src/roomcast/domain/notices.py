@@ -23,6 +23,7 @@ class Kind(enum.StrEnum):
     CANCELLED = "cancelled"  # ...was cancelled
     COHOST = "cohost"  # you were invited to co-host an event
     FOLLOW = "follow"  # someone followed you
+    CLUB = "club"  # your clubs: someone asks to join (admins, moderators), you were let in
 
 
 # What each kind is called in settings, and whether it is emailed unless the person says no
@@ -34,6 +35,7 @@ KINDS: dict[Kind, tuple[str, bool]] = {
     Kind.CANCELLED: ("An event you want is cancelled", True),
     Kind.COHOST: ("You are invited to co-host an event", True),
     Kind.FOLLOW: ("Someone follows you", False),
+    Kind.CLUB: ("Your clubs: join requests, and being let in", False),
 }
 
 
@@ -90,11 +92,18 @@ class Draft:
     starts_at: datetime | None = None
 
 
-def live(room_id: str, host: str, title: str, actor_id: UserId, event_id: str | None) -> Draft:
+def live(
+    room_id: str,
+    host: str,
+    title: str,
+    actor_id: UserId,
+    event_id: str | None,
+    club: str | None = None,
+) -> Draft:
     return Draft(
         Kind.LIVE,
         f"live:{room_id}",
-        f"{host} is live: {title}",
+        f"{host} is live in {club}: {title}" if club else f"{host} is live: {title}",
         f"/r/{room_id}",
         actor_id,
         event_id,
@@ -153,6 +162,20 @@ def follow(follower_id: UserId, name: str, username: str) -> Draft:
         f"/u/{username}",
         follower_id,
     )
+
+
+def join_request(club_id: int, handle: str, club: str, user_id: UserId, name: str) -> Draft:
+    return Draft(
+        Kind.CLUB,
+        f"club:{club_id}:request:{user_id}",
+        f"{name} asks to join {club}",
+        f"/c/{handle}/members",
+        user_id,
+    )
+
+
+def let_in(club_id: int, handle: str, club: str, by: UserId) -> Draft:
+    return Draft(Kind.CLUB, f"club:{club_id}:joined", f"You are in {club}", f"/c/{handle}", by)
 
 
 def when_text(at: datetime) -> str:

@@ -103,6 +103,10 @@ class Actor:
     removed: bool = False  # from this room, until it ends
     banned: bool = False  # by this room's host: out of all their rooms
     blocked_by_host: bool = False
+    # in a club's room: their standing in the club
+    club_member: bool = False
+    club_moderator: bool = False  # an admin or moderator of the club: moderates its rooms
+    club_banned: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +133,8 @@ def can_enter(actor: Actor) -> Verdict:
         return Verdict(False, "You were removed from this room.", "removed")
     if actor.blocked_by_host:
         return Verdict(False, "You cannot join this room.")
+    if actor.club_banned:
+        return Verdict(False, "You were banned from this club.", "club_banned")
     return ALLOWED
 
 

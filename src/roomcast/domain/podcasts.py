@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from roomcast.domain.model import RoomId, User, UserId
-from roomcast.errors import Conflict, Forbidden, NotFound
+from roomcast.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 
 # Apple Podcasts' top-level categories: what the <itunes:category> of a show may say
 CATEGORIES = (
@@ -97,6 +97,12 @@ class Episode:
     transcript: TranscriptStatus = TranscriptStatus.PENDING
     speakers: tuple[UserId, ...] = ()
     error: str | None = None
+    club_id: int | None = None  # a club room's episode: in the club's show, not the host's
+    members_only: bool = False  # of a members-only room: for the club's members alone
+
+    def __post_init__(self) -> None:
+        if self.members_only and self.club_id is None:
+            raise ValueError("a members-only episode belongs to a club")
 
     @property
     def is_ready(self) -> bool:
@@ -107,12 +113,23 @@ class Episode:
         return self.status is EpisodeStatus.PUBLISHED
 
 
-def may_listen(episode: Episode | None, viewer: UserId | None) -> Episode:
+def may_listen(episode: Episode | None, viewer: UserId | None, member: bool = False) -> Episode:
     """The door of an episode (its page, API view and files): published episodes are
-    public, as their feed is; the rest only for their host. (Club and ticketed rooms will
-    narrow this, as `rooms.may_view` does for the room.) Unknown and hidden look alike."""
-    if episode is None or not (episode.is_public or viewer == episode.user_id):
+    public, as their feed is, and a members-only room's only for the club's members
+    (`member`: the viewer is one, or holds a member's private feed key); unpublished ones
+    only for their host. Unknown and hidden look alike to everyone else."""
+    if episode is None:
         raise NotFound("No such episode.", code="episode_not_found")
+    if viewer is not None and viewer == episode.user_id:
+        return episode
+    if not episode.is_public:
+        raise NotFound("No such episode.", code="episode_not_found")
+    if episode.members_only and not member:
+        if viewer is None:
+            raise NotAuthenticated(
+                "This episode is for the club's members: sign in.", code="sign_in_required"
+            )
+        raise Forbidden("This episode is for the club's members.", code="members_only")
     return episode
 
 

@@ -17,7 +17,7 @@ from roomcast.domain.model import (
     Visibility,
 )
 from roomcast.domain.permissions import Actor, can_enter
-from roomcast.errors import Conflict, Gone, NotAuthenticated
+from roomcast.errors import Conflict, Forbidden, Gone, NotAuthenticated
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,7 @@ class RoomDraft:
     language: str
     visibility: Visibility
     record: bool = False
+    club_id: int | None = None  # started as this club's room
 
 
 def start_now(room_id: RoomId, host_id: UserId, draft: RoomDraft, now: datetime) -> Room:
@@ -48,6 +49,7 @@ def start_now(room_id: RoomId, host_id: UserId, draft: RoomDraft, now: datetime)
         started_at=now,
         host_absent_since=now,
         settings=RoomSettings(record=draft.record),
+        club_id=draft.club_id,
     )
 
 
@@ -69,15 +71,22 @@ def check_live(room: Room) -> None:
 def may_view(room: Room, actor: Actor, now: datetime) -> None:
     """Who may see a room at all (its page and snapshot, live or ended). Open rooms are
     listed and link rooms are not; guests need neither a link room nor one closed to them;
-    removed, banned, blocked and suspended people are refused. `now` is for the rules to
-    come (a club's members, a ticket's sales window)."""
-    if actor.is_guest and room.visibility is Visibility.LINK:
+    a club's members-only room is for its members (and its host); removed, banned (by the
+    host or the club), blocked and suspended people are refused. `now` is for the rules to
+    come (a ticket's sales window)."""
+    if actor.is_guest and room.visibility in (Visibility.LINK, Visibility.MEMBERS):
         raise NotAuthenticated("Sign in to join this room.", code="sign_in_required")
     if actor.is_guest and not room.settings.guests:
         raise NotAuthenticated(
             "This room is for signed-in listeners: sign in to join.", code="sign_in_required"
         )
     can_enter(actor).check()
+    if (
+        room.visibility is Visibility.MEMBERS
+        and not actor.club_member
+        and actor.role is not Role.HOST
+    ):
+        raise Forbidden("This room is for the club's members.", code="members_only")
 
 
 def may_enter(room: Room, actor: Actor, now: datetime) -> None:
@@ -86,12 +95,17 @@ def may_enter(room: Room, actor: Actor, now: datetime) -> None:
     may_view(room, actor, now)
 
 
-def role_on_join(room: Room, user_id: UserId | None, previous: Role | None) -> Role:
+def role_on_join(
+    room: Room, user_id: UserId | None, previous: Role | None, club_moderator: bool = False
+) -> Role:
     """The host is always on stage; anyone else keeps the role they had before a reconnect
-    (a former host who handed the room on comes back as a moderator)."""
+    (a former host who handed the room on comes back as a moderator). A club's admins and
+    moderators come into its rooms as moderators."""
     if user_id is not None and user_id == room.host_id:
         return Role.HOST
     if previous is Role.HOST:
+        return Role.MODERATOR
+    if previous is None and club_moderator and room.club_id is not None:
         return Role.MODERATOR
     return previous if previous is not None else Role.LISTENER
 
@@ -119,5 +133,5 @@ def host_timed_out(room: Room, now: datetime, grace: timedelta) -> bool:
 
 
 def is_listed(room: Room) -> bool:
-    """Shown in the hallway."""
+    """Shown in the hallway to everyone (a club's members-only rooms: to its members)."""
     return room.is_live and room.visibility is Visibility.OPEN

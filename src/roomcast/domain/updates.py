@@ -12,6 +12,7 @@ from typing import Literal
 
 from roomcast.domain.model import (
     ChatMessage,
+    ClubTag,
     EndReason,
     Participant,
     Poll,
@@ -49,9 +50,10 @@ class RoomView:
     timer: SpeakingTimer | None = None
     chapter: str | None = None
     host_away_since: datetime | None = None  # the host dropped: the grace period runs
+    club: ClubTag | None = None  # a club's room
 
     @staticmethod
-    def of(room: Room, host: PublicUser) -> RoomView:
+    def of(room: Room, host: PublicUser, club: ClubTag | None = None) -> RoomView:
         return RoomView(
             id=room.id,
             title=room.title,
@@ -69,6 +71,7 @@ class RoomView:
             timer=room.timer,
             chapter=room.chapter,
             host_away_since=room.host_absent_since,
+            club=club,
         )
 
 
@@ -463,6 +466,8 @@ class RoomSummary:
     speaker_count: int
     listener_count: int
     started_at: datetime | None
+    club: ClubTag | None = None
+    visibility: Visibility = Visibility.OPEN  # members-only rooms: their club's members see them
 
     @staticmethod
     def of(snapshot: RoomSnapshot) -> RoomSummary:
@@ -479,6 +484,8 @@ class RoomSummary:
             speaker_count=len(speakers),
             listener_count=len(snapshot.audience),
             started_at=room.started_at,
+            club=room.club,
+            visibility=room.visibility,
         )
 
 

@@ -1,5 +1,6 @@
-"""Show covers: an upload made safe (square, 1400 px, RGB JPEG, no metadata), or one drawn
-from the show's title. CPU work on bytes; callers run it in a thread."""
+"""Show covers and club images: an upload made safe (square 1400 px, or a 3:1 banner; RGB
+JPEG, no metadata), or a cover drawn from the show's title. CPU work on bytes; callers run
+it in a thread."""
 
 from __future__ import annotations
 
@@ -19,37 +20,60 @@ MIN_ARTWORK_SIDE = 256
 MAX_ARTWORK_PIXELS = 25_000_000
 
 
-def square_jpeg(data: bytes) -> bytes:
-    """Validate an uploaded image and re-encode it: square, ARTWORK_SIZE px, RGB JPEG,
-    no metadata (EXIF, locations) carried over."""
+BANNER = (1500, 500)  # a club's cover: 3:1, like the social sites' headers
+
+
+def _upload(data: bytes, side: int) -> Image.Image:
+    """An uploaded image, validated (format, size) and decoded to RGB; `side` is the
+    smallest output side (JPEGs decode at the smallest scale still above it)."""
     try:
         with Image.open(io.BytesIO(data)) as img:
             if img.format not in ("JPEG", "PNG", "WEBP"):
-                raise BadRequest("Artwork must be a JPEG, PNG or WebP image.", code="bad_image")
+                raise BadRequest("Images must be JPEG, PNG or WebP.", code="bad_image")
             if img.width * img.height > MAX_ARTWORK_PIXELS:
                 raise BadRequest(
-                    f"Covers may be at most {MAX_ARTWORK_PIXELS // 1_000_000} megapixels; "
+                    f"Images may be at most {MAX_ARTWORK_PIXELS // 1_000_000} megapixels; "
                     f"this one is {img.width} x {img.height}.",
                     code="image_too_large",
                 )
             if min(img.size) < MIN_ARTWORK_SIDE:
                 raise BadRequest(
-                    f"Artwork must be at least {MIN_ARTWORK_SIDE} px on each side.",
+                    f"Images must be at least {MIN_ARTWORK_SIDE} px on each side.",
                     code="bad_image",
                 )
-            if img.format == "JPEG":  # decode at the smallest scale still >= the output
-                img.draft("RGB", (ARTWORK_SIZE, ARTWORK_SIZE))
+            if img.format == "JPEG":
+                img.draft("RGB", (side, side))
             img.load()
-            rgb = img.convert("RGB")
+            return img.convert("RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as e:
         raise BadRequest("That file is not an image we can read.", code="bad_image") from e
-    side = min(rgb.size)
-    left, top = (rgb.width - side) // 2, (rgb.height - side) // 2
-    square = rgb.crop((left, top, left + side, top + side))
-    square = square.resize((ARTWORK_SIZE, ARTWORK_SIZE), Image.Resampling.LANCZOS)
+
+
+def _jpeg(img: Image.Image) -> bytes:
     out = io.BytesIO()
-    square.save(out, "JPEG", quality=88, optimize=True, progressive=True)
+    img.save(out, "JPEG", quality=88, optimize=True, progressive=True)
     return out.getvalue()
+
+
+def _cropped(rgb: Image.Image, width: int, height: int) -> Image.Image:
+    """The largest centred crop of the ratio width:height, resized to width x height."""
+    scale = min(rgb.width / width, rgb.height / height)
+    w, h = round(width * scale), round(height * scale)
+    left, top = (rgb.width - w) // 2, (rgb.height - h) // 2
+    return rgb.crop((left, top, left + w, top + h)).resize(
+        (width, height), Image.Resampling.LANCZOS
+    )
+
+
+def square_jpeg(data: bytes) -> bytes:
+    """Validate an uploaded image and re-encode it: square, ARTWORK_SIZE px, RGB JPEG,
+    no metadata (EXIF, locations) carried over."""
+    return _jpeg(_cropped(_upload(data, ARTWORK_SIZE), ARTWORK_SIZE, ARTWORK_SIZE))
+
+
+def banner_jpeg(data: bytes) -> bytes:
+    """As square_jpeg, for a wide cover: BANNER px."""
+    return _jpeg(_cropped(_upload(data, BANNER[1]), *BANNER))
 
 
 def generated(title: str) -> bytes:

@@ -25,6 +25,7 @@ from roomcast.media.commands import MediaCommand
 from roomcast.store.repos import (
     BanRepo,
     ChatRepo,
+    ClubRepo,
     DeviceRepo,
     EpisodeRepo,
     EventRepo,
@@ -67,6 +68,7 @@ class UnitOfWork:
         self.follows = FollowRepo(session)
         self.events = EventRepo(session)
         self.notifications = NotificationRepo(session)
+        self.clubs = ClubRepo(session)
         self.outbox: list[tuple[str, object]] = []
         self.commands: list[MediaCommand] = []
         self.effects: list[Callable[[], Awaitable[None]]] = []

@@ -73,6 +73,7 @@ class UserRow(Base):
     notify_prefs: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")  # JSON
     # the calendar URL's token is an HMAC of this: a new nonce revokes the old URL
     calendar_nonce: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    topics: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")  # interests
 
 
 class SessionRow(Base):
@@ -112,6 +113,7 @@ class RoomRow(Base):
     chapter: Mapped[str | None] = mapped_column(String(120), nullable=True)
     timer_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
     timer_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    club_id: Mapped[int | None] = mapped_column(ForeignKey("clubs.id"), nullable=True, index=True)
 
 
 class ParticipantRow(Base):
@@ -335,6 +337,8 @@ class EpisodeRow(Base):
     transcript: Mapped[str] = mapped_column(String(12))
     speakers: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of user ids
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    club_id: Mapped[int | None] = mapped_column(ForeignKey("clubs.id"), nullable=True, index=True)
+    members_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class JobRow(Base):
@@ -394,6 +398,7 @@ class EventRow(Base):
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    club_id: Mapped[int | None] = mapped_column(ForeignKey("clubs.id"), nullable=True, index=True)
 
 
 class EventCohostRow(Base):
@@ -446,3 +451,100 @@ class NotificationRow(Base):
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ClubRow(Base):
+    """A club. Deleting one keeps the row (its handle stays taken; its rooms' episodes know
+    whose they were) and empties it: members, requests, keys."""
+
+    __tablename__ = "clubs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handle: Mapped[str] = mapped_column(String(24), unique=True)  # lower-case ASCII
+    handle_key: Mapped[str] = mapped_column(String(96), unique=True)  # its look-alikes
+    name: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    topic: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(16))
+    join_policy: Mapped[str] = mapped_column(String(10))
+    hosting: Mapped[str] = mapped_column(String(12))
+    avatar: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    cover: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    invite_nonce: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ClubMemberRow(Base):
+    __tablename__ = "club_members"
+
+    club_id: Mapped[int] = mapped_column(
+        ForeignKey("clubs.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(12))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ClubRequestRow(Base):
+    """Someone asked to join a club that approves its members."""
+
+    __tablename__ = "club_requests"
+
+    club_id: Mapped[int] = mapped_column(
+        ForeignKey("clubs.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ClubBanRow(Base):
+    __tablename__ = "club_bans"
+
+    club_id: Mapped[int] = mapped_column(
+        ForeignKey("clubs.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    banned_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    banned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ClubFollowRow(Base):
+    __tablename__ = "club_follows"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    club_id: Mapped[int] = mapped_column(
+        ForeignKey("clubs.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FeedKeyRow(Base):
+    """A person's private feed address for something they may hear (a club's members-only
+    episodes). The URL carries the row's id and an HMAC of its nonce: deleting the row (they
+    left, were removed or banned) or a new nonce ("make a new address") revokes it."""
+
+    __tablename__ = "feed_keys"
+    __table_args__ = (Index("ix_feed_keys_user_id_club_id", "user_id", "club_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    club_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clubs.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    nonce: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -40,6 +40,7 @@ from roomcast.web.middleware import (
 )
 from roomcast.web.routes import (
     auth,
+    clubs,
     events,
     health,
     interaction,
@@ -163,6 +164,8 @@ def create_app(settings: Settings) -> FastAPI:
         podcasts.files,
         events.router,
         events.files,
+        clubs.router,
+        clubs.files,
         notifications.router,
         notifications.pages,
         live_router,
@@ -177,7 +180,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        uploads={"/api/me/show/artwork": settings.max_artwork_bytes},
+        uploads={
+            "/api/me/show/artwork": settings.max_artwork_bytes,
+            "/api/clubs/[^/]+/images/(avatar|cover)": settings.max_artwork_bytes,
+        },
     )
     app.add_middleware(SecurityHeadersMiddleware)
     return app

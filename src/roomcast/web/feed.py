@@ -37,14 +37,23 @@ def episode_guid(episode: Episode) -> str:
 
 @dataclass(frozen=True)
 class FeedData:
+    """A show's feed: a creator's, or a club's (public, or a member's private one)."""
+
     base_url: str
-    host: PublicUser
     show: Show
+    author: str  # the creator's or the club's name
+    page_url: str  # the show's page
+    feed_url: str  # this feed's own URL (a private one carries its key)
+    artwork_url: str
     episodes: Sequence[Episode]  # published ones, newest first
-    live: Sequence[Room]  # the host's open rooms, live or just ended
-    people: Mapping[UserId, PublicUser]  # speakers of the episodes
-    scheduled: Sequence[Event] = ()  # the host's open events to come: pending live items
+    live: Sequence[Room]  # open rooms, live or just ended
+    people: Mapping[UserId, PublicUser]  # the episodes' hosts and speakers
+    scheduled: Sequence[Event] = ()  # open events to come: pending live items
     events_of_rooms: Mapping[RoomId, Event] = field(default_factory=dict)  # rooms they became
+    public_feed_url: str = ""  # the show's public feed (its podcast:guid); "": feed_url
+    files_base: str = ""  # where episode files are fetched; "": base_url. A private feed's
+    # key path, so that apps downloading later still get in
+    private: bool = False  # one person's: kept out of podcast directories
 
 
 def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
@@ -73,10 +82,9 @@ def last_modified(data: FeedData) -> datetime | None:
 
 
 def render(data: FeedData) -> bytes:
-    base, show, host = data.base_url, data.show, data.host
-    show_url = urls.show(base, host.username)
-    feed_url = urls.feed(base, host.username)
-    artwork = urls.artwork(base, host.username, show)
+    base, show = data.base_url, data.show
+    show_url, feed_url, artwork = data.page_url, data.feed_url, data.artwork_url
+    files = data.files_base or base
 
     rss = etree.Element("rss", {"version": "2.0"}, nsmap=NSMAP)
     ch = _el(rss, "channel")
@@ -93,14 +101,16 @@ def render(data: FeedData) -> bytes:
     _el(image, "url", artwork)
     _el(image, "title", show.title)
     _el(image, "link", show_url)
-    _el(ch, _it("author"), host.display_name)
+    _el(ch, _it("author"), data.author)
     owner = _el(ch, _it("owner"))
-    _el(owner, _it("name"), host.display_name)
+    _el(owner, _it("name"), data.author)
     _el(ch, _it("image"), href=artwork)
     _el(ch, _it("category"), text=show.category)
     _el(ch, _it("explicit"), "true" if show.explicit else "false")
     _el(ch, _it("type"), "episodic")
-    _el(ch, _pc("guid"), podcast_guid(feed_url))
+    if data.private:  # a member's own address: not for directories to list
+        _el(ch, _it("block"), "yes")
+    _el(ch, _pc("guid"), podcast_guid(data.public_feed_url or feed_url))
     _el(ch, _pc("medium"), "podcast")
 
     # live items: a scheduled event is "pending", then "live" and "ended" as the room it
@@ -144,7 +154,7 @@ def render(data: FeedData) -> bytes:
         _el(
             item,
             "enclosure",
-            url=f"{page}/audio.mp3",  # published: ready (urls.episode_file)
+            url=f"{urls.episode(files, ep.id)}/audio.mp3",  # published: ready
             length=str(ep.audio_bytes or 0),
             type="audio/mpeg",
         )
@@ -153,10 +163,10 @@ def render(data: FeedData) -> bytes:
         _el(item, _it("image"), href=artwork)
         _el(item, _it("explicit"), "true" if show.explicit else "false")
         _el(item, _it("episodeType"), "full")
-        chapters = urls.episode_file(base, ep, "chapters.json")
+        chapters = urls.episode_file(files, ep, "chapters.json")
         if chapters:  # every finished episode has chapters, at least one
             _el(item, _pc("chapters"), url=chapters, type="application/json+chapters")
-        vtt, srt = (urls.episode_file(base, ep, f"transcript.{x}") for x in ("vtt", "srt"))
+        vtt, srt = (urls.episode_file(files, ep, f"transcript.{x}") for x in ("vtt", "srt"))
         if vtt and srt:
             _el(
                 item,
@@ -167,16 +177,18 @@ def render(data: FeedData) -> bytes:
                 rel="captions",
             )
             _el(item, _pc("transcript"), url=srt, type="application/x-subrip")
-        _el(
-            item,
-            _pc("person"),
-            host.display_name,
-            role="host",
-            href=urls.profile(base, host.username),
-        )
+        host = data.people.get(ep.user_id)
+        if host is not None:
+            _el(
+                item,
+                _pc("person"),
+                host.display_name,
+                role="host",
+                href=urls.profile(base, host.username),
+            )
         for uid in ep.speakers:
             person = data.people.get(uid)
-            if person and uid != host.id:
+            if person and uid != ep.user_id:
                 _el(
                     item,
                     _pc("person"),

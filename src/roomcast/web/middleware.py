@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from http.cookies import SimpleCookie
 
 from starlette.datastructures import Headers
@@ -132,16 +133,20 @@ class CsrfMiddleware:
 
 class BodyLimitMiddleware:
     """Refuse request bodies larger than the limit, declared or streamed. Uploads (show
-    artwork) have limits of their own, by exact path."""
+    artwork, club images) have limits of their own, by path (a regular expression)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, uploads: dict[str, int] | None = None) -> None:
-        self.app, self.default, self.uploads = app, max_bytes, uploads or {}
+        self.app, self.default = app, max_bytes
+        self.uploads = [(re.compile(p), n) for p, n in (uploads or {}).items()]
+
+    def _limit(self, path: str) -> int:
+        return next((n for p, n in self.uploads if p.fullmatch(path)), self.default)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        max_bytes = self.uploads.get(scope["path"], self.default)
+        max_bytes = self._limit(scope["path"])
         too_large = PayloadTooLarge(f"Request body over {max_bytes} bytes.")
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):

@@ -15,7 +15,9 @@ from pydantic import (
     UrlConstraints,
 )
 
+from roomcast.actions.clubs import ClubView
 from roomcast.actions.events import EventView
+from roomcast.domain.clubs import Club, ClubAction, ClubRole, HostPolicy, JoinPolicy
 from roomcast.domain.events import CohostState, EventState, valid_zone
 from roomcast.domain.model import Contact, PublicUser, Topic, User, Visibility
 from roomcast.domain.notices import Channel, Kind, Notice
@@ -105,13 +107,28 @@ class ProfileIn(Body):
     bio: Annotated[Text, Field(max_length=300)] = ""
 
 
+# a club's handle as people type it; look-alikes and case are the domain's to judge
+Handle = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
+    AfterValidator(lambda v: v.lstrip("@")),
+]
+
+
 class RoomIn(Body):
     title: Annotated[Line, Field(min_length=1, max_length=120)]
     description: Annotated[Text, Field(max_length=1000)] = ""
     topic: Topic = Topic.OTHER
     language: Language = "en"
-    visibility: Visibility = Visibility.OPEN
+    visibility: Visibility = Field(
+        Visibility.OPEN, description='"members": a club\'s members only (needs club)'
+    )
     record: bool = Field(False, description="Record the room and publish it as an episode")
+    club: Handle | None = Field(
+        None,
+        description="Start it as this club's room (its admins and moderators may; members "
+        "too where the club allows). Its episode goes to the club's show. Kept on an edit.",
+    )
 
 
 ParticipantKey = Annotated[
@@ -309,7 +326,8 @@ class ShowIn(Body):
 
 
 class ShowOut(BaseModel):
-    username: str
+    username: str = Field(description="The creator's; \"\" for a club's show")
+    club: str | None = Field(None, description="The club's handle, for a club's show")
     title: str
     description: str
     category: str
@@ -334,9 +352,27 @@ class ShowOut(BaseModel):
         )
 
 
+def club_show_out(club: Club, show: Show, base: str) -> ShowOut:
+    artwork = urls.club_image(base, club, "avatar")
+    assert artwork is not None  # an avatar always has a URL (drawn until uploaded)
+    return ShowOut(
+        username="",
+        club=club.handle,
+        title=show.title,
+        description=show.description,
+        category=show.category,
+        language=show.language,
+        explicit=show.explicit,
+        artwork_url=artwork,
+        feed_url=urls.club_feed(base, club.handle),
+        page_url=urls.club(base, club.handle),
+    )
+
+
 class EpisodeOut(BaseModel):
     id: str
     room_id: str
+    members_only: bool = Field(False, description="For the club's members only")
     title: str
     notes: str
     language: str
@@ -372,6 +408,7 @@ class EpisodeOut(BaseModel):
             true_peak=e.true_peak,
             transcript=e.transcript,
             error=e.error,
+            members_only=e.members_only,
             page_url=urls.episode(base, e.id),
             audio_url=urls.episode_file(base, e, "audio.mp3"),
             chapters_url=urls.episode_file(base, e, "chapters.json"),
@@ -454,6 +491,11 @@ class EventIn(RoomIn):
     )
 
 
+class ClubTagOut(BaseModel):
+    handle: str
+    name: str
+
+
 class CohostOut(BaseModel):
     username: str
     display_name: str
@@ -482,6 +524,7 @@ class EventOut(BaseModel):
     mine: bool = Field(description="The viewer is the host")
     invitation: CohostState | None = Field(description="The viewer's co-host invitation")
     room_url: str | None = Field(description="The live room it became, once started")
+    club: ClubTagOut | None = Field(None, description="The club whose event it is")
 
     @staticmethod
     def of(v: EventView, base: str) -> EventOut:
@@ -511,6 +554,7 @@ class EventOut(BaseModel):
             mine=v.mine,
             invitation=v.cohost_state,
             room_url=urls.room(base, e.room_id) if e.room_id else None,
+            club=ClubTagOut(handle=v.club.handle, name=v.club.name) if v.club else None,
         )
 
 
@@ -602,3 +646,119 @@ class EmailOut(BaseModel):
 class CalendarOut(BaseModel):
     url: str = Field(description="Private: whoever has it sees your events. Renew to revoke.")
     webcal_url: str
+
+
+# ---- clubs ---------------------------------------------------------------------------------
+
+
+class ClubEditIn(Body):
+    name: DisplayName
+    description: Annotated[Text, Field(max_length=2000)] = ""
+    topic: Topic = Topic.OTHER
+    language: Language = "en"
+    join: JoinPolicy = Field(JoinPolicy.OPEN, description="open: anyone joins; approval: ask")
+    hosting: HostPolicy = Field(
+        HostPolicy.MODERATORS, description="Who starts rooms as the club: moderators or members"
+    )
+
+
+class ClubIn(ClubEditIn):
+    handle: Handle = Field(description="3-24 letters, digits or underscores; unique")
+
+
+class ClubOut(BaseModel):
+    id: int
+    handle: str
+    name: str
+    description: str
+    topic: Topic
+    language: str
+    join: JoinPolicy
+    hosting: HostPolicy
+    members: int
+    followers: int
+    url: str
+    avatar_url: str
+    cover_url: str | None
+    feed_url: str = Field(description="The club's public podcast feed")
+    role: ClubRole | None = Field(description="The viewer's role; null: not a member")
+    requested: bool = Field(description="The viewer asked to join")
+    banned: bool = Field(description="The viewer is banned from the club")
+    following: bool
+    requests: int = Field(description="Waiting join requests (for those who answer them)")
+    may: list[ClubAction] = Field(description="What the viewer may do here")
+
+    @staticmethod
+    def of(v: ClubView, base: str) -> ClubOut:
+        c = v.club
+        avatar = urls.club_image(base, c, "avatar")
+        assert avatar is not None
+        return ClubOut(
+            id=c.id,
+            handle=c.handle,
+            name=c.name,
+            description=c.description,
+            topic=c.topic,
+            language=c.language,
+            join=c.join,
+            hosting=c.hosting,
+            members=c.members,
+            followers=v.followers,
+            url=urls.club(base, c.handle),
+            avatar_url=avatar,
+            cover_url=urls.club_image(base, c, "cover"),
+            feed_url=urls.club_feed(base, c.handle),
+            role=v.role,
+            requested=v.requested,
+            banned=v.banned,
+            following=v.following,
+            requests=v.requests,
+            may=[a for a in ClubAction if v.may(a)],
+        )
+
+
+class ClubsOut(BaseModel):
+    clubs: list[ClubOut]
+
+
+class MemberOut(BaseModel):
+    username: str
+    display_name: str
+    role: ClubRole
+
+
+class MembersOut(BaseModel):
+    members: list[MemberOut]
+    next: str | None = Field(description="Pass as ?after= for the next page")
+
+
+class WaitingOut(BaseModel):
+    username: str
+    display_name: str
+    at: datetime
+
+
+class WaitingListOut(BaseModel):
+    people: list[WaitingOut]
+
+
+class JoinIn(Body):
+    invite: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        None, description="The token of an invite link: joins without approval"
+    )
+
+
+class AnswerRequestIn(Body):
+    approve: bool
+
+
+class ClubRoleIn(Body):
+    role: ClubRole
+
+
+class FollowClubIn(Body):
+    following: bool
+
+
+class LinkOut(BaseModel):
+    url: str

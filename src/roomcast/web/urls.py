@@ -3,6 +3,7 @@ so that the API, the pages and the feed always agree."""
 
 from __future__ import annotations
 
+from roomcast.domain.clubs import Club
 from roomcast.domain.podcasts import Episode, Show, TranscriptStatus
 
 # the files an episode has, by name, with their media types
@@ -36,6 +37,35 @@ def artwork(base: str, username: str, s: Show) -> str:
     if s.artwork:
         url += f"?v={s.artwork.removeprefix('artwork-').removesuffix('.jpg')}"
     return url
+
+
+def club(base: str, handle: str) -> str:
+    return f"{base}/c/{handle}"
+
+
+def club_feed(base: str, handle: str) -> str:
+    return f"{club(base, handle)}/feed.xml"
+
+
+def club_image(base: str, c: Club, which: str) -> str | None:
+    """The club's avatar (always: drawn from its name until one is uploaded) or cover
+    (None until uploaded), its version in the URL."""
+    name = c.avatar if which == "avatar" else c.cover
+    if name is None and which == "cover":
+        return None
+    url = f"{club(base, c.handle)}/{which}.jpg"
+    if name:
+        url += f"?v={name.removeprefix(which + '-').removesuffix('.jpg')}"
+    return url
+
+
+def private_feed(base: str, key: str) -> str:
+    """A member's own feed; its episodes' files are under the same key."""
+    return f"{base}/feeds/{key}/feed.xml"
+
+
+def private_files(base: str, key: str) -> str:
+    return f"{base}/feeds/{key}"
 
 
 def episode(base: str, episode_id: str) -> str:

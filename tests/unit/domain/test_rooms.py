@@ -65,6 +65,14 @@ def test_role_on_join() -> None:
     assert rooms.role_on_join(room, UserId(2), None) is Role.LISTENER
     assert rooms.role_on_join(room, UserId(2), Role.SPEAKER) is Role.SPEAKER  # kept on reconnect
     assert rooms.role_on_join(room, None, None) is Role.LISTENER
+    # a club's moderators come into its rooms as moderators; elsewhere they are anyone
+    club_room = replace(room, club_id=7)
+    assert rooms.role_on_join(club_room, UserId(3), None, club_moderator=True) is Role.MODERATOR
+    assert rooms.role_on_join(room, UserId(3), None, club_moderator=True) is Role.LISTENER
+    # moved to the audience in this room, they stay there when they reconnect
+    assert rooms.role_on_join(club_room, UserId(3), Role.LISTENER, True) is Role.LISTENER
+    with pytest.raises(ValueError):
+        replace(room, visibility=Visibility.MEMBERS)  # members-only needs a club
 
 
 def test_host_grace_period() -> None:
@@ -102,12 +110,26 @@ def test_room_invariants() -> None:
         (Actor(None, is_guest=True, banned=True), Visibility.OPEN, True, "banned"),
         (Actor(None, blocked_by_host=True), Visibility.OPEN, True, "not_allowed"),
         (Actor(None, suspended=True), Visibility.OPEN, True, "suspended"),
+        # a club's rooms: members-only ones for members; a club ban shuts every club room
+        (Actor(None, club_member=True), Visibility.MEMBERS, True, None),
+        (Actor(None, club_member=True, club_moderator=True), Visibility.MEMBERS, True, None),
+        (Actor(None), Visibility.MEMBERS, True, "members_only"),
+        (Actor(Role.SPEAKER), Visibility.MEMBERS, True, "members_only"),  # removed from club
+        (Actor(Role.HOST), Visibility.MEMBERS, True, None),  # the host, even if they left it
+        (Actor(None, is_guest=True), Visibility.MEMBERS, True, "sign_in_required"),
+        (Actor(None, club_banned=True), Visibility.OPEN, True, "club_banned"),
+        (Actor(None, is_guest=True, club_banned=True), Visibility.OPEN, True, "club_banned"),
+        (Actor(None, club_member=True, banned=True), Visibility.MEMBERS, True, "banned"),
+        (Actor(None, club_member=True, suspended=True), Visibility.MEMBERS, True, "suspended"),
+        (Actor(None, club_member=True, removed=True), Visibility.MEMBERS, True, "removed"),
     ],
 )
 def test_who_may_enter(
     actor: Actor, visibility: Visibility, guests: bool, refusal: str | None
 ) -> None:
-    room = replace(live_room(), visibility=visibility, settings=RoomSettings(guests=guests))
+    room = replace(
+        live_room(), visibility=visibility, settings=RoomSettings(guests=guests), club_id=7
+    )
     if refusal is None:
         rooms.may_enter(room, actor, T0)
         rooms.may_view(room, actor, T0)

@@ -1,6 +1,7 @@
 """Repositories: domain objects in, domain objects out. One small class per aggregate, one
 module per group of them. Rows never leave this package."""
 
+from roomcast.store.repos.clubs import ClubRepo
 from roomcast.store.repos.interaction import ChatRepo, PollRepo, QuestionRepo
 from roomcast.store.repos.podcasts import EpisodeRepo, JobRepo, ShowRepo
 from roomcast.store.repos.rooms import ParticipantRepo, RoomRepo
@@ -11,6 +12,7 @@ from roomcast.store.repos.users import DeviceRepo, SessionRepo, UserRepo
 __all__ = [
     "BanRepo",
     "ChatRepo",
+    "ClubRepo",
     "DeviceRepo",
     "EpisodeRepo",
     "EventRepo",

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomcast.domain.jobs import Job
@@ -83,6 +83,8 @@ def _episode(row: EpisodeRow) -> Episode:
         transcript=TranscriptStatus(row.transcript),
         speakers=tuple(UserId(u) for u in json.loads(row.speakers)),
         error=row.error,
+        club_id=row.club_id,
+        members_only=row.members_only,
     )
 
 
@@ -104,6 +106,8 @@ def _episode_values(e: Episode) -> dict[str, object]:
         "transcript": e.transcript.value,
         "speakers": json.dumps([int(u) for u in e.speakers]),
         "error": e.error,
+        "club_id": e.club_id,
+        "members_only": e.members_only,
     }
 
 
@@ -139,7 +143,9 @@ class EpisodeRepo:
         self, user_id: UserId, *, public_only: bool, limit: int = 200
     ) -> list[Episode]:
         """Newest first. Public: published ones, by publication date."""
-        stmt = select(EpisodeRow).where(EpisodeRow.user_id == user_id)
+        stmt = select(EpisodeRow).where(
+            EpisodeRow.user_id == user_id, EpisodeRow.club_id.is_(None)
+        )  # a club room's episode is in the club's show
         if public_only:
             stmt = stmt.where(EpisodeRow.status == EpisodeStatus.PUBLISHED.value).order_by(
                 EpisodeRow.published_at.desc()
@@ -148,11 +154,32 @@ class EpisodeRepo:
             stmt = stmt.order_by(EpisodeRow.created_at.desc())
         return [_episode(r) for r in await self._s.scalars(stmt.limit(limit))]
 
-    async def latest_published(self, limit: int = 12) -> list[Episode]:
-        """Every show's newest published episodes: the front door's "latest episodes"."""
+    async def by_club(
+        self, club_id: int, *, members: bool, host: UserId | None = None, limit: int = 200
+    ) -> list[Episode]:
+        """A club's show, newest first: its published episodes (members-only ones for
+        `members`), and any of `host`'s own at every stage."""
+        published = EpisodeRow.status == EpisodeStatus.PUBLISHED.value
+        if not members:
+            published = and_(published, EpisodeRow.members_only.is_(False))
+        seen = or_(published, EpisodeRow.user_id == host) if host is not None else published
         stmt = (
             select(EpisodeRow)
-            .where(EpisodeRow.status == EpisodeStatus.PUBLISHED.value)
+            .where(EpisodeRow.club_id == club_id, seen)
+            .order_by(func.coalesce(EpisodeRow.published_at, EpisodeRow.created_at).desc())
+            .limit(limit)
+        )
+        return [_episode(r) for r in await self._s.scalars(stmt)]
+
+    async def latest_published(self, limit: int = 12) -> list[Episode]:
+        """Every show's newest published episodes: the front door's "latest episodes"
+        (members-only ones stay with their club)."""
+        stmt = (
+            select(EpisodeRow)
+            .where(
+                EpisodeRow.status == EpisodeStatus.PUBLISHED.value,
+                EpisodeRow.members_only.is_(False),
+            )
             .order_by(EpisodeRow.published_at.desc(), EpisodeRow.id)
             .limit(limit)
         )

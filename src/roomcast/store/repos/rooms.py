@@ -54,6 +54,7 @@ def _room(row: RoomRow) -> Room:
         if row.timer_key and row.timer_ends_at
         else None,
         chapter=row.chapter,
+        club_id=row.club_id,
     )
 
 
@@ -80,6 +81,7 @@ def _room_values(room: Room) -> dict[str, object]:
         "timer_key": room.timer.key if room.timer else None,
         "timer_ends_at": room.timer.ends_at if room.timer else None,
         "chapter": room.chapter,
+        "club_id": room.club_id,
     }
 
 
@@ -122,6 +124,23 @@ class RoomRepo:
     async def live_hosted_by(self, host_id: UserId) -> list[Room]:
         rows = await self._s.scalars(
             select(RoomRow).where(RoomRow.host_id == host_id, RoomRow.state == RoomState.LIVE.value)
+        )
+        return [_room(r) for r in rows]
+
+    async def live_of_club(self, club_id: int) -> list[Room]:
+        rows = await self._s.scalars(
+            select(RoomRow)
+            .where(RoomRow.club_id == club_id, RoomRow.state == RoomState.LIVE.value)
+            .order_by(RoomRow.started_at)
+        )
+        return [_room(r) for r in rows]
+
+    async def by_club(self, club_id: int, limit: int = 50) -> list[Room]:
+        rows = await self._s.scalars(
+            select(RoomRow)
+            .where(RoomRow.club_id == club_id)
+            .order_by(RoomRow.created_at.desc())
+            .limit(limit)
         )
         return [_room(r) for r in rows]
 

@@ -135,6 +135,7 @@ def _event(row: EventRow) -> Event:
         record=row.record,
         room_id=RoomId(row.room_id) if row.room_id else None,
         sequence=row.sequence,
+        club_id=row.club_id,
     )
 
 
@@ -155,6 +156,7 @@ def _event_values(e: Event) -> dict[str, object]:
         "sequence": e.sequence,
         "created_at": e.created_at,
         "updated_at": e.updated_at,
+        "club_id": e.club_id,
     }
 
 
@@ -190,9 +192,12 @@ class EventRepo:
         hosts: Sequence[UserId] | None = None,
         open_only: bool = True,
         limit: int = 50,
+        club: int | None = None,
+        members: bool = False,
     ) -> list[Event]:
         """Scheduled events starting from `start` (include the recently due: they may still
-        be started) until `until`, soonest first."""
+        be started) until `until`, soonest first; of a club's, members-only ones too for
+        its `members`."""
         stmt = select(EventRow).where(
             EventRow.state == EventState.SCHEDULED.value,
             EventRow.starts_at >= start,
@@ -200,10 +205,22 @@ class EventRepo:
         )
         if hosts is not None:
             stmt = stmt.where(EventRow.host_id.in_(hosts))
-        if open_only:
+        if club is not None:
+            stmt = stmt.where(EventRow.club_id == club)
+        if club is not None and members:
+            stmt = stmt.where(EventRow.visibility != Visibility.LINK.value)
+        elif open_only:
             stmt = stmt.where(EventRow.visibility == Visibility.OPEN.value)
         stmt = stmt.order_by(EventRow.starts_at, EventRow.id).limit(limit)
         return [_event(r) for r in await self._s.scalars(stmt)]
+
+    async def scheduled_of_club(self, club_id: int) -> list[Event]:
+        rows = await self._s.scalars(
+            select(EventRow).where(
+                EventRow.club_id == club_id, EventRow.state == EventState.SCHEDULED.value
+            )
+        )
+        return [_event(r) for r in rows]
 
     async def for_calendar(self, user: UserId, since: datetime, limit: int = 500) -> list[Event]:
         """Events a person said "notify me" to, and those of people they follow, that start

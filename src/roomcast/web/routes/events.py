@@ -48,7 +48,9 @@ def _draft(body: EventIn, user: User) -> EventDraft:
 @router.post("/api/events", response_model=EventOut, status_code=201, summary="Schedule a room")
 async def schedule(body: EventIn, request: Request, user: SignedIn, ctx: Ctx) -> EventOut:
     draft = _draft(body, user)
-    view = await events.schedule(ctx, user, draft, body.cohosts or [], client_ip(request))
+    view = await events.schedule(
+        ctx, user, draft, body.cohosts or [], client_ip(request), club=body.club
+    )
     return EventOut.of(view, ctx.settings.base_url)
 
 

@@ -12,7 +12,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from roomcast.actions import accounts, episodes, events, follows, rooms, safety
+from roomcast.actions import accounts, clubs, episodes, events, follows, rooms, safety
+from roomcast.domain.clubs import ClubAction
 from roomcast.domain.model import Topic, User
 from roomcast.domain.notices import KINDS
 from roomcast.domain.podcasts import CATEGORIES, Episode, TranscriptStatus
@@ -27,7 +28,7 @@ from roomcast.web.deps import (
     set_csrf,
     viewer,
 )
-from roomcast.web.schemas import EpisodeOut, MeOut, ShowOut
+from roomcast.web.schemas import ClubOut, EpisodeOut, MeOut, ShowOut, club_show_out
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,6 +36,18 @@ router = APIRouter(include_in_schema=False)
 # not even reach PostgreSQL). Patterns, not a 422: these are pages people type.
 RoomIdPath = Annotated[str, Path(max_length=64)]
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+LANGUAGES = (
+    ("en", "English"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("de", "Deutsch"),
+    ("pt", "Português"),
+    ("it", "Italiano"),
+    ("ja", "日本語"),
+    ("hi", "हिन्दी"),
+    ("ar", "العربية"),
+    ("zh", "中文"),
+)
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/")) + ["UTC"]
 
 
@@ -50,6 +63,7 @@ def _render(
         {
             "me": me,
             "topics": [t.value for t in Topic],
+            "languages": LANGUAGES,
             "base_url": ctx.settings.base_url,
             "ice_servers": ctx.settings.ice_servers,
             **data,
@@ -133,9 +147,15 @@ async def notifications_page(request: Request, user: Viewer, ctx: Ctx) -> Respon
 
 
 @router.get("/events/new", response_class=HTMLResponse)
-async def new_event_page(request: Request, user: Viewer) -> Response:
+async def new_event_page(request: Request, user: Viewer, ctx: Ctx, club: str = "") -> Response:
     if user is None:
         return RedirectResponse("/login?next=/events/new", status_code=303)
+    as_club = None
+    if club and _SAFE_ID.fullmatch(club):
+        try:
+            as_club = (await clubs.view(ctx, club, user)).club
+        except RoomcastError:
+            as_club = None
     return _render(
         request,
         "event_form.html",
@@ -144,6 +164,7 @@ async def new_event_page(request: Request, user: Viewer) -> Response:
         event=None,
         cohosts="",
         zones=ZONES,
+        as_club=as_club,
     )
 
 
@@ -212,6 +233,7 @@ async def edit_event_page(
         local=local,
         cohosts=", ".join(p.username for p, _ in view.cohosts),
         zones=ZONES,
+        as_club=view.club,
     )
 
 
@@ -368,8 +390,14 @@ async def episode_page(
     try:
         if not _SAFE_ID.fullmatch(episode_id):
             raise NotFound("No such episode.")
-        found, host, show = await episodes.episode_with_show(ctx, episode_id, user)
-    except RoomcastError:
+        found, host, show, club = await episodes.episode_with_show(ctx, episode_id, user)
+    except RoomcastError as e:
+        if e.code == "sign_in_required":
+            return RedirectResponse(f"/login?next=/episodes/{quote(episode_id)}", status_code=303)
+        if e.http_status == 403:
+            return _render(
+                request, "message.html", user, 403, title="Members only", message=e.message
+            )
         return _not_found(request, user, "This episode does not exist, or is not published.")
     base = ctx.settings.base_url
     out = EpisodeOut.of(found, base)
@@ -381,7 +409,8 @@ async def episode_page(
         title=found.title,
         e=found,
         host=host,
-        show=ShowOut.of(show, host.username, base),
+        show=club_show_out(club, show, base) if club else ShowOut.of(show, host.username, base),
+        club=club,
         mine=user is not None and user.id == found.user_id,
         audio_url=out.audio_url,
         chapters_url=out.chapters_url,
@@ -415,4 +444,93 @@ async def room_page(
         title=snap.room.title,
         room=snap.room,
         share_url=urls.room(ctx.settings.base_url, snap.room.id),
+    )
+
+
+# ---- clubs ----
+
+HandlePath = Annotated[str, Path(max_length=32)]
+
+
+@router.get("/clubs", response_class=HTMLResponse)
+async def clubs_page(request: Request, user: Viewer, ctx: Ctx, topic: str = "") -> Response:
+    chosen = Topic(topic) if topic in {t.value for t in Topic} else None
+    return _render(
+        request,
+        "clubs.html",
+        user,
+        title="Clubs",
+        mine=await clubs.mine(ctx, user) if user else [],
+        listed=await clubs.listed(ctx, chosen),
+        topic=chosen.value if chosen else "",
+    )
+
+
+@router.get("/clubs/new", response_class=HTMLResponse)
+async def new_club_page(request: Request, user: Viewer) -> Response:
+    if user is None:
+        return RedirectResponse("/login?next=/clubs/new", status_code=303)
+    return _render(request, "club_form.html", user, title="Create a club")
+
+
+@router.get("/c/{handle}", response_class=HTMLResponse)
+async def club_page(
+    request: Request, handle: HandlePath, user: Viewer, ctx: Ctx, invite: str = ""
+) -> Response:
+    try:
+        if not _SAFE_ID.fullmatch(handle):
+            raise NotFound("No such club.")
+        v = await clubs.view(ctx, handle, user)
+    except RoomcastError:
+        return _not_found(request, user, "There is no club by that name here.")
+    club = v.club
+    base = ctx.settings.base_url
+    return _render(
+        request,
+        "club.html",
+        user,
+        title=club.name,
+        v=v,
+        club=club,
+        out=ClubOut.of(v, base),
+        invite=invite[:64] if invite and v.role is None else "",
+        may_host=user is not None and v.may(ClubAction.HOST) and not v.banned,
+        live=await rooms.live_of_club(ctx, club, user),
+        coming=await events.of_club(ctx, club, user),
+        episodes=await episodes.episodes_of_club(ctx, club, user),
+        members=await clubs.members(ctx, handle, limit=12),
+        when=_when(user),
+    )
+
+
+@router.get("/c/{handle}/members", response_class=HTMLResponse)
+async def club_members_page(
+    request: Request, handle: HandlePath, user: Viewer, ctx: Ctx, after: str = ""
+) -> Response:
+    try:
+        if not _SAFE_ID.fullmatch(handle):
+            raise NotFound("No such club.")
+        v = await clubs.view(ctx, handle, user)
+        rank, _, last = after.partition("-")
+        start = (int(rank), int(last)) if rank.isdigit() and last.isdigit() else None
+        members = await clubs.members(ctx, handle, start, 100)
+    except RoomcastError:
+        return _not_found(request, user, "There is no club by that name here.")
+    runs = user is not None and v.may(ClubAction.APPROVE)  # admins and moderators
+    order = {"admin": 0, "moderator": 1, "member": 2}
+    last_one = members[-1] if len(members) >= 100 else None
+    return _render(
+        request,
+        "club_members.html",
+        user,
+        title=f"Members of {v.club.name}",
+        v=v,
+        club=v.club,
+        members=members,
+        next=f"{order[last_one[1].value]}-{last_one[0].id}" if last_one else "",
+        waiting=await clubs.requests(ctx, user, handle) if answers and user else None,
+        bans=await clubs.bans(ctx, user, handle) if bans and user else None,
+        invite_url=await clubs.invite(ctx, user, handle)
+        if user and v.may(ClubAction.INVITE)
+        else "",
     )

@@ -14,8 +14,9 @@ from fastapi.responses import FileResponse, Response
 
 from roomcast.actions import episodes as actions
 from roomcast.actions import events
+from roomcast.actions.context import Context
 from roomcast.actions.paths import episode_folder
-from roomcast.domain.model import PublicUser
+from roomcast.domain.podcasts import Episode
 from roomcast.errors import BadRequest, NotFound, RoomcastError
 from roomcast.web import feed, urls
 from roomcast.web.deps import Ctx, SignedIn, Viewer
@@ -173,22 +174,32 @@ def _serve(request: Request, path: FilePath, media_type: str, cache: str) -> Res
 async def feed_xml(username: UsernamePath, request: Request, ctx: Ctx) -> Response:
     user, found = await actions.show_of(ctx, username)
     eps = await actions.episodes_of(ctx, user, None)
-    speakers = {uid for e in eps for uid in e.speakers}
     live = await actions.live_rooms_of(ctx, user)
+    base = ctx.settings.base_url
     data = feed.FeedData(
-        base_url=ctx.settings.base_url,
-        host=PublicUser.of(user),
+        base_url=base,
         show=found,
+        author=user.display_name,
+        page_url=urls.show(base, user.username),
+        feed_url=urls.feed(base, user.username),
+        artwork_url=urls.artwork(base, user.username, found),
         episodes=eps,
         live=live,
-        people=await actions.people(ctx, speakers),
+        people=await actions.people(ctx, {user.id, *(u for e in eps for u in e.speakers)}),
         scheduled=await events.for_feed(ctx, user.id),
         events_of_rooms=await events.events_of_rooms(ctx, [r.id for r in live]),
     )
+    return feed_response(request, data)
+
+
+def feed_response(request: Request, data: feed.FeedData) -> Response:
+    """The feed with its validators (ETag, Last-Modified), answering conditional GETs and
+    HEAD. A private feed is one person's: no shared cache may keep it."""
     body = feed.render(data)
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     modified = feed.last_modified(data)
-    headers = {"etag": etag, "cache-control": FEED_CACHE}
+    cache = "private, max-age=300" if data.private else FEED_CACHE
+    headers = {"etag": etag, "cache-control": cache}
     if modified is not None:
         headers["last-modified"] = format_datetime(modified, usegmt=True)
     if _fresh(request, etag, modified):
@@ -218,7 +229,16 @@ async def episode_file(
     if media_type is None:
         raise NotFound("No such file.", code="file_not_found")
     found = await actions.episode(ctx, episode_id, viewer)  # unpublished: its host only
+    return serve_episode_file(request, ctx, found, name, media_type)
+
+
+def serve_episode_file(
+    request: Request, ctx: Context, found: Episode, name: str, media_type: str
+) -> Response:
+    """One of an episode its viewer may hear. Public ones may be cached by anyone; the
+    rest (unpublished, members-only) by nobody but the listener's own browser."""
     if urls.episode_file(ctx.settings.base_url, found, name) is None:
         raise NotFound("Not there yet.", code="file_not_found")
-    cache = "public, max-age=86400" if found.is_public else "private, no-store"
+    shared = found.is_public and not found.members_only
+    cache = "public, max-age=86400" if shared else "private, no-store"
     return _serve(request, episode_folder(ctx, found.id) / name, media_type, cache)

@@ -13,6 +13,9 @@ import { localTimes, me } from './ui.js';
 const PAGES = {
   admin: () => import('./admin.js'),
   auth: () => import('./auth.js'),
+  club: () => import('./club.js'),
+  club_form: () => import('./club_form.js'),
+  club_members: () => import('./club_members.js'),
   episode: () => import('./episode.js'),
   event: () => import('./event.js'),
   event_form: () => import('./event_form.js'),

@@ -1,8 +1,9 @@
 // The hallway: live rooms, updated as people come and go; and the "start a room" sheet.
-import { api, formData } from './api.js';
+import { api } from './api.js';
 import { connectLive } from './live.js';
 import { applyHallway } from './state.js';
-import { avatar, clearErrors, el, go, me, plural, showErrors, toast } from './ui.js';
+import { startSheet } from './start_room.js';
+import { avatar, el, plural, toast } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 let hallway = { rooms: [] };
@@ -48,7 +49,7 @@ export function mount(main, signal) {
     onFinal: () => { conn.hidden = false; conn.textContent = 'Disconnected. Reload the page to try again.'; },
   });
   signal.addEventListener('abort', () => live.close(false));
-  startSheet();
+  startSheet(signal);
   main.addEventListener('click', (e) => {
     const b = e.target.closest?.('button[data-rsvp]');
     if (b) rsvp(b);
@@ -68,34 +69,4 @@ async function rsvp(button) {
   } finally {
     button.disabled = false;
   }
-}
-
-// --- start a room ---------------------------------------------------------------------------
-function startSheet() {
-  const dialog = $('start-dialog');
-  const form = $('start-form');
-  const error = $('start-error');
-
-  document.getElementById('start-room').addEventListener('click', () => {
-    if (!me) { go('/signup?next=/'); return; }
-    error.hidden = true;
-    clearErrors(form);
-    dialog.showModal();
-    document.getElementById('room-title').select();
-  });
-  document.getElementById('start-cancel').addEventListener('click', () => dialog.close());
-  dialog.addEventListener('click', (e) => { if (e.target === dialog) dialog.close(); });
-
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const button = document.getElementById('start-go');
-    button.disabled = true;
-    try {
-      const created = await api('POST', '/api/rooms', { ...formData(form), record: form.elements.record.checked });
-      go(`/r/${encodeURIComponent(created.room.id)}`);
-    } catch (err) {
-      showErrors(form, err, error);
-      button.disabled = false;
-    }
-  });
 }
