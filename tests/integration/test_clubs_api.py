@@ -23,6 +23,7 @@ from tests.media_helpers import ClientPeer, loopback_only
 from tests.podcast_helpers import record_tone
 
 pytestmark = pytest.mark.usefixtures("_close")
+PNG = {"content-type": "image/png"}
 
 
 @pytest.fixture
@@ -440,7 +441,7 @@ async def test_the_clubs_show_and_private_feeds(server: LiveServer) -> None:
     r = await maya.put(
         "/api/clubs/salon/images/cover",
         content=png.getvalue(),
-        headers={"content-type": "image/png"},
+        headers=PNG,
     )
     assert r.status_code == 200, r.text
     cover = r.json()["cover_url"].removeprefix(server.url)
@@ -449,13 +450,13 @@ async def test_the_clubs_show_and_private_feeds(server: LiveServer) -> None:
     r = await sam.put(
         "/api/clubs/salon/images/avatar",
         content=png.getvalue(),
-        headers={"content-type": "image/png"},
+        headers=PNG,
     )
     assert r.status_code == 403
     r = await maya.put(
         "/api/clubs/salon/images/avatar",
         content=b"not an image",
-        headers={"content-type": "image/png"},
+        headers=PNG,
     )
     assert r.status_code == 400
     avatar = (await guest.get("/api/clubs/salon")).json()["avatar_url"].removeprefix(server.url)

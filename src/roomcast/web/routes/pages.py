@@ -528,9 +528,7 @@ async def club_members_page(
         club=v.club,
         members=members,
         next=f"{order[last_one[1].value]}-{last_one[0].id}" if last_one else "",
-        waiting=await clubs.requests(ctx, user, handle) if answers and user else None,
-        bans=await clubs.bans(ctx, user, handle) if bans and user else None,
-        invite_url=await clubs.invite(ctx, user, handle)
-        if user and v.may(ClubAction.INVITE)
-        else "",
+        waiting=await clubs.requests(ctx, user, handle) if runs and user else None,
+        bans=await clubs.bans(ctx, user, handle) if runs and user else None,
+        invite_url=await clubs.invite(ctx, user, handle) if runs and user else "",
     )
