@@ -16,7 +16,7 @@ from roomcast.actions import notify
 from roomcast.actions.context import Context
 from roomcast.domain import tokens
 from roomcast.domain.events import valid_zone, zone
-from roomcast.domain.model import Contact, User, UserId
+from roomcast.domain.model import Contact, Topic, User, UserId
 from roomcast.domain.notices import Channel, Kind, Notice, Prefs
 from roomcast.errors import Conflict, Forbidden, Gone, NotAuthenticated, NotFound, RateLimited
 
@@ -183,6 +183,17 @@ async def set_time_zone(ctx: Context, user: User, time_zone: str) -> None:
     zone(time_zone)  # a clear error for a name the tz database lacks
     async with ctx.transaction() as uow:
         await uow.users.set_time_zone(user.id, time_zone)
+
+
+async def topics(ctx: Context, user: User) -> frozenset[Topic]:
+    async with ctx.transaction() as uow:
+        return await uow.users.topics(user.id)
+
+
+async def set_topics(ctx: Context, user: User, chosen: list[Topic]) -> frozenset[Topic]:
+    async with ctx.transaction() as uow:
+        await uow.users.set_topics(user.id, chosen)
+        return await uow.users.topics(user.id)
 
 
 async def contact(ctx: Context, user: User) -> Contact:

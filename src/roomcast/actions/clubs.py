@@ -104,6 +104,14 @@ async def mine(ctx: Context, me: User) -> list[tuple[Club, ClubRole]]:
     return sorted(((clubs[c], r) for c, r in roles.items()), key=lambda x: x[0].name.casefold())
 
 
+async def clubs_of(ctx: Context, me: User | None) -> frozenset[int]:
+    """The ids of the clubs `me` is in."""
+    if me is None:
+        return frozenset()
+    async with ctx.transaction() as uow:
+        return frozenset(await uow.clubs.clubs_of(me.id))
+
+
 async def listed(ctx: Context, topic: Topic | None = None, limit: int = 50) -> list[Club]:
     async with ctx.transaction() as uow:
         return await uow.clubs.listed(limit, topic)

@@ -19,7 +19,7 @@ from roomcast.domain import clubs as club_rules
 from roomcast.domain import podcasts as rules
 from roomcast.domain.clubs import Club
 from roomcast.domain.jobs import PRODUCE
-from roomcast.domain.model import PublicUser, Room, RoomId, User, UserId, Visibility
+from roomcast.domain.model import PublicUser, Room, RoomId, Topic, User, UserId, Visibility
 from roomcast.domain.podcasts import Episode, EpisodeStatus, Show
 from roomcast.errors import BadRequest, Conflict, Gone, NotFound
 from roomcast.files import write_durably
@@ -178,10 +178,13 @@ async def episode_of_room(ctx: Context, room_id: str, viewer: User | None) -> Ep
         return await _may_listen(uow, await uow.episodes.for_room(RoomId(room_id)), viewer)
 
 
-async def latest(ctx: Context, limit: int = 12) -> list[tuple[Episode, PublicUser]]:
-    """The newest published episodes of every show, with their hosts."""
+async def latest(
+    ctx: Context, limit: int = 12, topic: Topic | None = None, language: str | None = None
+) -> list[tuple[Episode, PublicUser]]:
+    """The newest published episodes of every show (or a topic's, in a language), with
+    their hosts."""
     async with ctx.transaction() as uow:
-        found = await uow.episodes.latest_published(limit)
+        found = await uow.episodes.latest_published(limit, topic.value if topic else None, language)
         hosts = await uow.users.public([e.user_id for e in found])
     return [(e, hosts[e.user_id]) for e in found if e.user_id in hosts]
 

@@ -18,7 +18,16 @@ from roomcast.domain import notices, tokens
 from roomcast.domain.clubs import Club
 from roomcast.domain.events import CohostState, Event, EventDraft, EventState
 from roomcast.domain.jobs import EXPIRE, REMIND, Job
-from roomcast.domain.model import ClubTag, PublicUser, Role, RoomId, User, UserId, Visibility
+from roomcast.domain.model import (
+    ClubTag,
+    PublicUser,
+    Role,
+    RoomId,
+    Topic,
+    User,
+    UserId,
+    Visibility,
+)
 from roomcast.domain.rooms import RoomDraft, start_now
 from roomcast.domain.updates import RoomSnapshot
 from roomcast.errors import BadRequest, Forbidden, NotAuthenticated, NotFound, RateLimited
@@ -314,6 +323,23 @@ async def hosted_by(ctx: Context, host: User, viewer: User | None) -> list[Event
             open_only=viewer is None or viewer.id != host.id,
         )
     return found
+
+
+async def of_topic(
+    ctx: Context, viewer: User | None, topic: Topic, language: str | None, limit: int = 20
+) -> list[EventView]:
+    """Open events on a topic (in a language) in the coming week, soonest first."""
+    now = ctx.clock()
+    async with ctx.transaction() as uow:
+        found = await uow.events.upcoming(
+            now - rules.EXPIRE_AFTER,
+            now + timedelta(days=UPCOMING_DAYS),
+            limit=limit,
+            topic=topic.value,
+            language=language,
+        )
+        hidden = await uow.users.blocked_either_way(viewer.id) if viewer else set()
+        return [await _view(uow, e, viewer) for e in found if e.host_id not in hidden]
 
 
 async def of_club(ctx: Context, club: Club, viewer: User | None) -> list[Event]:

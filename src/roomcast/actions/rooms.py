@@ -12,10 +12,11 @@ from roomcast.actions.episodes import queue_episode
 from roomcast.actions.paths import recording_folder
 from roomcast.bus import HALLWAY, room_channel
 from roomcast.domain import clubs as club_rules
+from roomcast.domain import discovery, notices
 from roomcast.domain import events as event_rules
-from roomcast.domain import notices
 from roomcast.domain import rooms as rules
 from roomcast.domain.clubs import Club
+from roomcast.domain.discovery import Interests
 from roomcast.domain.identity import user_key
 from roomcast.domain.model import (
     ClubTag,
@@ -97,9 +98,10 @@ async def refresh_hallway(uow: UnitOfWork, room: Room) -> None:
 
 
 def _publish_hallway(uow: UnitOfWork, room: Room, snap: RoomSnapshot | None) -> None:
-    if room.visibility is not Visibility.OPEN:
-        return  # never listed: the hallway need not hear of it
-    if snap is not None and rules.is_listed(room):
+    if room.visibility is Visibility.LINK:
+        return  # never listed: the hallway need not hear of it (members-only rooms are
+        # listed to their club's members: the hallway socket filters them)
+    if snap is not None and room.is_live:
         uow.publish(HALLWAY, HallwayRoomChanged(RoomSummary.of(snap)))
     else:
         uow.publish(HALLWAY, HallwayRoomRemoved(room.id))
@@ -243,19 +245,64 @@ async def leave(ctx: Context, room_id: str, key: str, connection_id: str) -> Non
         _publish_hallway(uow, room, await _snapshot(uow, room))
 
 
-async def hallway(ctx: Context) -> HallwaySnapshot:
-    """The listed live rooms' summaries: rooms, everyone in them and their hosts in a few
-    queries, however many rooms are live (a summary needs no chat, questions or polls)."""
+async def interests(uow: UnitOfWork, viewer: User | None) -> Interests:
+    """What the hallway's ranking knows of `viewer`: whom they follow, their clubs, their
+    topics."""
+    if viewer is None:
+        return Interests()
+    return Interests(
+        followed=frozenset(await uow.follows.followed_ids(viewer.id)),
+        clubs=frozenset(await uow.clubs.clubs_of(viewer.id)),
+        topics=await uow.users.topics(viewer.id),
+    )
+
+
+async def hallway(ctx: Context, viewer: User | None = None) -> HallwaySnapshot:
+    """The live rooms' summaries `viewer` sees listed (open rooms; members-only rooms of
+    their clubs), newest first: rooms, everyone in them and their hosts in a few queries,
+    however many rooms are live (a summary needs no chat, questions or polls)."""
     async with ctx.transaction() as uow:
-        live = [r for r in await uow.rooms.live() if rules.is_listed(r)]
+        mine = await interests(uow, viewer)
+        live = [r for r in await uow.rooms.live() if rules.listed_to(r, mine.clubs)]
         people = await uow.participants.present_in([r.id for r in live], uow.users)
         hosts = await uow.users.public({r.host_id for r in live})
+        tags = await club_tags(uow, live)
     summaries = [
-        RoomSummary.of(RoomSnapshot(RoomView.of(r, hosts[r.host_id]), order(tuple(people[r.id]))))
+        RoomSummary.of(
+            RoomSnapshot(
+                RoomView.of(r, hosts[r.host_id], tags.get(r.club_id or 0)),
+                order(tuple(people[r.id])),
+            )
+        )
         for r in live
         if r.host_id in hosts
     ]
     return HallwaySnapshot(order_hallway(tuple(summaries)))
+
+
+async def interests_of(ctx: Context, viewer: User | None) -> Interests:
+    async with ctx.transaction() as uow:
+        return await interests(uow, viewer)
+
+
+async def ranked_hallway(
+    ctx: Context, viewer: User | None
+) -> tuple[tuple[RoomSummary, ...], Interests]:
+    """The hallway in the order this viewer sees it (domain/discovery.py), and what it
+    knows of them (the page ranks live updates the same way)."""
+    snap = await hallway(ctx, viewer)
+    async with ctx.transaction() as uow:
+        mine = await interests(uow, viewer)
+    return discovery.rank(snap.rooms, mine, ctx.clock()), mine
+
+
+async def trending(ctx: Context, viewer: User | None, limit: int = 10) -> list[RoomSummary]:
+    """The live rooms most people came to in the last hour."""
+    snap = await hallway(ctx, viewer)
+    since = ctx.clock() - discovery.TRENDING_WINDOW
+    async with ctx.transaction() as uow:
+        counts = await uow.participants.came_since([r.id for r in snap.rooms], since)
+    return list(discovery.trending(counts, snap.rooms, limit))
 
 
 async def live_of_club(ctx: Context, club: Club, viewer: User | None) -> list[Room]:

@@ -132,6 +132,15 @@ def host_timed_out(room: Room, now: datetime, grace: timedelta) -> bool:
     )
 
 
+def listed_to(room: Room, clubs: frozenset[int] | set[int]) -> bool:
+    """Shown in the hallway of someone in these clubs."""
+    if not room.is_live:
+        return False
+    if room.visibility is Visibility.MEMBERS:
+        return room.club_id in clubs
+    return room.visibility is Visibility.OPEN
+
+
 def is_listed(room: Room) -> bool:
     """Shown in the hallway to everyone (a club's members-only rooms: to its members)."""
     return room.is_live and room.visibility is Visibility.OPEN

@@ -21,14 +21,16 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from roomcast.actions import accounts, rooms, safety
+from roomcast.actions.clubs import clubs_of
 from roomcast.actions.context import Context, uncancelled
 from roomcast.bus import HALLWAY, Subscription, room_channel, signals_channel, user_channel
 from roomcast.domain import permissions
-from roomcast.domain.model import User, UserId
+from roomcast.domain.model import User, UserId, Visibility
 from roomcast.domain.notices import Notice
 from roomcast.domain.updates import (
     AccountSuspended,
     FiltersChanged,
+    HallwayRoomChanged,
     ParticipantRemoved,
     Reaction,
     RoomEnded,
@@ -208,6 +210,22 @@ def _update(adapter: Any) -> Encode:
     return encode
 
 
+def _hallway_update(clubs: frozenset[int]) -> Encode:
+    """The hallway's updates this viewer may see: a members-only room's only for members
+    of its club (who were, when the socket opened)."""
+    encode = _update(wire.hallway_update)
+
+    def for_viewer(m: object) -> dict[str, Any] | None:
+        hidden = (
+            isinstance(m, HallwayRoomChanged)
+            and m.room.visibility is Visibility.MEMBERS
+            and (m.room.club is None or m.room.club.id not in clubs)
+        )
+        return None if hidden else encode(m)
+
+    return for_viewer
+
+
 def _personal(message: object) -> dict[str, Any] | None:
     """A room socket's share of the person's own messages: a suspension ends it; notices
     are for their notices socket."""
@@ -382,14 +400,16 @@ async def hallway_live(ws: WebSocket) -> None:
     if not same_origin(ws, ctx.settings.base_url):
         await ws.close(CLOSE_REFUSED)
         return
+    user = await viewer(ws)
     async with _admitted(ws, ctx) as admitted, ctx.bus.subscribe(HALLWAY) as sub:
         if not admitted:
             return
         try:
-            snap = await rooms.hallway(ctx)
+            snap = await rooms.hallway(ctx, user)
+            clubs = await clubs_of(ctx, user)
             await ws.send_json(
                 {"type": "snapshot", "snapshot": wire.dump(wire.hallway_snapshot, snap)}
             )
-            await _serve(ws, _pump(ws, sub, _update(wire.hallway_update)))
+            await _serve(ws, _pump(ws, sub, _hallway_update(clubs)))
         except (WebSocketDisconnect, RuntimeError, OSError):
             pass

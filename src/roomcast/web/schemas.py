@@ -471,6 +471,10 @@ class PeopleOut(BaseModel):
     next_after: int | None = Field(description="Pass as ?after= for the next page; None: done")
 
 
+class TopicsIn(Body):
+    topics: Annotated[list[Topic], Field(max_length=len(Topic))]
+
+
 class TimeZoneIn(Body):
     time_zone: TimeZone
 

@@ -150,3 +150,47 @@ async def test_room_and_hallway_updates_match_python(
     for h, got in zip(hall_updates, js[1], strict=True):
         hallway = apply_hallway(hallway, h)
         assert got == wire.dump(wire.hallway_snapshot, hallway), h
+
+
+async def test_the_hallway_is_ranked_as_python_ranks_it(
+    browser: Browser, web_server: LiveServer
+) -> None:
+    from tests.unit.domain.test_discovery import NOW, VIEWER, room
+
+    from roomcast.domain import discovery
+    from roomcast.domain.model import ClubTag
+
+    jazz = ClubTag(7, "jazz", "Jazz")
+    ana = PublicUser(UserId(1), "ana", "Ana")
+    rooms = [
+        room("huge", listeners=500),
+        room("sports", topic=Topic.SPORTS, listeners=3),
+        room("jazz-small", club=jazz, listeners=1),
+        room("jazz-big", club=jazz, listeners=40, topic=Topic.SPORTS),
+        room("ana-speaks", speakers=(ana,), listeners=2),
+        room("old-crowd", listeners=60, age=timedelta(hours=5)),
+        room("fresh-crowd", listeners=20, age=timedelta(minutes=1)),
+        room("tie-b", listeners=7, age=timedelta(minutes=30)),
+        room("tie-a", listeners=7, age=timedelta(minutes=30)),
+    ]
+    viewer = {
+        "followed": sorted(VIEWER.followed),
+        "clubs": sorted(VIEWER.clubs),
+        "topics": sorted(t.value for t in VIEWER.topics),
+    }
+    page = await (await browser.new_context()).new_page()
+    await page.goto(web_server.url + "/")
+    for interests, as_json in ((VIEWER, viewer), (discovery.Interests(), None)):
+        got = await page.evaluate(
+            """async ([hall, interests, now]) => {
+                const s = await import('/static/js/state.js');
+                const viewer = interests || { followed: [], clubs: [], topics: [] };
+                return s.rankHallway(hall.rooms, viewer, now).map((r) => r.id);
+            }""",
+            [
+                wire.dump(wire.hallway_snapshot, HallwaySnapshot(tuple(rooms))),
+                as_json,
+                NOW.timestamp() * 1000,
+            ],
+        )
+        assert got == [r.id for r in discovery.rank(rooms, interests, NOW)]

@@ -19,6 +19,7 @@ from roomcast.domain.podcasts import Episode, EpisodeStatus, Show, TranscriptSta
 from roomcast.store.tables import (
     EpisodeRow,
     JobRow,
+    RoomRow,
     ShowRow,
 )
 
@@ -171,18 +172,23 @@ class EpisodeRepo:
         )
         return [_episode(r) for r in await self._s.scalars(stmt)]
 
-    async def latest_published(self, limit: int = 12) -> list[Episode]:
-        """Every show's newest published episodes: the front door's "latest episodes"
-        (members-only ones stay with their club)."""
-        stmt = (
-            select(EpisodeRow)
-            .where(
-                EpisodeRow.status == EpisodeStatus.PUBLISHED.value,
-                EpisodeRow.members_only.is_(False),
-            )
-            .order_by(EpisodeRow.published_at.desc(), EpisodeRow.id)
-            .limit(limit)
+    async def latest_published(
+        self, limit: int = 12, topic: str | None = None, language: str | None = None
+    ) -> list[Episode]:
+        """Every show's newest published episodes: the front door's "latest episodes", or
+        a topic's (the topic of the room it was), in a language if asked. Members-only
+        ones stay with their club."""
+        stmt = select(EpisodeRow).where(
+            EpisodeRow.status == EpisodeStatus.PUBLISHED.value,
+            EpisodeRow.members_only.is_(False),
         )
+        if topic is not None:
+            stmt = stmt.join(RoomRow, RoomRow.id == EpisodeRow.room_id).where(
+                RoomRow.topic == topic
+            )
+        if language is not None:
+            stmt = stmt.where(EpisodeRow.language == language)
+        stmt = stmt.order_by(EpisodeRow.published_at.desc(), EpisodeRow.id).limit(limit)
         return [_episode(r) for r in await self._s.scalars(stmt)]
 
 

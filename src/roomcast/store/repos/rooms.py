@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roomcast.domain.identity import user_key
@@ -287,6 +287,20 @@ class ParticipantRepo:
         for r in rows:
             found[RoomId(r.room_id)].append(_participant(r, people))
         return found
+
+    async def came_since(self, room_ids: Sequence[RoomId], since: datetime) -> dict[RoomId, int]:
+        """Per room: the people in it now or who came in since `since` (trending)."""
+        if not room_ids:
+            return {}
+        rows = await self._s.execute(
+            select(ParticipantRow.room_id, func.count())
+            .where(
+                ParticipantRow.room_id.in_(room_ids),
+                or_(ParticipantRow.present.is_(True), ParticipantRow.joined_at >= since),
+            )
+            .group_by(ParticipantRow.room_id)
+        )
+        return {RoomId(r): int(n) for r, n in rows.all()}
 
     async def rooms_of(self, user_ids: Sequence[UserId]) -> list[RoomId]:
         """The rooms these people are in now."""

@@ -194,6 +194,8 @@ class EventRepo:
         limit: int = 50,
         club: int | None = None,
         members: bool = False,
+        topic: str | None = None,
+        language: str | None = None,
     ) -> list[Event]:
         """Scheduled events starting from `start` (include the recently due: they may still
         be started) until `until`, soonest first; of a club's, members-only ones too for
@@ -207,6 +209,10 @@ class EventRepo:
             stmt = stmt.where(EventRow.host_id.in_(hosts))
         if club is not None:
             stmt = stmt.where(EventRow.club_id == club)
+        if topic is not None:
+            stmt = stmt.where(EventRow.topic == topic)
+        if language is not None:
+            stmt = stmt.where(EventRow.language == language)
         if club is not None and members:
             stmt = stmt.where(EventRow.visibility != Visibility.LINK.value)
         elif open_only:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roomcast.domain.model import (
     Contact,
     PublicUser,
+    Topic,
     User,
     UserId,
     public_user,
@@ -162,6 +164,20 @@ class UserRepo:
         await self._s.execute(
             update(UserRow).where(UserRow.email == email).values(email_refused_at=now)
         )
+
+    async def topics(self, user_id: UserId) -> frozenset[Topic]:
+        """The topics someone said they like (the hallway ranks them up)."""
+        raw = await self._s.scalar(select(UserRow.topics).where(UserRow.id == user_id))
+        try:
+            said = json.loads(raw or "[]")
+        except ValueError:
+            said = []
+        known = {t.value for t in Topic}
+        return frozenset(Topic(t) for t in said if isinstance(t, str) and t in known)
+
+    async def set_topics(self, user_id: UserId, topics: Iterable[Topic]) -> None:
+        value = json.dumps(sorted(t.value for t in set(topics)))
+        await self._s.execute(update(UserRow).where(UserRow.id == user_id).values(topics=value))
 
     async def prefs(self, user_id: UserId) -> str:
         return (

@@ -23,6 +23,7 @@ from roomcast.web.schemas import (
     PrefsBody,
     ReadIn,
     TimeZoneIn,
+    TopicsIn,
     UnreadOut,
 )
 
@@ -59,6 +60,21 @@ async def set_prefs(body: PrefsBody, user: SignedIn, ctx: Ctx) -> PrefsBody:
 async def set_time_zone(body: TimeZoneIn, user: SignedIn, ctx: Ctx) -> MeOut:
     await accounts.set_time_zone(ctx, user, body.time_zone)
     return MeOut.of(await accounts.profile(ctx, user.username))
+
+
+@router.get("/topics", response_model=TopicsIn, summary="The topics I like")
+async def get_topics(user: SignedIn, ctx: Ctx) -> TopicsIn:
+    return TopicsIn(topics=sorted(await accounts.topics(ctx, user)))
+
+
+@router.put(
+    "/topics",
+    response_model=TopicsIn,
+    summary="The topics I like: the hallway puts their rooms first, after followed people "
+    "and clubs",
+)
+async def set_topics(body: TopicsIn, user: SignedIn, ctx: Ctx) -> TopicsIn:
+    return TopicsIn(topics=sorted(await accounts.set_topics(ctx, user, body.topics)))
 
 
 @router.get("/email", response_model=EmailOut, summary="My email address and its state")

@@ -107,7 +107,8 @@ async def hallway_page(request: Request, user: Viewer, ctx: Ctx) -> Response:
     """The front door: live rooms (live, from the page's socket; the viewer's followed
     people first), upcoming events of the week (theirs first) and the latest episodes."""
     latest = await episodes.latest(ctx, 8)
-    upcoming, followed = await events.upcoming_for(ctx, user, limit=12)
+    upcoming, _ = await events.upcoming_for(ctx, user, limit=12)
+    mine = await rooms.interests_of(ctx, user)
     return _render(
         request,
         "hallway.html",
@@ -115,7 +116,12 @@ async def hallway_page(request: Request, user: Viewer, ctx: Ctx) -> Response:
         title="Hallway",
         latest=latest,
         upcoming=upcoming,
-        followed=sorted(followed),
+        interests={
+            "followed": sorted(mine.followed),
+            "clubs": sorted(mine.clubs),
+            "topics": sorted(t.value for t in mine.topics),
+        },
+        trending=await rooms.trending(ctx, user, limit=5),
         when=_when(user),
     )
 
@@ -295,6 +301,7 @@ async def settings_page(request: Request, user: Viewer, ctx: Ctx) -> Response:
         prefs=(await accounts.prefs(ctx, user)).table(),
         kinds=[(k.value, label) for k, (label, _) in KINDS.items()],
         sends_email=bool(ctx.settings.smtp_host),
+        liked=sorted(t.value for t in await accounts.topics(ctx, user)),
     )
 
 
@@ -531,4 +538,35 @@ async def club_members_page(
         waiting=await clubs.requests(ctx, user, handle) if runs and user else None,
         bans=await clubs.bans(ctx, user, handle) if runs and user else None,
         invite_url=await clubs.invite(ctx, user, handle) if runs and user else "",
+    )
+
+
+@router.get("/topics/{topic}", response_class=HTMLResponse)
+async def topic_page(
+    request: Request,
+    topic: Annotated[str, Path(max_length=16)],
+    user: Viewer,
+    ctx: Ctx,
+    lang: str = "",
+) -> Response:
+    """A topic: its live rooms (ranked as the hallway ranks them), upcoming events and
+    recent episodes, in one language if asked."""
+    if topic not in {t.value for t in Topic}:
+        return _not_found(request, user, "There is no such topic.")
+    chosen = Topic(topic)
+    language = lang if lang in {code for code, _ in LANGUAGES} else None
+    ranked, _ = await rooms.ranked_hallway(ctx, user)
+    live = [r for r in ranked if r.topic is chosen and (language is None or r.language == language)]
+    return _render(
+        request,
+        "topic.html",
+        user,
+        title=chosen.value.capitalize(),
+        topic=chosen.value,
+        lang=language or "",
+        live=live,
+        upcoming=await events.of_topic(ctx, user, chosen, language),
+        latest=await episodes.latest(ctx, 12, chosen, language),
+        clubs=await clubs.listed(ctx, chosen, limit=8),
+        when=_when(user),
     )

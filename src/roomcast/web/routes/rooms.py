@@ -32,9 +32,24 @@ async def create_room(body: RoomIn, request: Request, user: SignedIn, ctx: Ctx) 
     return RoomCreated(room=snap.room, url=urls.room(ctx.settings.base_url, snap.room.id))
 
 
-@router.get("", response_model=HallwaySnapshot, summary="Live rooms listed in the hallway")
-async def list_rooms(ctx: Ctx) -> HallwaySnapshot:
-    return await rooms.hallway(ctx)
+@router.get(
+    "",
+    response_model=HallwaySnapshot,
+    summary="Live rooms listed in the hallway, ranked for you: rooms with people you follow "
+    "on stage, then your clubs', then your topics', then the rest; by size and recency",
+)
+async def list_rooms(viewer: Viewer, ctx: Ctx) -> HallwaySnapshot:
+    ranked, _ = await rooms.ranked_hallway(ctx, viewer)
+    return HallwaySnapshot(ranked)
+
+
+@router.get(
+    "/trending",
+    response_model=HallwaySnapshot,
+    summary="Live rooms the most people came to in the last hour",
+)
+async def trending(viewer: Viewer, ctx: Ctx) -> HallwaySnapshot:
+    return HallwaySnapshot(tuple(await rooms.trending(ctx, viewer)))
 
 
 @router.get(

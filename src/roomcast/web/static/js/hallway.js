@@ -1,7 +1,7 @@
 // The hallway: live rooms, updated as people come and go; and the "start a room" sheet.
 import { api } from './api.js';
 import { connectLive } from './live.js';
-import { applyHallway } from './state.js';
+import { applyHallway, rankHallway } from './state.js';
 import { startSheet } from './start_room.js';
 import { avatar, el, plural, toast } from './ui.js';
 
@@ -12,7 +12,8 @@ function card(room) {
   const shown = room.speakers.slice(0, 3);
   return el('li', { 'data-room-id': room.id },
     el('a', { class: 'room-card', href: `/r/${encodeURIComponent(room.id)}` },
-      el('div', { class: 'topic', text: `${room.topic} · ${room.language}` }),
+      el('div', { class: 'topic', text: [room.club?.name, room.topic, room.language].filter(Boolean).join(' · ') },
+        room.visibility === 'members' ? el('span', { class: 'badge', text: '🔒 Members' }) : null),
       el('h2', { text: room.title }),
       el('div', { class: 'who' },
         el('div', { class: 'stack' }, shown.length ? shown.map((u) => avatar(u, 'md')) : avatar(room.host, 'md')),
@@ -24,20 +25,18 @@ function card(room) {
         el('span', { text: `🎙 ${room.speaker_count}` }))));
 }
 
-// Rooms with people the viewer follows (on stage, or hosting) come first; the server's
-// order (size, recency) otherwise.
-let followed = new Set();
-const theirs = (room) => [room.host, ...room.speakers].some((u) => followed.has(u.id));
+// Ranked for this viewer as the server ranks it (domain/discovery.py, state.js).
+let interests = { followed: [], clubs: [], topics: [] };
 
 function render() {
-  const ordered = [...hallway.rooms.filter(theirs), ...hallway.rooms.filter((r) => !theirs(r))];
+  const ordered = rankHallway(hallway.rooms, interests, Date.now());
   $('rooms').replaceChildren(...ordered.map(card));
   $('rooms').setAttribute('aria-busy', 'false');
   $('empty').hidden = hallway.rooms.length > 0;
 }
 
 export function mount(main, signal) {
-  followed = new Set(JSON.parse(main.querySelector('[data-page]').dataset.followed || '[]'));
+  interests = JSON.parse(main.querySelector('[data-page]').dataset.interests || 'null') || interests;
   const conn = $('conn');
   const live = connectLive('/api/hallway/live', {
     onSnapshot: (msg) => { hallway = msg.snapshot; render(); },

@@ -18,8 +18,22 @@ function bind(formId, errorId, method, path, done) {
   });
 }
 
+function topics(signal) {
+  const form = document.getElementById('topics-form');
+  form.addEventListener('change', async () => {
+    const chosen = [...form.elements.topic].filter((c) => c.checked).map((c) => c.value);
+    try {
+      await api('PUT', '/api/me/topics', { topics: chosen });
+      toast(chosen.length ? 'Your hallway puts these first.' : 'No favourite topics.');
+    } catch (err) {
+      toast(err.message);
+    }
+  }, { signal });
+}
+
 export function mount(main, signal) {
   notifications(signal);
+  topics(signal);
   bind('profile-form', 'profile-error', 'PATCH', '/api/me', () => { toast('Profile saved'); setTimeout(refresh, 600); });
   bind('password-form', 'password-error', 'POST', '/api/auth/password', (form) => { form.reset(); toast('Password changed'); });
   document.getElementById('logout').addEventListener('click', async () => {

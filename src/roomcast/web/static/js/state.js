@@ -89,4 +89,31 @@ export function applyHallway(snapshot, u) {
   }
 }
 
+// The hallway ranked for a viewer, as domain/discovery.py ranks it: rooms with people they
+// follow on stage, then their clubs', then their topics', then the rest; each by heat
+// (people in the room, halved every two hours of its age), then id.
+const HALF_LIFE_S = 2 * 3600;
+
+export function hallwayTier(room, interests) {
+  const onStage = [room.host, ...room.speakers].map((u) => u.id);
+  if (onStage.some((id) => interests.followed.includes(id))) return 0;
+  if (room.club && interests.clubs.includes(room.club.id)) return 1;
+  if (interests.topics.includes(room.topic)) return 2;
+  return 3;
+}
+
+export function heat(room, nowMs) {
+  const people = room.listener_count + room.speaker_count;
+  const started = room.started_at ? Date.parse(room.started_at) : nowMs;
+  const age = Math.max((nowMs - started) / 1000, 0);
+  return people * 0.5 ** (age / HALF_LIFE_S);
+}
+
+export function rankHallway(rooms, interests, nowMs) {
+  const key = (r) => [hallwayTier(r, interests), -Math.round(heat(r, nowMs) * 1e6) / 1e6, r.id];
+  const keyed = rooms.map((r) => [key(r), r]);
+  keyed.sort(([a], [b]) => a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0));
+  return keyed.map(([, r]) => r);
+}
+
 export const onStage = (p) => p.role !== 'listener';
