@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from roomcast.actions import notify
+from roomcast.actions import notify, search
 from roomcast.actions.context import Context
 from roomcast.domain import tokens
 from roomcast.domain.events import valid_zone, zone
@@ -70,9 +70,11 @@ async def create_user(
     async with ctx.transaction() as uow:
         if await uow.users.by_username(username) is not None:
             raise Conflict("That username is taken.", code="username_taken", field="username")
-        return await uow.users.add(
+        user = await uow.users.add(
             username.lower(), display_name or username, password_hash, is_admin, ctx.clock()
         )
+        await search.person(uow, user)
+        return user
 
 
 async def signup(
@@ -146,7 +148,9 @@ async def change_password(
 
 async def update_profile(ctx: Context, user: User, display_name: str, bio: str) -> User:
     async with ctx.transaction() as uow:
-        return await uow.users.update_profile(user.id, display_name, bio)
+        changed = await uow.users.update_profile(user.id, display_name, bio)
+        await search.person(uow, changed)
+        return changed
 
 
 async def profile(ctx: Context, username: str) -> User:

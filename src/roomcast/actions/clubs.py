@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from roomcast.actions import notify
+from roomcast.actions import notify, search
 from roomcast.actions.context import Context
 from roomcast.domain import clubs as rules
 from roomcast.domain import notices, tokens
@@ -149,6 +149,7 @@ async def create(ctx: Context, me: User, handle: str, draft: ClubDraft) -> ClubV
         )
         await uow.clubs.add_member(club.id, me.id, ClubRole.ADMIN, now)
         club = replace(club, members=1)
+        await search.club(uow, club)
         view_ = await _view(uow, club, me)
     logger.info("club %s (%s) created by user %s", club.id, handle, me.id)
     return view_
@@ -169,6 +170,7 @@ async def edit(ctx: Context, me: User, handle: str, draft: ClubDraft) -> ClubVie
             updated_at=ctx.clock(),
         )
         await uow.clubs.save(club)
+        await search.club(uow, club)
         return await _view(uow, club, me)
 
 
@@ -188,6 +190,7 @@ async def delete(ctx: Context, me: User, handle: str) -> None:
             await event_actions.cancel_now(ctx, uow, event)
         await uow.clubs.save(rules.deleted(club, ctx.clock()))
         await uow.clubs.empty(club.id)
+        await search.club(uow, rules.deleted(club, ctx.clock()))
     logger.info("club %s deleted by user %s", club.id, me.id)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
+from roomcast.actions import search
 from roomcast.actions.clubs import is_member
 from roomcast.actions.context import Context
 from roomcast.actions.paths import episode_folder, recording_folder, show_folder
@@ -21,6 +22,7 @@ from roomcast.domain.clubs import Club
 from roomcast.domain.jobs import PRODUCE
 from roomcast.domain.model import PublicUser, Room, RoomId, Topic, User, UserId, Visibility
 from roomcast.domain.podcasts import Episode, EpisodeStatus, Show
+from roomcast.domain.search import Kind as SearchKind
 from roomcast.errors import BadRequest, Conflict, Gone, NotFound
 from roomcast.files import write_durably
 from roomcast.podcast import artwork
@@ -283,6 +285,7 @@ async def edit(
             updated_at=ctx.clock(),
         )
         await uow.episodes.save(changed)
+        await search.episode(uow, changed)
         return changed
 
 
@@ -291,6 +294,7 @@ async def publish(ctx: Context, me: User, episode_id: str, published: bool) -> E
         found = await _own(uow, me, episode_id)
         changed = rules.publish(found, published, ctx.clock())
         await uow.episodes.save(changed)
+        await search.episode(uow, changed)
         return changed
 
 
@@ -315,6 +319,7 @@ async def delete(ctx: Context, me: User, episode_id: str) -> None:
     async with ctx.transaction() as uow:
         found = await _own(uow, me, episode_id)
         await uow.episodes.delete(found.id)
+        await search.forget(uow, SearchKind.EPISODE, found.id)
     for folder in (episode_folder(ctx, found.id), recording_folder(ctx, found.room_id)):
         await asyncio.to_thread(shutil.rmtree, folder, True)
     logger.info("episode %s deleted by its host", found.id)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from roomcast.actions import clubs as club_actions
-from roomcast.actions import notify
+from roomcast.actions import notify, search
 from roomcast.actions import rooms as room_actions
 from roomcast.actions.context import Context
 from roomcast.domain import clubs as club_rules
@@ -115,6 +115,7 @@ async def schedule(
         )
         ids = await _cohost_ids(uow, host, cohosts)
         await uow.events.add(event)
+        await search.event(uow, event)
         invited = await uow.events.set_cohosts(event.id, ids, ctx.clock())
         await _invite(ctx, uow, event, host, invited)
         await _queue_timers(ctx, uow, event)
@@ -138,6 +139,7 @@ async def edit(
         club_rules.check_visibility(draft.visibility, event.club_id is not None)
         changed = rules.edit(event, host.id, draft, ctx.clock())
         await uow.events.save(changed)
+        await search.event(uow, changed)
         if cohosts is not None:
             ids = await _cohost_ids(uow, host, cohosts)
             invited = await uow.events.set_cohosts(event.id, ids, ctx.clock())
@@ -172,6 +174,7 @@ async def cancel_now(ctx: Context, uow: UnitOfWork, event: Event) -> Event:
     """Cancelled (by its host, or with its club): its RSVPs and co-hosts are told."""
     cancelled = rules.cancel(event, event.host_id, ctx.clock())
     await uow.events.save(cancelled)
+    await search.event(uow, cancelled)
     host = (await uow.users.public([event.host_id]))[event.host_id]
     told = notices.cancelled(event.id, host.display_name, event.title, host.id, event.starts_at)
     audiences: list[notify.Audience] = [(notify.RSVPS, event.id)]
@@ -200,6 +203,7 @@ async def start(ctx: Context, host: User, event_id: str) -> RoomSnapshot:
         started = rules.start(event, host.id, room.id, ctx.clock())
         snap = await room_actions.open_room(ctx, uow, room, host, event.id)
         await uow.events.save(started)
+        await search.event(uow, started)  # the room is found now
         for c in await uow.events.cohosts(event.id):
             if c.state is CohostState.ACCEPTED:
                 await uow.participants.reserve(room.id, c.user_id, Role.MODERATOR, ctx.clock())
@@ -404,6 +408,7 @@ async def expire(ctx: Context, job: Job) -> None:
         event = await uow.events.get(str(job.payload["event"]), for_update=True)
         if event is not None and rules.expired(event, ctx.clock()):
             await uow.events.save(rules.expire(event, ctx.clock()))
+            await search.event(uow, rules.expire(event, ctx.clock()))
             logger.info("event %s expired: not started in time", event.id)
 
 

@@ -16,6 +16,7 @@ import shutil
 from dataclasses import replace
 from datetime import timedelta
 
+from roomcast.actions import search
 from roomcast.actions.context import Context
 from roomcast.actions.lanes import run_lane
 from roomcast.actions.paths import episode_folder, recording_folder
@@ -164,6 +165,9 @@ class JobRunner:
                     else None,
                 )
             )
+            published = await uow.episodes.get(episode.id)
+            if published is not None:
+                await search.episode(uow, published)
             if supported:
                 await uow.jobs.add(TRANSCRIBE, episode.id, now, now)  # this runner: no poke
         # the episode is durable now: the segments it was made from can go
@@ -199,7 +203,7 @@ class JobRunner:
             if current is None:  # deleted meanwhile
                 shutil.rmtree(folder, ignore_errors=True)
                 return
-            await uow.episodes.save(
-                replace(current, transcript=TranscriptStatus.READY, updated_at=ctx.clock())
-            )
+            ready = replace(current, transcript=TranscriptStatus.READY, updated_at=ctx.clock())
+            await uow.episodes.save(ready)
+            await search.said(uow, ready, cues)
         logger.info("episode %s: transcript of %d words", episode.id, len(words))

@@ -6,7 +6,7 @@ import logging
 import secrets
 from dataclasses import replace
 
-from roomcast.actions import clubs, notify, standing
+from roomcast.actions import clubs, notify, search, standing
 from roomcast.actions.context import Context
 from roomcast.actions.episodes import queue_episode
 from roomcast.actions.paths import recording_folder
@@ -29,6 +29,7 @@ from roomcast.domain.model import (
     Visibility,
 )
 from roomcast.domain.permissions import Action, can
+from roomcast.domain.search import Kind as SearchKind
 from roomcast.domain.updates import (
     CHAT_WINDOW,
     HallwayRoomChanged,
@@ -131,6 +132,7 @@ async def open_room(
     """A new live room (started now, or an event started): stored, listed, recorded if
     asked, and its host's followers (and the event's RSVPs) told it is live."""
     await uow.rooms.add(room)
+    await search.room(uow, room)
     snap = await _snapshot(uow, room)
     _publish_hallway(uow, room, snap)
     if room.settings.record:
@@ -176,6 +178,7 @@ async def end(ctx: Context, actor: User, room_id: str) -> RoomSnapshot:
 async def end_now(ctx: Context, uow: UnitOfWork, room: Room, reason: EndReason) -> RoomSnapshot:
     ended = rules.end(room, reason, ctx.clock())
     await uow.rooms.save(ended)
+    await search.room(uow, ended)  # found no more
     await uow.participants.clear([room.id])
     assert ended.ended_at is not None
     uow.publish(room_channel(room.id), RoomEnded(ended.ended_at, reason))
@@ -184,6 +187,7 @@ async def end_now(ctx: Context, uow: UnitOfWork, room: Room, reason: EndReason) 
     event = await uow.events.of_room(room.id)
     if event is not None:
         await uow.events.save(event_rules.ended(event, ctx.clock()))
+        await search.forget(uow, SearchKind.EVENT, event.id)
     await queue_episode(ctx, uow, ended)  # jobs wake after commands: the last segment is written
     logger.info("room %s ended: %s", room.id, reason.value)
     return await _snapshot(uow, ended)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from roomcast.actions import search
 from roomcast.actions.context import Context
 from roomcast.actions.stage import save
 from roomcast.bus import room_channel, user_channel
@@ -123,6 +126,7 @@ async def suspend(ctx: Context, me: User, username: str, suspended: bool) -> Non
         )
     async with ctx.transaction() as uow:
         await uow.users.set_suspended(target.id, ctx.clock() if suspended else None)
+        await search.person(uow, replace(target, suspended=suspended))
         if suspended:
             await uow.sessions.delete_for_user(target.id)
             uow.publish(user_channel(target.id), AccountSuspended())

@@ -25,6 +25,7 @@ class Cue:
     end: float
     speaker: str | None
     text: str
+    times: tuple[float, ...] = ()  # each word's start: search links to the word said
 
 
 def cues(
@@ -43,7 +44,9 @@ def cues(
         if group:
             key = speaker_at(group[0].start, group[-1].end, floor) if floor else None
             name = names.get(key) if key else None
-            out.append(Cue(group[0].start, group[-1].end, name, " ".join(w.text for w in group)))
+            text = " ".join(w.text for w in group)
+            times = tuple(round(w.start, 2) for w in group)
+            out.append(Cue(group[0].start, group[-1].end, name, text, times))
 
     for w in words:
         here = speaker_at(w.start, w.end, floor) if floor else None

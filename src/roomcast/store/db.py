@@ -38,6 +38,7 @@ from roomcast.store.repos import (
     RemovalRepo,
     ReportRepo,
     RoomRepo,
+    SearchRepo,
     SessionRepo,
     ShowRepo,
     UserRepo,
@@ -69,6 +70,7 @@ class UnitOfWork:
         self.events = EventRepo(session)
         self.notifications = NotificationRepo(session)
         self.clubs = ClubRepo(session)
+        self.search = SearchRepo(session)
         self.outbox: list[tuple[str, object]] = []
         self.commands: list[MediaCommand] = []
         self.effects: list[Callable[[], Awaitable[None]]] = []

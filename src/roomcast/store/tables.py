@@ -548,3 +548,27 @@ class FeedKeyRow(Base):
     )
     nonce: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SearchDocRow(Base):
+    """One field of something searchable (domain/search.py). The engines' own indexes
+    over `body` are made by migration 0014 and are not mapped here: an FTS5 table per
+    tokenizer on SQLite (search_fts_en, stemmed; search_fts_any), a tsvector column with a
+    GIN index on PostgreSQL."""
+
+    __tablename__ = "search_docs"
+    __table_args__ = (Index("ix_search_docs_kind_ref", "kind", "ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    ref: Mapped[str] = mapped_column(String(24))
+    field: Mapped[int] = mapped_column(Integer)
+    start: Mapped[float | None] = mapped_column(Float, nullable=True)
+    times: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON: each word's start
+    body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(16))
+    stemmed: Mapped[bool] = mapped_column(Boolean)
+    owner_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    club_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    members_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -52,6 +52,7 @@ from roomcast.web.routes import (
     users,
 )
 from roomcast.web.routes import rooms as rooms_routes
+from roomcast.web.routes import search as search_routes
 from roomcast.web.schemas import ErrorOut
 
 logger = logging.getLogger(__name__)
@@ -166,6 +167,7 @@ def create_app(settings: Settings) -> FastAPI:
         events.files,
         clubs.router,
         clubs.files,
+        search_routes.router,
         notifications.router,
         notifications.pages,
         live_router,

@@ -17,11 +17,13 @@ from pydantic import (
 
 from roomcast.actions.clubs import ClubView
 from roomcast.actions.events import EventView
+from roomcast.actions.search import Result as SearchResult
 from roomcast.domain.clubs import Club, ClubAction, ClubRole, HostPolicy, JoinPolicy
 from roomcast.domain.events import CohostState, EventState, valid_zone
 from roomcast.domain.model import Contact, PublicUser, Topic, User, Visibility
 from roomcast.domain.notices import Channel, Kind, Notice
 from roomcast.domain.podcasts import CATEGORIES, Episode, EpisodeStatus, Show, TranscriptStatus
+from roomcast.domain.search import Kind as SearchKind
 from roomcast.domain.text import clean_name, text_problem
 from roomcast.domain.updates import RoomView
 from roomcast.web import urls
@@ -766,3 +768,40 @@ class FollowClubIn(Body):
 
 class LinkOut(BaseModel):
     url: str
+
+
+# ---- search --------------------------------------------------------------------------------
+
+
+class PieceOut(BaseModel):
+    text: str
+    mark: bool = Field(description="A word that matched")
+
+
+class SearchResultOut(BaseModel):
+    kind: SearchKind
+    title: str
+    url: str = Field(description="Where it is; an episode's carries ?t= where it was said")
+    subtitle: str
+    snippet: list[PieceOut] = Field(description="The matching text, hits marked")
+    matched: Literal["title", "text", "said"] = Field(description="Which field matched")
+    at: float | None = Field(description="Seconds into the episode where it was said")
+    starts_at: datetime | None = Field(description="An event's start (UTC)")
+
+    @staticmethod
+    def of(r: SearchResult) -> SearchResultOut:
+        return SearchResultOut(
+            kind=r.kind,
+            title=r.title,
+            url=r.url,
+            subtitle=r.subtitle,
+            snippet=[PieceOut(text=t, mark=m) for t, m in r.snippet],
+            matched=("title", "text", "said")[int(r.matched)],
+            at=r.at,
+            starts_at=r.starts_at,
+        )
+
+
+class SearchOut(BaseModel):
+    query: str
+    results: list[SearchResultOut]

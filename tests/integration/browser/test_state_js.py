@@ -155,10 +155,9 @@ async def test_room_and_hallway_updates_match_python(
 async def test_the_hallway_is_ranked_as_python_ranks_it(
     browser: Browser, web_server: LiveServer
 ) -> None:
-    from tests.unit.domain.test_discovery import NOW, VIEWER, room
-
     from roomcast.domain import discovery
     from roomcast.domain.model import ClubTag
+    from tests.unit.domain.test_discovery import NOW, VIEWER, room
 
     jazz = ClubTag(7, "jazz", "Jazz")
     ana = PublicUser(UserId(1), "ana", "Ana")

@@ -6,6 +6,7 @@ from roomcast.store.repos.interaction import ChatRepo, PollRepo, QuestionRepo
 from roomcast.store.repos.podcasts import EpisodeRepo, JobRepo, ShowRepo
 from roomcast.store.repos.rooms import ParticipantRepo, RoomRepo
 from roomcast.store.repos.safety import BanRepo, RemovalRepo, ReportRepo
+from roomcast.store.repos.search import SearchRepo
 from roomcast.store.repos.social import EventRepo, FollowRepo, NotificationRepo
 from roomcast.store.repos.users import DeviceRepo, SessionRepo, UserRepo
 
@@ -25,6 +26,7 @@ __all__ = [
     "RemovalRepo",
     "ReportRepo",
     "RoomRepo",
+    "SearchRepo",
     "SessionRepo",
     "ShowRepo",
     "UserRepo",

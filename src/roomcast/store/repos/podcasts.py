@@ -155,6 +155,12 @@ class EpisodeRepo:
             stmt = stmt.order_by(EpisodeRow.created_at.desc())
         return [_episode(r) for r in await self._s.scalars(stmt.limit(limit))]
 
+    async def all_ready(self) -> list[Episode]:
+        """Every finished episode, published or not (the search index's rebuild)."""
+        ready = (EpisodeStatus.PUBLISHED.value, EpisodeStatus.UNPUBLISHED.value)
+        rows = await self._s.scalars(select(EpisodeRow).where(EpisodeRow.status.in_(ready)))
+        return [_episode(r) for r in rows]
+
     async def by_club(
         self, club_id: int, *, members: bool, host: UserId | None = None, limit: int = 200
     ) -> list[Episode]:

@@ -220,6 +220,12 @@ class EventRepo:
         stmt = stmt.order_by(EventRow.starts_at, EventRow.id).limit(limit)
         return [_event(r) for r in await self._s.scalars(stmt)]
 
+    async def all_upcoming(self) -> list[Event]:
+        rows = await self._s.scalars(
+            select(EventRow).where(EventRow.state == EventState.SCHEDULED.value)
+        )
+        return [_event(r) for r in rows]
+
     async def scheduled_of_club(self, club_id: int) -> list[Event]:
         rows = await self._s.scalars(
             select(EventRow).where(

@@ -78,6 +78,10 @@ class UserRepo:
         row = await self._s.scalar(select(UserRow).where(UserRow.username == username.lower()))
         return _user(row) if row else None
 
+    async def all_people(self) -> list[User]:
+        """Everyone (the search index's rebuild)."""
+        return [_user(r) for r in await self._s.scalars(select(UserRow).order_by(UserRow.id))]
+
     async def public(self, ids: Iterable[UserId]) -> dict[UserId, PublicUser]:
         wanted = set(ids)
         if not wanted:

@@ -12,11 +12,12 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from roomcast.actions import accounts, clubs, episodes, events, follows, rooms, safety
+from roomcast.actions import accounts, clubs, episodes, events, follows, rooms, safety, search
 from roomcast.domain.clubs import ClubAction
 from roomcast.domain.model import Topic, User
 from roomcast.domain.notices import KINDS
 from roomcast.domain.podcasts import CATEGORIES, Episode, TranscriptStatus
+from roomcast.domain.search import MAX_QUERY
 from roomcast.errors import NotFound, RoomcastError
 from roomcast.web import csrf, urls
 from roomcast.web.deps import (
@@ -568,5 +569,43 @@ async def topic_page(
         upcoming=await events.of_topic(ctx, user, chosen, language),
         latest=await episodes.latest(ctx, 12, chosen, language),
         clubs=await clubs.listed(ctx, chosen, limit=8),
+        when=_when(user),
+    )
+
+
+KIND_LABEL = {
+    "room": "Live room",
+    "event": "Upcoming",
+    "person": "Person",
+    "club": "Club",
+    "episode": "Episode",
+}
+
+
+def _clock(seconds: float) -> str:
+    s = max(0, int(seconds))
+    return (
+        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+async def search_page(request: Request, user: Viewer, ctx: Ctx, q: str = "") -> Response:
+    error = ""
+    results: list[search.Result] = []
+    if len(q) > MAX_QUERY:
+        error = f"Search for at most {MAX_QUERY} characters."
+    elif q.strip():
+        results = await search.search(ctx, user, q)
+    return _render(
+        request,
+        "search.html",
+        user,
+        title=f"{q} · Search" if q else "Search",
+        q=q[:MAX_QUERY],
+        results=results,
+        error=error,
+        kind_label=KIND_LABEL,
+        clock=_clock,
         when=_when(user),
     )
