@@ -20,7 +20,10 @@ FTS = {
     "search_fts_en": "porter unicode61 remove_diacritics 2",
     "search_fts_any": "unicode61 remove_diacritics 2",
 }
-PG_CONFIGS = {"roomcast_en": ("english", "english_stem"), "roomcast_simple": ("simple", "simple")}
+PG_CONFIGS = {
+    "roomcast_en": ("english", "roomcast_english_stem"),
+    "roomcast_simple": ("simple", "simple"),
+}
 
 
 def upgrade() -> None:
@@ -51,10 +54,17 @@ def upgrade() -> None:
             )
     else:
         op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+        # English stemming without stop words: FTS5's porter keeps them too, so that both
+        # engines find the same ("again" in a quoted phrase counts)
+        op.execute(
+            "CREATE TEXT SEARCH DICTIONARY roomcast_english_stem "
+            "(TEMPLATE = snowball, Language = english)"
+        )
         for name, (base, dictionary) in PG_CONFIGS.items():
             op.execute(f"CREATE TEXT SEARCH CONFIGURATION {name} (COPY = {base})")
             op.execute(
-                f"ALTER TEXT SEARCH CONFIGURATION {name} ALTER MAPPING FOR hword, "
+                f"ALTER TEXT SEARCH CONFIGURATION {name} ALTER MAPPING FOR asciiword, "
+                "asciihword, hword_asciipart, hword, "
                 f"hword_part, word WITH unaccent, {dictionary}"
             )
         op.execute("ALTER TABLE search_docs ADD COLUMN tsv tsvector")
@@ -119,4 +129,5 @@ def downgrade() -> None:
     else:
         for name in PG_CONFIGS:
             op.execute(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {name}")
+        op.execute("DROP TEXT SEARCH DICTIONARY IF EXISTS roomcast_english_stem")
     op.drop_table("search_docs")
