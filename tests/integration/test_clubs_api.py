@@ -275,7 +275,8 @@ async def test_members_only_rooms_at_every_door(server: LiveServer) -> None:
     ):
         await host_ws.recv()
         await lee_ws.recv()
-        snap = (await mod_ws.recv())["snapshot"]
+        await mod_ws.recv()  # all three are in now
+        snap = (await sam.get(f"/api/rooms/{rid}")).json()
         roles = {p["user"]["username"]: p["role"] for p in snap["participants"]}
         assert roles["sam"] == "moderator" and roles["ana"] == "host"
         peer = ClientPeer()

@@ -48,8 +48,13 @@ class ClubView:
     followers: int = 0
     requests: int = 0  # waiting; for those who answer them
 
-    def may(self, action: ClubAction) -> bool:
-        return rules.can(self.club, self.role, action).allowed
+    def may(self, action: ClubAction | str) -> bool:
+        """On the club itself (templates name the action by its value)."""
+        return rules.can(self.club, self.role, ClubAction(action)).allowed
+
+    def may_on(self, action: ClubAction | str, role: ClubRole | str) -> bool:
+        """On someone whose role in the club is `role`."""
+        return rules.can(self.club, self.role, ClubAction(action), ClubRole(role)).allowed
 
 
 def club_folder(ctx: Context, club_id: int) -> Path:

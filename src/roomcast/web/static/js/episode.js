@@ -57,9 +57,10 @@ function playerTools(page, player, signal) {
   });
   guardLiveRoom(player);
 
-  // ?t=90 (or 1:30): a shared moment starts there
+  // ?t=90 (or 1:30, or 12.5 from a search result): a shared moment starts there
   const t = new URLSearchParams(location.search).get('t');
-  const at = t && /^\d+(:\d{1,2}){0,2}$/.test(t) ? t.split(':').reduce((a, b) => a * 60 + Number(b), 0) : null;
+  const at = t && /^\d+(\.\d{1,3})?$|^\d+(:\d{1,2}){1,2}$/.test(t)
+    ? t.split(':').reduce((a, b) => a * 60 + Number(b), 0) : null;
   if (at !== null) {
     const start = () => { player.currentTime = at; if (!currentSession() || currentSession().final) player.play().catch(() => {}); };
     if (player.readyState >= 1) start(); else player.addEventListener('loadedmetadata', start, { once: true });
