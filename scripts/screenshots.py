@@ -100,6 +100,22 @@ async def main(out: Path) -> None:
                 )
             ).json()
             await people[1].post(f"/api/events/{event['id']}/cohost", {"accept": True})
+            # a club with members, a cover, and a room of its own
+            await people[0].post(
+                "/api/clubs",
+                {
+                    "handle": "jazzheads",
+                    "name": "Jazz Heads",
+                    "description": "Listening sessions, album launches and late-night "
+                    "improvisation talk.",
+                    "topic": "music",
+                },
+            )
+            for c in people[1:5]:
+                await c.post("/api/clubs/jazzheads/join", {})
+            await people[0].put("/api/clubs/jazzheads/members/user1/role", {"role": "moderator"})
+            await people[1].start_room("Blue Note deep cuts", topic="music", club="jazzheads")
+            await people[5].put("/api/me/topics", {"topics": ["music", "tech"]})
             for c in people[2:]:
                 await c.put(f"/api/events/{event['id']}/rsvp", {"going": True})
             async with async_playwright() as p:
@@ -131,6 +147,10 @@ async def main(out: Path) -> None:
                         ("episode", f"/episodes/{episode['id']}"),
                         ("event", f"/e/{event['id']}"),
                         ("notifications", "/notifications"),
+                        ("clubs", "/clubs"),
+                        ("club", "/c/jazzheads"),
+                        ("topic", "/topics/music"),
+                        ("search", "/search?q=jazz"),
                     ):
                         await page.goto(srv.url + path)
                         await page.wait_for_timeout(700)

@@ -24,6 +24,7 @@ SMOKE = {
     "postproduction.py": ["--minutes", "0.2", "--transcribe"],
     "notify.py": ["--followers", "50", "--sockets", "5"],
     "hallway.py": ["--items", "100", "--follows", "10", "--live", "3", "--requests", "5"],
+    "search.py": ["--episodes", "12", "--minutes", "1", "--requests", "10"],
 }
 
 

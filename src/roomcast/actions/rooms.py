@@ -265,6 +265,10 @@ async def hallway(ctx: Context, viewer: User | None = None) -> HallwaySnapshot:
     """The live rooms' summaries `viewer` sees listed (open rooms; members-only rooms of
     their clubs), newest first: rooms, everyone in them and their hosts in a few queries,
     however many rooms are live (a summary needs no chat, questions or polls)."""
+    return (await _hallway(ctx, viewer))[0]
+
+
+async def _hallway(ctx: Context, viewer: User | None) -> tuple[HallwaySnapshot, Interests]:
     async with ctx.transaction() as uow:
         mine = await interests(uow, viewer)
         live = [r for r in await uow.rooms.live() if rules.listed_to(r, mine.clubs)]
@@ -281,7 +285,7 @@ async def hallway(ctx: Context, viewer: User | None = None) -> HallwaySnapshot:
         for r in live
         if r.host_id in hosts
     ]
-    return HallwaySnapshot(order_hallway(tuple(summaries)))
+    return HallwaySnapshot(order_hallway(tuple(summaries))), mine
 
 
 async def interests_of(ctx: Context, viewer: User | None) -> Interests:
@@ -294,15 +298,15 @@ async def ranked_hallway(
 ) -> tuple[tuple[RoomSummary, ...], Interests]:
     """The hallway in the order this viewer sees it (domain/discovery.py), and what it
     knows of them (the page ranks live updates the same way)."""
-    snap = await hallway(ctx, viewer)
-    async with ctx.transaction() as uow:
-        mine = await interests(uow, viewer)
+    snap, mine = await _hallway(ctx, viewer)
     return discovery.rank(snap.rooms, mine, ctx.clock()), mine
 
 
-async def trending(ctx: Context, viewer: User | None, limit: int = 10) -> list[RoomSummary]:
-    """The live rooms most people came to in the last hour."""
-    snap = await hallway(ctx, viewer)
+async def trending(
+    ctx: Context, viewer: User | None, limit: int = 10, snap: HallwaySnapshot | None = None
+) -> list[RoomSummary]:
+    """The live rooms most people came to in the last hour (of `snap`, if given)."""
+    snap = snap or await hallway(ctx, viewer)
     since = ctx.clock() - discovery.TRENDING_WINDOW
     async with ctx.transaction() as uow:
         counts = await uow.participants.came_since([r.id for r in snap.rooms], since)

@@ -14,7 +14,7 @@ from roomcast.domain import search as rules
 from roomcast.domain.captions import Cue
 from roomcast.domain.clubs import Club
 from roomcast.domain.events import Event
-from roomcast.domain.model import Room, User, UserId, Visibility
+from roomcast.domain.model import PublicUser, Room, RoomId, User, UserId, Visibility
 from roomcast.domain.podcasts import Episode
 from roomcast.domain.search import Doc, Field, Kind, Snippet
 from roomcast.store import UnitOfWork
@@ -173,38 +173,63 @@ async def search(
         marked |= await uow.search.snippets(
             query, [m.doc_id for m in best if m.field is not Field.SAID]
         )
-        results = []
-        for m in best:
-            found = await _result(uow, m, marked.get(m.doc_id, ""), set(clubs), viewer)
-            if found is not None:
-                results.append(found)
-            if len(results) >= PAGE:
-                break
+        things = await _things(uow, best)
+    results = []
+    for m in best:
+        found = _result(m, marked.get(m.doc_id, ""), things, set(clubs))
+        if found is not None:
+            results.append(found)
+        if len(results) >= PAGE:
+            break
     return results
 
 
-async def _result(
-    uow: UnitOfWork, m: rules.Match, marked: str, clubs: set[int], viewer: User | None
-) -> Result | None:
+@dataclass(frozen=True, slots=True)
+class _Things:
+    """What the matches are of, loaded in one query per kind."""
+
+    rooms: dict[RoomId, Room]
+    events: dict[str, Event]
+    people: dict[UserId, User]
+    clubs: dict[int, Club]
+    episodes: dict[str, Episode]
+    hosts: dict[UserId, PublicUser]
+
+
+async def _things(uow: UnitOfWork, matches: Sequence[rules.Match]) -> _Things:
+    refs: dict[Kind, list[str]] = {k: [] for k in Kind}
+    for m in matches:
+        refs[m.kind].append(m.ref)
+    rooms = await uow.rooms.many(refs[Kind.ROOM])
+    events = await uow.events.many(refs[Kind.EVENT])
+    people = await uow.users.many(UserId(int(r)) for r in refs[Kind.PERSON] if r.isdigit())
+    clubs = await uow.clubs.many(int(r) for r in refs[Kind.CLUB] if r.isdigit())
+    episodes = await uow.episodes.many(refs[Kind.EPISODE])
+    owners = [r.host_id for r in rooms.values()] + [e.host_id for e in events.values()]
+    owners += [e.user_id for e in episodes.values()]
+    return _Things(rooms, events, people, clubs, episodes, await uow.users.public(owners))
+
+
+def _result(m: rules.Match, marked: str, things: _Things, clubs: set[int]) -> Result | None:
     """The thing a match is of, as its result, if it is still there to be found (the index
     is kept in step, but a result is checked against the thing itself anyway)."""
     pieces = rules.snippet(marked)
     match m.kind:
         case Kind.ROOM:
-            r = await uow.rooms.get(m.ref)
+            r = things.rooms.get(RoomId(m.ref))
             if r is None or not r.is_live or r.visibility is Visibility.LINK:
                 return None
             if r.visibility is Visibility.MEMBERS and r.club_id not in clubs:
                 return None
-            host = (await uow.users.public([r.host_id])).get(r.host_id)
+            host = things.hosts.get(r.host_id)
             return Result(Kind.ROOM, r.title, f"/r/{r.id}", pieces, m.field, _name(host, "live"))
         case Kind.EVENT:
-            e = await uow.events.get(m.ref)
+            e = things.events.get(m.ref)
             if e is None or not e.is_upcoming or e.visibility is Visibility.LINK:
                 return None
             if e.visibility is Visibility.MEMBERS and e.club_id not in clubs:
                 return None
-            host = (await uow.users.public([e.host_id])).get(e.host_id)
+            host = things.hosts.get(e.host_id)
             return Result(
                 Kind.EVENT,
                 e.title,
@@ -215,26 +240,26 @@ async def _result(
                 starts_at=e.starts_at,
             )
         case Kind.PERSON:
-            u = await uow.users.get(UserId(int(m.ref)))
+            u = things.people.get(UserId(int(m.ref))) if m.ref.isdigit() else None
             if u is None or u.suspended:
                 return None
             return Result(
                 Kind.PERSON, u.display_name, f"/u/{u.username}", pieces, m.field, f"@{u.username}"
             )
         case Kind.CLUB:
-            c = await uow.clubs.get(int(m.ref))
+            c = things.clubs.get(int(m.ref)) if m.ref.isdigit() else None
             if c is None or c.deleted:
                 return None
             return Result(
                 Kind.CLUB, c.name, f"/c/{c.handle}", pieces, m.field, f"@{c.handle} · club"
             )
         case Kind.EPISODE:
-            ep = await uow.episodes.get(m.ref)
+            ep = things.episodes.get(m.ref)
             if ep is None or not ep.is_public:
                 return None
             if ep.members_only and ep.club_id not in clubs:
                 return None
-            host = (await uow.users.public([ep.user_id])).get(ep.user_id)
+            host = things.hosts.get(ep.user_id)
             at = None
             url = f"/episodes/{ep.id}"
             if m.field is Field.SAID and m.start is not None:

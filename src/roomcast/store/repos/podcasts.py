@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -126,6 +126,13 @@ class EpisodeRepo:
             stmt = stmt.with_for_update()
         row = await self._s.scalar(stmt)
         return _episode(row) if row else None
+
+    async def many(self, ids: Iterable[str]) -> dict[str, Episode]:
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        rows = await self._s.scalars(select(EpisodeRow).where(EpisodeRow.id.in_(wanted)))
+        return {r.id: _episode(r) for r in rows}
 
     async def for_room(self, room_id: RoomId) -> Episode | None:
         row = await self._s.scalar(select(EpisodeRow).where(EpisodeRow.room_id == room_id))

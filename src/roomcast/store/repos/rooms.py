@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
@@ -99,6 +99,13 @@ class RoomRepo:
             stmt = stmt.with_for_update()  # PostgreSQL row lock; SQLite serialises writers
         row = await self._s.scalar(stmt)
         return _room(row) if row else None
+
+    async def many(self, ids: Iterable[str]) -> dict[RoomId, Room]:
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        rows = await self._s.scalars(select(RoomRow).where(RoomRow.id.in_(wanted)))
+        return {RoomId(r.id): _room(r) for r in rows}
 
     async def save(self, room: Room) -> None:
         await self._s.execute(

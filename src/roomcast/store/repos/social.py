@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -167,6 +167,13 @@ class EventRepo:
     async def add(self, event: Event) -> None:
         self._s.add(EventRow(id=event.id, **_event_values(event)))
         await self._s.flush()
+
+    async def many(self, ids: Iterable[str]) -> dict[str, Event]:
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        rows = await self._s.scalars(select(EventRow).where(EventRow.id.in_(wanted)))
+        return {r.id: _event(r) for r in rows}
 
     async def get(self, event_id: str, *, for_update: bool = False) -> Event | None:
         stmt = select(EventRow).where(EventRow.id == event_id)

@@ -72,6 +72,13 @@ class UserRepo:
         row = await self._s.get(UserRow, user_id)
         return _user(row) if row else None
 
+    async def many(self, ids: Iterable[UserId]) -> dict[UserId, User]:
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        rows = await self._s.scalars(select(UserRow).where(UserRow.id.in_(wanted)))
+        return {UserId(r.id): _user(r) for r in rows}
+
     async def by_username(self, username: str) -> User | None:
         if not _USERNAME.fullmatch(username):  # never stored; and PostgreSQL refuses NUL
             return None

@@ -18,6 +18,7 @@ from roomcast.domain.model import Topic, User
 from roomcast.domain.notices import KINDS
 from roomcast.domain.podcasts import CATEGORIES, Episode, TranscriptStatus
 from roomcast.domain.search import MAX_QUERY
+from roomcast.domain.updates import HallwaySnapshot
 from roomcast.errors import NotFound, RoomcastError
 from roomcast.web import csrf, urls
 from roomcast.web.deps import (
@@ -109,7 +110,7 @@ async def hallway_page(request: Request, user: Viewer, ctx: Ctx) -> Response:
     people first), upcoming events of the week (theirs first) and the latest episodes."""
     latest = await episodes.latest(ctx, 8)
     upcoming, _ = await events.upcoming_for(ctx, user, limit=12)
-    mine = await rooms.interests_of(ctx, user)
+    ranked, mine = await rooms.ranked_hallway(ctx, user)
     return _render(
         request,
         "hallway.html",
@@ -122,7 +123,7 @@ async def hallway_page(request: Request, user: Viewer, ctx: Ctx) -> Response:
             "clubs": sorted(mine.clubs),
             "topics": sorted(t.value for t in mine.topics),
         },
-        trending=await rooms.trending(ctx, user, limit=5),
+        trending=await rooms.trending(ctx, user, 5, HallwaySnapshot(ranked)),
         when=_when(user),
     )
 
