@@ -123,6 +123,17 @@ def _with_context(fn: Callable[[Context], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from what is stored: people, clubs, live rooms, events,
+    episodes and their transcripts (after restoring a backup, or for data from before
+    search: transcripts made before it are found only after this)."""
+    from roomcast.actions import search
+
+    count = _with_context(search.reindex)
+    typer.echo(f"search index rebuilt: {count} documents")
+
+
 @admin.command("create")
 def admin_create(
     username: str,

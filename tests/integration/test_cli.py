@@ -51,6 +51,11 @@ def test_migrate_admin_create_and_list(tmp_path: Path) -> None:
     lines = r.stdout.strip().splitlines()
     assert len(lines) == 1 and lines[0].split()[:2] == ["root_admin", "admin"]
 
+    # the search index, rebuilt from what is stored: the admin is a person to be found
+    r = run(data, "reindex")
+    assert r.returncode == 0, r.stderr
+    assert "search index rebuilt: 1 documents" in r.stdout
+
 
 def test_missing_secret_outside_dev_is_a_clear_startup_error(tmp_path: Path) -> None:
     r = run(tmp_path, "serve", "--port", "0", ROOMCAST_DEV="0")

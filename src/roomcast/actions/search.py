@@ -4,12 +4,15 @@ for a viewer, with only what they may see."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from roomcast.actions.context import Context
+from roomcast.actions.paths import episode_folder
+from roomcast.domain import captions
 from roomcast.domain import search as rules
 from roomcast.domain.captions import Cue
 from roomcast.domain.clubs import Club
@@ -274,10 +277,10 @@ def _name(host: object, what: str) -> str:
     return f"{name} · {what}" if name else what
 
 
-async def reindex(ctx: Context, transcripts: Sequence[tuple[Episode, Sequence[Cue]]] = ()) -> int:
+async def reindex(ctx: Context) -> int:
     """Build the whole index again from what is stored (an operator's repair, and for
     data from before search): people, clubs, live rooms, upcoming events, episodes and
-    the transcripts given. Returns the number of documents."""
+    the transcripts on disk. Returns the number of documents."""
     async with ctx.transaction() as uow:
         for kind in Kind:
             await uow.search.drop_kind(kind)
@@ -289,10 +292,17 @@ async def reindex(ctx: Context, transcripts: Sequence[tuple[Episode, Sequence[Cu
             await room(uow, r)
         for e in await uow.events.all_upcoming():
             await event(uow, e)
-        for ep in await uow.episodes.all_ready():
+        ready = await uow.episodes.all_ready()
+    for ep in ready:
+        vtt = episode_folder(ctx, ep.id) / "transcript.vtt"
+        try:
+            cues = captions.read_webvtt(await asyncio.to_thread(vtt.read_text))
+        except OSError:  # no transcript (yet, or for this language)
+            cues = []
+        async with ctx.transaction() as uow:
             await episode(uow, ep)
-        for ep, cues in transcripts:
             await said(uow, ep, cues)
+    async with ctx.transaction() as uow:
         count = await uow.search.count()
     logger.info("search index rebuilt: %d documents", count)
     return count

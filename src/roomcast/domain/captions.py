@@ -3,6 +3,8 @@ WebVTT (with voice names) and SRT. Pure."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -99,3 +101,31 @@ def srt(cues: Sequence[Cue]) -> str:
         text = _clean(c.text)
         lines += [f"{_clean(c.speaker)}: {text}" if c.speaker else text, ""]
     return "\n".join(lines)
+
+
+_TIMING = re.compile(r"^(\d+):(\d{2}):(\d{2})\.(\d{3}) --> (\d+):(\d{2}):(\d{2})\.(\d{3})")
+_VOICE = re.compile(r"^<v ([^>]*)>")
+
+
+def read_webvtt(vtt: str) -> list[Cue]:
+    """The cues of a WebVTT file as `webvtt` writes it (for rebuilding the search index
+    from transcripts kept on disk; their words' own times are not in the file)."""
+
+    def seconds(h: str, m: str, s: str, ms: str) -> float:
+        return int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
+
+    out: list[Cue] = []
+    for block in vtt.replace("\r\n", "\n").split("\n\n"):
+        lines = block.strip().splitlines()
+        at = next((i for i, line in enumerate(lines) if _TIMING.match(line)), None)
+        if at is None:
+            continue
+        t = _TIMING.match(lines[at])
+        assert t is not None
+        text = " ".join(lines[at + 1 :])
+        voice = _VOICE.match(text)
+        speaker = html.unescape(voice.group(1)) if voice else None
+        text = html.unescape(_VOICE.sub("", text))
+        if text.strip():
+            out.append(Cue(seconds(*t.groups()[:4]), seconds(*t.groups()[4:]), speaker, text))
+    return out

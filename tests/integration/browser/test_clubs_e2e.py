@@ -220,9 +220,7 @@ async def test_a_club_moderator_moderates_a_members_room(
     await bea.goto(room_url)
     await audio_live(bea)
     await expect(bea.locator("#stage")).to_contain_text("Bea Brown")  # moderators are on stage
-    await expect(bea.locator('#stage [data-key="u2"]')).to_have_attribute(
-        "data-role", "moderator"
-    )
+    await expect(bea.locator('#stage [data-key="u2"]')).to_have_attribute("data-role", "moderator")
     await bea.locator(".person-btn", has_text="Dan Dee").click()
     await bea.get_by_role("button", name="🚪 Remove from room").click()
     await expect(dan.get_by_text("You were removed from this room")).to_be_visible()

@@ -26,3 +26,20 @@ def test_webvtt_and_srt_escape_and_label() -> None:
     assert "01:01:01.250 --> 01:01:02.000" in vtt
     srt = p.srt(cues)
     assert srt.startswith("1\n00:00:00,000 --> 00:00:01,500\nA <b> & c: x < y -> z\n")
+
+
+def test_webvtt_reads_back() -> None:
+    from roomcast.domain.captions import Cue, read_webvtt, webvtt
+
+    cues = [
+        Cue(0.0, 2.5, "Maya <M> & co", "hello there"),
+        Cue(2.5, 4.0, None, "a < b & c > d"),
+        Cue(3661.25, 3662.0, None, "an hour in"),
+    ]
+    back = read_webvtt(webvtt(cues))
+    assert [(c.start, c.end, c.speaker, c.text) for c in back] == [
+        (0.0, 2.5, "Maya M & co", "hello there"),
+        (2.5, 4.0, None, "a < b & c > d"),
+        (3661.25, 3662.0, None, "an hour in"),
+    ]
+    assert read_webvtt("WEBVTT\n\nnot a cue\n") == []
