@@ -436,6 +436,14 @@ async def test_the_clubs_show_and_private_feeds(server: LiveServer) -> None:
     await sam.post("/api/clubs/salon/join", {})
     again = (await sam.get("/api/clubs/salon/private-feed")).json()["url"]
     assert again != new and (await guest.get(new_path)).status_code == 403
+    again_path = again.removeprefix(server.url)
+    assert (await guest.get(again_path)).status_code == 200
+    # removed by an admin, or banned: the key dies with the membership
+    assert (await maya.delete("/api/clubs/salon/members/sam")).status_code == 204
+    assert (await guest.get(again_path)).status_code == 403
+    assert (
+        await guest.get(f"{again_path.removesuffix('feed.xml')}episodes/{ep['id']}/audio.mp3")
+    ).status_code == 403
     # the club's images: validated, re-encoded, versioned URLs
     png = io.BytesIO()
     Image.new("RGB", (600, 400), "teal").save(png, "PNG")

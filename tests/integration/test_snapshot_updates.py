@@ -11,7 +11,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from roomcast.domain.updates import HallwaySnapshot, RoomSnapshot, apply, apply_hallway
+from roomcast.domain.updates import (
+    HallwaySnapshot,
+    RoomSnapshot,
+    apply,
+    apply_hallway,
+    order_hallway,
+)
 from roomcast.web import wire
 from tests.live_server import Client, LiveServer, LiveSocket
 
@@ -66,7 +72,9 @@ async def test_updates_reproduce_fresh_snapshots(server: LiveServer) -> None:
             )
 
         async def fresh_hallway() -> HallwaySnapshot:
-            return wire.hallway_snapshot.validate_python((await observer.get("/api/rooms")).json())
+            # the same rooms as the socket's snapshot; ranked for the viewer, not newest first
+            got = wire.hallway_snapshot.validate_python((await observer.get("/api/rooms")).json())
+            return HallwaySnapshot(order_hallway(got.rooms))
 
         async with observer.live(path) as rws, observer.live("/api/hallway/live") as hws:
             room = Follower(

@@ -183,6 +183,7 @@ async def delete(ctx: Context, me: User, handle: str) -> None:
     """Gone: its live rooms end, its events are cancelled (their RSVPs told), its members,
     requests, followers and private feeds go. Its handle stays taken; episodes stay their
     hosts' to delete, and members-only ones are heard by nobody else."""
+    # rooms and events start rooms as a club through this module: imported here, not above
     from roomcast.actions import events as event_actions
     from roomcast.actions import rooms as room_actions
 

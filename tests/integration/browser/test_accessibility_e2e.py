@@ -67,6 +67,11 @@ async def test_main_pages_pass_axe_in_light_and_dark_on_phone_and_desktop(
             {"title": "Next week's show, scheduled", "starts_at": at, "description": "Hi"},
         )
         event = f"/e/{r.json()['id']}"
+        r = await dan.post(
+            "/api/clubs",
+            {"handle": "readers", "name": "Readers", "description": "Books, read aloud."},
+        )
+        assert r.status_code == 201, r.text
     setup = await browser.new_context()
     host = await setup.new_page()
     await sign_up(host, base, "alice", "Alice Adams With A Rather Long Display Name")
@@ -93,12 +98,26 @@ async def test_main_pages_pass_axe_in_light_and_dark_on_phone_and_desktop(
                 "/u/dan",
                 "/u/dan/followers",
                 event,
+                "/clubs",
+                "/c/readers",
+                "/c/readers/members",
+                "/topics/music",
+                "/search?q=show",
             ):
                 await guest.goto(base + path)
                 found[f"{scheme} {size} guest {path}"] = await axe(guest)
             me = await ctx.new_page()
             await sign_up(me, base, f"bea{scheme}{size}", "Bea Brown")
-            for path in ("/", "/settings", "/notifications", "/events/new", event, room):
+            for path in (
+                "/",
+                "/settings",
+                "/notifications",
+                "/events/new",
+                event,
+                room,
+                "/clubs/new",
+                "/c/readers",
+            ):
                 await me.goto(base + path)
                 if path == room:
                     await expect(me.locator("#stage")).to_contain_text("Alice Adams")
@@ -158,6 +177,10 @@ async def test_no_sideways_scrolling_at_320_px_and_tab_reaches_everyone(
         (lee, "/events/new"),
         (lee, "/notifications"),
         (lee, "/settings"),
+        (lee, "/clubs"),
+        (lee, "/clubs/new"),
+        (lee, "/search?q=sam"),
+        (lee, "/topics/tech"),
     ]
     for page, path in pages:
         if path:
