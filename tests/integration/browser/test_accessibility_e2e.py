@@ -113,10 +113,10 @@ async def test_main_pages_pass_axe_in_light_and_dark_on_phone_and_desktop(
                 "/settings",
                 "/notifications",
                 "/events/new",
-                event,
-                room,
                 "/clubs/new",
                 "/c/readers",
+                event,
+                room,  # last: the mini-player comes next
             ):
                 await me.goto(base + path)
                 if path == room:
