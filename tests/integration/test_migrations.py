@@ -22,7 +22,8 @@ def _engine_own(obj: object, name: str | None, type_: str, reflected: bool, _: o
     PostgreSQL. Everything else is compared."""
     if type_ == "table" and name and name.startswith("search_fts"):
         return False
-    return not (type_ in ("column", "index") and name in ("tsv", "ix_search_docs_tsv"))
+    own = ("tsv", "ix_search_docs_tsv", "ix_search_docs_said_tsv")
+    return not (type_ in ("column", "index") and name in own)
 
 
 def _diff(conn: Connection) -> list[object]:

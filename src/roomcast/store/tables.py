@@ -552,9 +552,10 @@ class FeedKeyRow(Base):
 
 class SearchDocRow(Base):
     """One field of something searchable (domain/search.py). The engines' own indexes
-    over `body` are made by migration 0014 and are not mapped here: an FTS5 table per
-    tokenizer on SQLite (search_fts_en, stemmed; search_fts_any), a tsvector column with a
-    GIN index on PostgreSQL."""
+    over `body` are made by migration 0014 and are not mapped here: FTS5 tables on SQLite
+    (search_fts_en, stemmed, and search_fts_any; the same for captions, search_fts_said_*),
+    a tsvector column with two partial GIN indexes (titles and texts; captions) on
+    PostgreSQL."""
 
     __tablename__ = "search_docs"
     __table_args__ = (Index("ix_search_docs_kind_ref", "kind", "ref"),)

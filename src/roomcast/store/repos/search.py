@@ -1,24 +1,40 @@
 """The search index: documents in `search_docs`, and each engine's full-text index over
-them (migration 0014). SQLite: two FTS5 tables over the documents as external content,
-one stemmed (porter) for English, one not; PostgreSQL: a tsvector per document, made with
-an unaccenting English or simple configuration, under a GIN index."""
+them (migration 0014). SQLite: FTS5 tables over the documents as external content, one
+stemmed (porter) for English and one not, for titles and texts and again for captions;
+PostgreSQL: a tsvector per document, made with an unaccenting English or simple
+configuration, under a GIN index for titles and texts and another for captions.
+
+A search reads two tiers. Titles and texts (a few per thing) are ranked by the engine's
+relevance. Captions (hundreds per episode: most of the index) are read newest first, in
+the index's own order, only as far as the page needs: ranking every caption that says a
+common word would take seconds."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from roomcast.domain.search import HIT_END, HIT_START, Doc, Field, Kind, Match, Query, fts5, tsquery
 from roomcast.store.tables import SearchDocRow
 
 # Table and configuration names below are these constants: the SQL built with them (S608)
 # takes everything from outside as bound parameters.
-FTS = {True: "search_fts_en", False: "search_fts_any"}  # by "stemmed"
 CONFIG = {True: "roomcast_en", False: "roomcast_simple"}
-CANDIDATES = 300  # matches looked at per engine table: the best field comes first anyway
+CANDIDATES = 300  # title and text matches ranked per engine table
+SAID_BATCH = 400  # captions read at a time, newest first
+SAID_MAX = 6000  # and at most this many in one search
+
+
+def _fts(stemmed: bool, said: bool) -> str:
+    return f"search_fts{'_said' if said else ''}_{'en' if stemmed else 'any'}"
+
+
+FTS_TABLES = tuple(_fts(st, sa) for sa in (False, True) for st in (True, False))
 
 
 class SearchRepo:
@@ -61,16 +77,14 @@ class SearchRepo:
         ]
         ids = list(await self._s.scalars(insert(SearchDocRow).returning(SearchDocRow.id), rows))
         if self._sqlite:
-            for stemmed, table in FTS.items():
-                pairs = [
-                    {"id": i, "body": r["body"]}
-                    for i, r in zip(ids, rows, strict=True)
-                    if r["stemmed"] is stemmed
-                ]
-                if pairs:
-                    await self._s.execute(
-                        text(f"INSERT INTO {table}(rowid, body) VALUES (:id, :body)"), pairs
-                    )
+            tables: dict[str, list[dict[str, object]]] = {}
+            for i, r in zip(ids, rows, strict=True):
+                table = _fts(bool(r["stemmed"]), r["field"] == Field.SAID)
+                tables.setdefault(table, []).append({"id": i, "body": r["body"]})
+            for table, pairs in tables.items():
+                await self._s.execute(
+                    text(f"INSERT INTO {table}(rowid, body) VALUES (:id, :body)"), pairs
+                )
         else:
             for stemmed, config in CONFIG.items():
                 chosen = [i for i, r in zip(ids, rows, strict=True) if r["stemmed"] is stemmed]
@@ -91,19 +105,23 @@ class SearchRepo:
         if self._sqlite:  # an external-content FTS5 table forgets a row given its old text
             old = (
                 await self._s.execute(
-                    select(SearchDocRow.id, SearchDocRow.body, SearchDocRow.stemmed).where(*where)
+                    select(
+                        SearchDocRow.id, SearchDocRow.body, SearchDocRow.stemmed, SearchDocRow.field
+                    ).where(*where)
                 )
             ).all()
-            for stemmed, table in FTS.items():
-                gone = [{"id": i, "body": b} for i, b, s in old if bool(s) is stemmed]
-                if gone:
-                    await self._s.execute(
-                        text(
-                            f"INSERT INTO {table}({table}, rowid, body) "
-                            "VALUES ('delete', :id, :body)"
-                        ),
-                        gone,
-                    )
+            gone: dict[str, list[dict[str, object]]] = {}
+            for i, b, stemmed, f in old:
+                gone.setdefault(_fts(bool(stemmed), f == Field.SAID), []).append(
+                    {"id": i, "body": b}
+                )
+            for table, pairs in gone.items():
+                await self._s.execute(
+                    text(
+                        f"INSERT INTO {table}({table}, rowid, body) VALUES ('delete', :id, :body)"
+                    ),
+                    pairs,
+                )
         await self._s.execute(delete(SearchDocRow).where(*where))
 
     async def drop_kind(self, kind: Kind) -> None:
@@ -133,13 +151,15 @@ class SearchRepo:
         clubs: Sequence[int],
         hidden_owners: Sequence[int],
         limit: int = CANDIDATES,
+        things: int = 40,
     ) -> list[Match]:
-        """The documents that match, best field first then the engine's relevance, that
-        this viewer may find (not hidden, members-only ones of their clubs, none of people
-        in a block with them)."""
+        """The documents that match, that this viewer may find (not hidden, members-only
+        ones of their clubs, none of people in a block with them): titles and texts ranked
+        (lower score first); then, for up to `things` episodes, the first caption of each
+        that says it, newest episode first."""
         if query.empty or not kinds:
             return []
-        params = {
+        params: dict[str, object] = {
             "kinds": [k.value for k in kinds],
             "clubs": list(clubs) or [-1],
             "owners": list(hidden_owners) or [-1],
@@ -150,37 +170,79 @@ class SearchRepo:
             "AND (d.members_only = false OR d.club_id IN :clubs) "
             "AND (d.owner_id IS NULL OR d.owner_id NOT IN :owners)"
         )
-        if self._sqlite:
-            parts = []
-            for table in FTS.values():
-                parts.append(
-                    f"SELECT * FROM (SELECT d.id, d.kind, d.ref, d.field, d.start, d.times, "
-                    f"bm25({table}) AS score FROM {table} JOIN search_docs d "
-                    f"ON d.id = {table}.rowid WHERE {table} MATCH :q AND {allowed} "
-                    "ORDER BY d.field, score LIMIT :limit)"
-                )
-            sql = " UNION ALL ".join(parts)
-            params["q"] = fts5(query)
-        else:
-            sql = (
-                "SELECT d.id, d.kind, d.ref, d.field, d.start, d.times, -ts_rank(d.tsv, "
-                "CASE WHEN d.stemmed THEN q.en ELSE q.simple END) AS score FROM search_docs d, "
-                "(SELECT to_tsquery('roomcast_en', :q) AS en, "
-                "to_tsquery('roomcast_simple', :q) AS simple) q "
-                "WHERE ((d.stemmed AND d.tsv @@ q.en) OR (NOT d.stemmed AND d.tsv @@ q.simple)) "
-                f"AND {allowed} ORDER BY d.field, score LIMIT :limit"
-            )
-            params["q"] = tsquery(query)
-        stmt = text(sql).bindparams(
+        expanding: tuple[BindParameter[Any], ...] = (
             bindparam("kinds", expanding=True),
             bindparam("clubs", expanding=True),
             bindparam("owners", expanding=True),
         )
-        rows = (await self._s.execute(stmt, params)).all()
-        return [
-            Match(int(i), Kind(k), str(r), Field(int(f)), float(score), s, _times(t))
-            for i, k, r, f, s, t, score in rows
+        if self._sqlite:
+            params["q"] = fts5(query)
+            parts = [
+                f"SELECT * FROM (SELECT d.id, d.kind, d.ref, d.field, d.start, d.times, "
+                f"bm25({t}) AS score FROM {t} JOIN search_docs d ON d.id = {t}.rowid "
+                f"WHERE {t} MATCH :q AND {allowed} ORDER BY d.field, score LIMIT :limit)"
+                for t in (_fts(True, False), _fts(False, False))
+            ]
+            ranked = " UNION ALL ".join(parts)
+        else:
+            params["q"] = tsquery(query)
+            ranked = (
+                "SELECT d.id, d.kind, d.ref, d.field, d.start, d.times, -ts_rank(d.tsv, "
+                "CASE WHEN d.stemmed THEN q.en ELSE q.simple END) AS score FROM search_docs d, "
+                f"{_PG_QUERIES} WHERE d.field < 2 AND {_PG_MATCH} AND {allowed} "
+                "ORDER BY d.field, score LIMIT :limit"
+            )
+        rows = (await self._s.execute(text(ranked).bindparams(*expanding), params)).all()
+        found = [
+            Match(int(i), Kind(k), str(r), Field(int(f)), float(score), st, _times(t))
+            for i, k, r, f, st, t, score in rows
         ]
+        if Kind.EPISODE in kinds:
+            found += await self._said(params, allowed, expanding, things)
+        return found
+
+    async def _said(
+        self,
+        params: dict[str, object],
+        allowed: str,
+        expanding: tuple[BindParameter[Any], ...],
+        things: int,
+    ) -> list[Match]:
+        """Captions that say it, newest first, read in batches in the index's order until
+        `things` episodes are found (or SAID_MAX captions read): the first moment of each
+        episode that says it, episodes in the order met (a score of their rank)."""
+        episodes: dict[str, Match] = {}
+        tables = [_fts(True, True), _fts(False, True)] if self._sqlite else [""]
+        for table in tables:
+            before, read = 2**31 - 1, 0  # ids are 32-bit integers (an Integer column)
+            while len(episodes) < things and read < SAID_MAX:
+                if self._sqlite:
+                    sql = (
+                        f"SELECT d.id, d.ref, d.start, d.times FROM {table} JOIN search_docs d "
+                        f"ON d.id = {table}.rowid WHERE {table} MATCH :q AND {table}.rowid < "
+                        f":before AND {allowed} ORDER BY {table}.rowid DESC LIMIT :batch"
+                    )
+                else:
+                    sql = (
+                        f"SELECT d.id, d.ref, d.start, d.times FROM search_docs d, {_PG_QUERIES} "
+                        f"WHERE d.field = 2 AND {_PG_MATCH} AND d.id < :before AND {allowed} "
+                        "ORDER BY d.id DESC LIMIT :batch"
+                    )
+                stmt = text(sql).bindparams(*expanding)
+                batch = {**params, "before": before, "batch": SAID_BATCH, "kinds": ["episode"]}
+                rows = (await self._s.execute(stmt, batch)).all()
+                for i, ref, start, times in rows:
+                    held = episodes.get(str(ref))
+                    rank = float(len(episodes)) if held is None else held.score
+                    if held is None or (start or 0) < (held.start or 0):
+                        episodes[str(ref)] = Match(
+                            int(i), Kind.EPISODE, str(ref), Field.SAID, rank, start, _times(times)
+                        )
+                read += len(rows)
+                if len(rows) < SAID_BATCH:
+                    break
+                before = int(rows[-1][0])
+        return list(episodes.values())
 
     async def snippets(
         self, query: Query, doc_ids: Sequence[int], *, whole: bool = False
@@ -192,7 +254,7 @@ class SearchRepo:
         found: dict[int, str] = {}
         ids = list(doc_ids)
         if self._sqlite:
-            for table in FTS.values():
+            for table in FTS_TABLES:
                 mark = (
                     f"highlight({table}, 0, :a, :b)"
                     if whole
@@ -217,6 +279,12 @@ class SearchRepo:
             options += ", HighlightAll=true"
         rows = await self._s.execute(stmt, {"q": tsquery(query), "ids": ids, "options": options})
         return {int(i): str(s) for i, s in rows.all()}
+
+
+_PG_QUERIES = (
+    "(SELECT to_tsquery('roomcast_en', :q) AS en, to_tsquery('roomcast_simple', :q) AS simple) q"
+)
+_PG_MATCH = "((d.stemmed AND d.tsv @@ q.en) OR (NOT d.stemmed AND d.tsv @@ q.simple))"
 
 
 def _times(raw: str | None) -> tuple[float, ...]:

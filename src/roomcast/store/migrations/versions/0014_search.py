@@ -16,9 +16,15 @@ down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# SQLite: what was said (most of the documents) apart from titles and texts, so that these
+# are ranked among themselves and captions are read newest first without ranking them all;
+# each twice, stemmed for English and not for the rest
+STEMMED, PLAIN = "porter unicode61 remove_diacritics 2", "unicode61 remove_diacritics 2"
 FTS = {
-    "search_fts_en": "porter unicode61 remove_diacritics 2",
-    "search_fts_any": "unicode61 remove_diacritics 2",
+    "search_fts_en": STEMMED,
+    "search_fts_any": PLAIN,
+    "search_fts_said_en": STEMMED,
+    "search_fts_said_any": PLAIN,
 }
 PG_CONFIGS = {
     "roomcast_en": ("english", "roomcast_english_stem"),
@@ -68,7 +74,11 @@ def upgrade() -> None:
                 f"hword_part, word WITH unaccent, {dictionary}"
             )
         op.execute("ALTER TABLE search_docs ADD COLUMN tsv tsvector")
-        op.execute("CREATE INDEX ix_search_docs_tsv ON search_docs USING gin (tsv)")
+        # the same split as on SQLite: one index for titles and texts, one for captions
+        op.execute("CREATE INDEX ix_search_docs_tsv ON search_docs USING gin (tsv) WHERE field < 2")
+        op.execute(
+            "CREATE INDEX ix_search_docs_said_tsv ON search_docs USING gin (tsv) WHERE field = 2"
+        )
     _index_what_exists(sqlite)
 
 
