@@ -184,7 +184,7 @@ async def run(
                     for _ in range(n)
                 ],
                 "phrase said": [f'"{rng.choice(phrases)}"' for _ in range(n)],
-                "prefix": [words[rng.randrange(100, 1000)][:4] for _ in range(n)],
+                "prefix": [words[rng.randrange(100, 1000)][:4] + "*" for _ in range(n)],
             }
             await timed(viewer, [words[0], words[1]])  # warm
             figures: dict[str, Any] = {}

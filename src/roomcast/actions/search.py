@@ -172,7 +172,7 @@ async def search(
         )
         best = rules.best_per_thing(matches, PAGE * 2)  # some may be gone since indexed
         whole = [m.doc_id for m in best if m.field is Field.SAID]
-        marked = await uow.search.snippets(query, whole, whole=True)
+        marked = await uow.search.snippets(query, whole, said=True)
         marked |= await uow.search.snippets(
             query, [m.doc_id for m in best if m.field is not Field.SAID]
         )

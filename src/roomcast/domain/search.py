@@ -5,7 +5,8 @@ how matches become results. Pure; the store runs the queries (store/repos/search
 Every searchable thing is a few documents, one per field: its title, its text (a room's or
 an episode's description, a bio), and for an episode each caption of what was said, with
 its start. A title match ranks above a text match, which ranks above something said; the
-engine's relevance orders matches within a field. English is stemmed ("running" finds
+engine's relevance orders title and text matches, and the newest episodes come first
+among things said. English is stemmed ("running" finds
 "runs"), other languages are matched word for word; accents are folded on both engines.
 """
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 MAX_QUERY = 200  # characters: longer queries are refused at the edge
 MAX_TERMS = 12
+MIN_PREFIX = 3  # "ja*" and shorter are words, not prefixes
 HIT_START, HIT_END = "\x02", "\x03"  # the engines' highlight markers: never in stored text
 STEMMED = frozenset({"en"})  # languages searched with stemming
 
@@ -61,18 +63,30 @@ class Doc:
 
 
 @dataclass(frozen=True, slots=True)
-class Query:
-    """What someone typed, as words and quoted phrases (each a tuple of words)."""
+class Term:
+    """A word, or a quoted phrase (several), all of which a match must have; `prefix`: the
+    word was typed with a star ("jazz*"), and words it begins match too."""
 
-    phrases: tuple[tuple[str, ...], ...]
-    prefix: bool  # the last word was still being typed: match it as a prefix
+    words: tuple[str, ...]
+    prefix: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What someone typed, as terms."""
+
+    terms: tuple[Term, ...]
 
     @property
     def empty(self) -> bool:
-        return not self.phrases
+        return not self.terms
+
+    @property
+    def phrases(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(t.words for t in self.terms)
 
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"(\w+)(\*?)", re.UNICODE)
 
 
 def fold(text: str) -> str:
@@ -82,50 +96,49 @@ def fold(text: str) -> str:
 
 
 def parse(text: str) -> Query:
-    """Words and "quoted phrases"; everything else people type (FTS operators, brackets,
-    stars, colons, quotes left open) is only a separator. At most MAX_TERMS words."""
-    phrases: list[tuple[str, ...]] = []
+    """Words, "quoted phrases" and word* prefixes; everything else people type (FTS
+    operators, brackets, colons, quotes left open) is only a separator. At most MAX_TERMS
+    words. (A prefix is only matched when asked for with its star, and in titles and texts
+    only: a common prefix over every caption would read most of the index.)"""
+    terms: list[Term] = []
     count = 0
     for i, part in enumerate(text.split('"')):
-        words = [fold(w) for w in _WORD.findall(part)]
-        words = [w for w in words if w.strip("_")]
-        if not words:
+        found = [(fold(w), star == "*") for w, star in _WORD.findall(part)]
+        found = [(w, star) for w, star in found if w.strip("_")]
+        if not found:
             continue
-        if i % 2 == 1:  # inside quotes
-            words = words[: MAX_TERMS - count]
+        if i % 2 == 1:  # inside quotes: a phrase
+            words = tuple(w for w, _ in found[: MAX_TERMS - count])
             if words:
-                phrases.append(tuple(words))
+                terms.append(Term(words))
                 count += len(words)
         else:
-            for w in words[: MAX_TERMS - count]:
-                phrases.append((w,))
+            for w, star in found[: MAX_TERMS - count]:
+                terms.append(Term((w,), prefix=star and len(w) >= MIN_PREFIX))
                 count += 1
         if count >= MAX_TERMS:
             break
-    typing = bool(phrases) and len(phrases[-1]) == 1 and not text.rstrip().endswith('"')
-    return Query(tuple(phrases), prefix=typing and not text.endswith(" "))
+    return Query(tuple(terms))
 
 
 def fts5(query: Query) -> str:
     """An FTS5 MATCH expression: every word a quoted string (so nothing in it is syntax),
     phrases as phrases, all of them required."""
     parts = []
-    for i, phrase in enumerate(query.phrases):
-        quoted = '"' + " ".join(phrase).replace('"', "") + '"'
-        if query.prefix and i == len(query.phrases) - 1:
-            quoted += " *"
-        parts.append(quoted)
+    for term in query.terms:
+        quoted = '"' + " ".join(term.words).replace('"', "") + '"'
+        parts.append(quoted + " *" if term.prefix else quoted)
     return " AND ".join(parts)
 
 
 def tsquery(query: Query) -> str:
     """A to_tsquery() text: words quoted as lexemes, phrases with <->, all required."""
     parts = []
-    for i, phrase in enumerate(query.phrases):
-        words = [f"'{w}'" for w in phrase]  # \\w+ only: no quote can be inside
-        if query.prefix and i == len(query.phrases) - 1:
+    for term in query.terms:
+        words = [f"'{w}'" for w in term.words]  # \w+ only: no quote can be inside
+        if term.prefix:
             words[-1] += ":*"
-        parts.append(" <-> ".join(words) if len(words) > 1 else words[0])
+        parts.append(" <-> ".join(words))
     return " & ".join(parts)
 
 

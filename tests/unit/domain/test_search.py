@@ -8,20 +8,20 @@ from roomcast.domain.search import Field, Kind, Match
 
 
 def test_parse_words_phrases_and_noise() -> None:
-    q = s.parse('Café "Free Jazz" NEAR(x) -y')
-    assert q.phrases == (("cafe",), ("free", "jazz"), ("near",), ("x",), ("y",))
-    assert q.prefix  # still typing "y"
-    assert not s.parse("owls ").prefix and not s.parse('"owls"').prefix
+    q = s.parse('Café "Free Jazz" NEAR(x) -y jazz* ja*')
+    assert q.phrases == (("cafe",), ("free", "jazz"), ("near",), ("x",), ("y",), ("jazz",), ("ja",))
+    assert [t.prefix for t in q.terms] == [False, False, False, False, False, True, False]
     assert s.parse('"" * ( ) : ^ - AND').phrases == (("and",),)
     assert s.parse("").empty and s.parse('"""').empty and s.parse("___").empty
     assert len(s.parse(" ".join(f"w{i}" for i in range(50))).phrases) == s.MAX_TERMS
     assert s.parse('"open phrase').phrases == (("open", "phrase"),)
+    assert not any(t.prefix for t in s.parse('"jazz*"').terms)  # in a phrase: a word
 
 
 def test_engine_queries_quote_everything() -> None:
-    q = s.parse('run "late night" AND ta')
-    assert s.fts5(q) == '"run" AND "late night" AND "and" AND "ta" *'
-    assert s.tsquery(q) == "'run' & 'late' <-> 'night' & 'and' & 'ta':*"
+    q = s.parse('run "late night" AND tact*')
+    assert s.fts5(q) == '"run" AND "late night" AND "and" AND "tact" *'
+    assert s.tsquery(q) == "'run' & 'late' <-> 'night' & 'and' & 'tact':*"
     hostile = s.parse("'; DROP TABLE x; -- \" OR 1=1 ( ) * : ^ <-> & | !")
     assert all(c.isalnum() or c in "'\" *<->&:" for c in s.fts5(hostile) + s.tsquery(hostile))
     for word in (w for p in hostile.phrases for w in p):

@@ -34,9 +34,6 @@ def _fts(stemmed: bool, said: bool) -> str:
     return f"search_fts{'_said' if said else ''}_{'en' if stemmed else 'any'}"
 
 
-FTS_TABLES = tuple(_fts(st, sa) for sa in (False, True) for st in (True, False))
-
-
 class SearchRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -80,10 +77,13 @@ class SearchRepo:
             tables: dict[str, list[dict[str, object]]] = {}
             for i, r in zip(ids, rows, strict=True):
                 table = _fts(bool(r["stemmed"]), r["field"] == Field.SAID)
-                tables.setdefault(table, []).append({"id": i, "body": r["body"]})
+                tables.setdefault(table, []).append(
+                    {"id": i, "body": r["body"], "field": r["field"]}
+                )
             for table, pairs in tables.items():
                 await self._s.execute(
-                    text(f"INSERT INTO {table}(rowid, body) VALUES (:id, :body)"), pairs
+                    text(f"INSERT INTO {table}(rowid, body, field) VALUES (:id, :body, :field)"),
+                    pairs,
                 )
         else:
             for stemmed, config in CONFIG.items():
@@ -113,12 +113,13 @@ class SearchRepo:
             gone: dict[str, list[dict[str, object]]] = {}
             for i, b, stemmed, f in old:
                 gone.setdefault(_fts(bool(stemmed), f == Field.SAID), []).append(
-                    {"id": i, "body": b}
+                    {"id": i, "body": b, "field": f}
                 )
             for table, pairs in gone.items():
                 await self._s.execute(
                     text(
-                        f"INSERT INTO {table}({table}, rowid, body) VALUES ('delete', :id, :body)"
+                        f"INSERT INTO {table}({table}, rowid, body, field) "
+                        "VALUES ('delete', :id, :body, :field)"
                     ),
                     pairs,
                 )
@@ -175,31 +176,51 @@ class SearchRepo:
             bindparam("clubs", expanding=True),
             bindparam("owners", expanding=True),
         )
+        found: list[Match] = []
+        for field in (Field.TITLE, Field.TEXT):  # titles first; texts if the page needs more
+            found += await self._ranked(query, field, params, allowed, expanding)
+            if len({(m.kind, m.ref) for m in found}) >= things:
+                return found
+        # a prefix (jazz*) is looked for in titles and texts only: over every caption it
+        # would read most of the index
+        if Kind.EPISODE in kinds and not any(t.prefix for t in query.terms):
+            said_q = f"{{body}}: ({fts5(query)})" if self._sqlite else tsquery(query)
+            found += await self._said({**params, "q": said_q}, allowed, expanding, things)
+        return found
+
+    async def _ranked(
+        self,
+        query: Query,
+        field: Field,
+        params: dict[str, object],
+        allowed: str,
+        expanding: tuple[BindParameter[Any], ...],
+    ) -> list[Match]:
+        """Title (or text) documents that match, by the engine's relevance."""
         if self._sqlite:
-            params["q"] = fts5(query)
+            q = f'{{field}}: "{int(field)}" AND {{body}}: ({fts5(query)})'
             parts = [
-                f"SELECT * FROM (SELECT d.id, d.kind, d.ref, d.field, d.start, d.times, "
-                f"bm25({t}) AS score FROM {t} JOIN search_docs d ON d.id = {t}.rowid "
-                f"WHERE {t} MATCH :q AND {allowed} ORDER BY d.field, score LIMIT :limit)"
+                f"SELECT * FROM (SELECT d.id, d.kind, d.ref, d.start, d.times, "
+                f"bm25({t}, 1.0, 0.0) AS score FROM {t} JOIN search_docs d "
+                f"ON d.id = {t}.rowid WHERE {t} MATCH :q AND {allowed} "
+                "ORDER BY score LIMIT :limit)"
                 for t in (_fts(True, False), _fts(False, False))
             ]
-            ranked = " UNION ALL ".join(parts)
+            sql = " UNION ALL ".join(parts)
         else:
-            params["q"] = tsquery(query)
-            ranked = (
-                "SELECT d.id, d.kind, d.ref, d.field, d.start, d.times, -ts_rank(d.tsv, "
+            q = tsquery(query)
+            sql = (
+                "SELECT d.id, d.kind, d.ref, d.start, d.times, -ts_rank(d.tsv, "
                 "CASE WHEN d.stemmed THEN q.en ELSE q.simple END) AS score FROM search_docs d, "
-                f"{_PG_QUERIES} WHERE d.field < 2 AND {_PG_MATCH} AND {allowed} "
-                "ORDER BY d.field, score LIMIT :limit"
+                f"{_PG_QUERIES} WHERE d.field < 2 AND d.field = :field AND {_PG_MATCH} "
+                f"AND {allowed} ORDER BY score LIMIT :limit"
             )
-        rows = (await self._s.execute(text(ranked).bindparams(*expanding), params)).all()
-        found = [
-            Match(int(i), Kind(k), str(r), Field(int(f)), float(score), st, _times(t))
-            for i, k, r, f, st, t, score in rows
+        stmt = text(sql).bindparams(*expanding)
+        rows = (await self._s.execute(stmt, {**params, "q": q, "field": int(field)})).all()
+        return [
+            Match(int(i), Kind(k), str(r), field, float(score), st, _times(t))
+            for i, k, r, st, t, score in rows
         ]
-        if Kind.EPISODE in kinds:
-            found += await self._said(params, allowed, expanding, things)
-        return found
 
     async def _said(
         self,
@@ -245,16 +266,17 @@ class SearchRepo:
         return list(episodes.values())
 
     async def snippets(
-        self, query: Query, doc_ids: Sequence[int], *, whole: bool = False
+        self, query: Query, doc_ids: Sequence[int], *, said: bool = False
     ) -> dict[int, str]:
-        """Highlighted excerpts of these documents (HIT_START/HIT_END around the hits);
-        `whole`: all of each text (short ones: captions), not an excerpt."""
+        """Highlighted excerpts of these title and text documents (HIT_START/HIT_END around
+        the hits); `said`: of these captions, each whole."""
+        whole = said
         if not doc_ids:
             return {}
         found: dict[int, str] = {}
         ids = list(doc_ids)
         if self._sqlite:
-            for table in FTS_TABLES:
+            for table in (_fts(True, said), _fts(False, said)):
                 mark = (
                     f"highlight({table}, 0, :a, :b)"
                     if whole
@@ -264,7 +286,8 @@ class SearchRepo:
                     f"SELECT rowid, {mark} FROM {table} WHERE {table} MATCH :q AND rowid IN :ids"
                 ).bindparams(bindparam("ids", expanding=True))
                 rows = await self._s.execute(
-                    stmt, {"q": fts5(query), "ids": ids, "a": HIT_START, "b": HIT_END}
+                    stmt,
+                    {"q": f"{{body}}: ({fts5(query)})", "ids": ids, "a": HIT_START, "b": HIT_END},
                 )
                 found.update({int(i): str(s) for i, s in rows.all()})
             return found

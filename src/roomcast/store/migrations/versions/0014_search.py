@@ -53,9 +53,10 @@ def upgrade() -> None:
     op.create_index("ix_search_docs_kind_ref", "search_docs", ["kind", "ref"])
     sqlite = op.get_bind().dialect.name == "sqlite"
     if sqlite:
+        # `field` is indexed too ("0", "1", "2"): a title search reads only titles
         for table, tokenize in FTS.items():
             op.execute(
-                f"CREATE VIRTUAL TABLE {table} USING fts5(body, content='search_docs', "
+                f"CREATE VIRTUAL TABLE {table} USING fts5(body, field, content='search_docs', "
                 f"content_rowid='id', tokenize='{tokenize}')"
             )
     else:
@@ -122,8 +123,8 @@ def _index_what_exists(sqlite: bool) -> None:
     if sqlite:
         for table, which in (("search_fts_en", "stemmed"), ("search_fts_any", "NOT stemmed")):
             op.execute(
-                f"INSERT INTO {table}(rowid, body) SELECT id, body FROM search_docs "  # noqa: S608
-                f"WHERE {which}"
+                f"INSERT INTO {table}(rowid, body, field) "  # noqa: S608
+                f"SELECT id, body, field FROM search_docs WHERE {which}"
             )
     else:
         op.execute(
