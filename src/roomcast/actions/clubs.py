@@ -14,6 +14,7 @@ from typing import Literal
 
 from roomcast.actions import notify, search
 from roomcast.actions.context import Context
+from roomcast.actions.paths import club_folder
 from roomcast.domain import clubs as rules
 from roomcast.domain import notices, tokens
 from roomcast.domain.clubs import Club, ClubAction, ClubRole, HostPolicy, Joined, JoinPolicy
@@ -55,10 +56,6 @@ class ClubView:
     def may_on(self, action: ClubAction | str, role: ClubRole | str) -> bool:
         """On someone whose role in the club is `role`."""
         return rules.can(self.club, self.role, ClubAction(action), ClubRole(role)).allowed
-
-
-def club_folder(ctx: Context, club_id: int) -> Path:
-    return ctx.settings.data_dir / "clubs" / str(club_id)
 
 
 async def load(uow: UnitOfWork, handle: str, *, for_update: bool = False) -> Club:

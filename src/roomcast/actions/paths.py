@@ -20,3 +20,8 @@ def episode_folder(ctx: Context, episode_id: str) -> Path:
 def show_folder(ctx: Context, user_id: int) -> Path:
     """A show's uploaded artwork."""
     return ctx.settings.data_dir / "shows" / str(user_id)
+
+
+def club_folder(ctx: Context, club_id: int) -> Path:
+    """A club's uploaded avatar and cover (and its generated avatar)."""
+    return ctx.settings.data_dir / "clubs" / str(club_id)

@@ -272,15 +272,17 @@ async def _hallway(ctx: Context, viewer: User | None) -> tuple[HallwaySnapshot, 
     async with ctx.transaction() as uow:
         mine = await interests(uow, viewer)
         live = [r for r in await uow.rooms.live() if rules.listed_to(r, mine.clubs)]
-        people = await uow.participants.present_in([r.id for r in live], uow.users)
-        hosts = await uow.users.public({r.host_id for r in live})
+        stage, audience, hosts = await uow.participants.live_stages(
+            uow.users, {r.host_id for r in live}
+        )
         tags = await club_tags(uow, live)
     summaries = [
         RoomSummary.of(
             RoomSnapshot(
                 RoomView.of(r, hosts[r.host_id], tags.get(r.club_id or 0)),
-                order(tuple(people[r.id])),
-            )
+                order(tuple(stage.get(r.id, ()))),
+            ),
+            listeners=audience.get(r.id, 0),
         )
         for r in live
         if r.host_id in hosts

@@ -7,6 +7,7 @@ stored before these rules safe with `xml_safe`.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -92,6 +93,7 @@ def skeleton(text: str) -> str:
     return unicodedata.normalize("NFD", mapped)
 
 
+@functools.lru_cache(maxsize=8192)
 def name_key(display_name: str) -> str:
     """What a name looks like, case aside: equal keys in one room mean people could be
     mistaken for each other, so clients show the @username beside the name."""

@@ -470,7 +470,9 @@ class RoomSummary:
     visibility: Visibility = Visibility.OPEN  # members-only rooms: their club's members see them
 
     @staticmethod
-    def of(snapshot: RoomSnapshot) -> RoomSummary:
+    def of(snapshot: RoomSnapshot, listeners: int | None = None) -> RoomSummary:
+        """The summary of a room's snapshot; `listeners`: the audience's size, when the
+        snapshot holds only the stage (the hallway counts audiences, not loads them)."""
         stage = sorted(snapshot.stage, key=lambda p: (p.role is not Role.HOST, p.joined_at, p.key))
         speakers = tuple(p.user for p in stage if p.user is not None)
         room = snapshot.room
@@ -482,7 +484,7 @@ class RoomSummary:
             host=room.host,
             speakers=speakers[:MAX_SPEAKERS_SHOWN],
             speaker_count=len(speakers),
-            listener_count=len(snapshot.audience),
+            listener_count=len(snapshot.audience) if listeners is None else listeners,
             started_at=room.started_at,
             club=room.club,
             visibility=room.visibility,

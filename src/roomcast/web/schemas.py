@@ -692,7 +692,9 @@ class ClubOut(BaseModel):
     banned: bool = Field(description="The viewer is banned from the club")
     following: bool
     requests: int = Field(description="Waiting join requests (for those who answer them)")
-    may: list[ClubAction] = Field(description="What the viewer may do here")
+    may: list[ClubAction] = Field(
+        description="What the viewer may do here (to the club, or to a member)"
+    )
 
     @staticmethod
     def of(v: ClubView, base: str) -> ClubOut:
@@ -719,7 +721,7 @@ class ClubOut(BaseModel):
             banned=v.banned,
             following=v.following,
             requests=v.requests,
-            may=[a for a in ClubAction if v.may(a)],
+            may=[a for a in ClubAction if v.may(a) or v.may_on(a, ClubRole.MEMBER)],
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from roomcast.actions import rooms, safety
 from roomcast.domain.rooms import RoomDraft
@@ -38,9 +38,11 @@ async def create_room(body: RoomIn, request: Request, user: SignedIn, ctx: Ctx) 
     summary="Live rooms listed in the hallway, ranked for you: rooms with people you follow "
     "on stage, then your clubs', then your topics', then the rest; by size and recency",
 )
-async def list_rooms(viewer: Viewer, ctx: Ctx) -> HallwaySnapshot:
+async def list_rooms(
+    viewer: Viewer, ctx: Ctx, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> HallwaySnapshot:
     ranked, _ = await rooms.ranked_hallway(ctx, viewer)
-    return HallwaySnapshot(ranked)
+    return HallwaySnapshot(ranked[:limit])
 
 
 @router.get(
