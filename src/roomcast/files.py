@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -26,4 +28,18 @@ def write_durably(path: Path, data: bytes, *, sync_dir: bool = True) -> Path:
     os.replace(tmp, path)
     if sync_dir:
         fsync_dir(path.parent)
+    return path
+
+
+def drawn_once(folder: Path, key: str, draw: Callable[[], bytes]) -> Path:
+    """`folder/generated-HASH.jpg`, HASH of `key`, drawn by `draw` the first time it is
+    asked for (earlier drawings in the folder removed): a cover drawn from a title is kept
+    until the title changes."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    path = folder / f"generated-{digest}.jpg"
+    if not path.exists():
+        write_durably(path, draw())
+        for stale in folder.glob("generated-*.jpg"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
     return path

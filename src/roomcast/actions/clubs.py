@@ -20,7 +20,7 @@ from roomcast.domain import notices, tokens
 from roomcast.domain.clubs import Club, ClubAction, ClubRole, HostPolicy, Joined, JoinPolicy
 from roomcast.domain.model import EndReason, PublicUser, Topic, User, UserId, Visibility
 from roomcast.errors import BadRequest, Conflict, Forbidden, NotFound, RateLimited
-from roomcast.files import write_durably
+from roomcast.files import drawn_once, write_durably
 from roomcast.podcast import artwork
 from roomcast.store import UnitOfWork
 
@@ -467,15 +467,8 @@ async def image_file(ctx: Context, handle: str, which: ImageKind) -> Path | None
         return folder / uploaded
     if which == "cover":
         return None
-    digest = hashlib.sha256(club.name.encode()).hexdigest()[:16]
-    path = folder / f"generated-{digest}.jpg"
-    if not path.exists():
-        data = await asyncio.to_thread(artwork.generated, club.name)
-        await asyncio.to_thread(write_durably, path, data)
-        for stale in folder.glob("generated-*.jpg"):
-            if stale != path:
-                stale.unlink(missing_ok=True)
-    return path
+    name = club.name
+    return await asyncio.to_thread(drawn_once, folder, name, lambda: artwork.generated(name))
 
 
 # ---- members' private feeds ----

@@ -24,7 +24,7 @@ from roomcast.domain.model import PublicUser, Room, RoomId, Topic, User, UserId,
 from roomcast.domain.podcasts import Episode, EpisodeStatus, Show
 from roomcast.domain.search import Kind as SearchKind
 from roomcast.errors import BadRequest, Conflict, Gone, NotFound
-from roomcast.files import write_durably
+from roomcast.files import drawn_once, write_durably
 from roomcast.podcast import artwork
 from roomcast.store import UnitOfWork
 
@@ -139,15 +139,8 @@ async def artwork_file(ctx: Context, user: User, show: Show) -> Path:
     folder = show_folder(ctx, user.id)
     if show.artwork:
         return folder / show.artwork
-    digest = hashlib.sha256(show.title.encode()).hexdigest()[:16]
-    path = folder / f"generated-{digest}.jpg"
-    if not path.exists():
-        data = await asyncio.to_thread(artwork.generated, show.title)
-        await asyncio.to_thread(write_durably, path, data)
-        for stale in folder.glob("generated-*.jpg"):
-            if stale != path:
-                stale.unlink(missing_ok=True)
-    return path
+    title = show.title
+    return await asyncio.to_thread(drawn_once, folder, title, lambda: artwork.generated(title))
 
 
 # ---- episodes ----
