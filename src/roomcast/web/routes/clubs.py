@@ -3,6 +3,7 @@ members' private feeds) and the club's files (avatar, cover, public and private 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -12,7 +13,7 @@ from roomcast.actions import clubs, events
 from roomcast.actions import episodes as episode_actions
 from roomcast.actions.clubs import ClubDraft, ImageKind
 from roomcast.domain.clubs import Club, ClubRole
-from roomcast.domain.model import Topic
+from roomcast.domain.model import PublicUser, Topic
 from roomcast.errors import BadRequest, NotFound
 from roomcast.web import feed, urls
 from roomcast.web.deps import Ctx, SignedIn, Viewer
@@ -197,6 +198,15 @@ async def renew_private_feed(handle: HandlePath, user: SignedIn, ctx: Ctx) -> Li
 # ---- members ----
 
 
+def _people_at(found: list[tuple[PublicUser, datetime]]) -> WaitingListOut:
+    """People with a time: who asked when, who was banned when."""
+    return WaitingListOut(
+        people=[
+            WaitingOut(username=p.username, display_name=p.display_name, at=at) for p, at in found
+        ]
+    )
+
+
 def _after(value: str | None) -> tuple[int, int] | None:
     if not value:
         return None
@@ -229,12 +239,7 @@ async def members(
     summary="Join requests waiting (admins and moderators)",
 )
 async def requests(handle: HandlePath, user: SignedIn, ctx: Ctx) -> WaitingListOut:
-    found = await clubs.requests(ctx, user, handle)
-    return WaitingListOut(
-        people=[
-            WaitingOut(username=p.username, display_name=p.display_name, at=at) for p, at in found
-        ]
-    )
+    return _people_at(await clubs.requests(ctx, user, handle))
 
 
 @router.put(
@@ -273,12 +278,7 @@ async def remove(handle: HandlePath, username: UsernamePath, user: SignedIn, ctx
 
 @router.get("/clubs/{handle}/bans", response_model=WaitingListOut, summary="Who is banned")
 async def bans(handle: HandlePath, user: SignedIn, ctx: Ctx) -> WaitingListOut:
-    found = await clubs.bans(ctx, user, handle)
-    return WaitingListOut(
-        people=[
-            WaitingOut(username=p.username, display_name=p.display_name, at=at) for p, at in found
-        ]
-    )
+    return _people_at(await clubs.bans(ctx, user, handle))
 
 
 @router.put(
