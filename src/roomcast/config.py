@@ -123,6 +123,33 @@ class Settings(BaseSettings):
     email_retry_attempts: int = Field(
         8, ge=1, description="Tries before an email is given up (the SMTP server is down)."
     )
+    # payments: paid rooms, tickets and tips (README: "Selling tickets")
+    payments: str | None = Field(
+        None,
+        pattern="^(stripe|local|none)$",
+        description="stripe (Stripe Connect: creators' own accounts are paid), local (a test "
+        "provider that completes purchases on a page of ours: dev mode only) or none. "
+        "Default: local in dev mode, none otherwise.",
+    )
+    stripe_secret_key: SecretStr | None = Field(
+        None, description="The platform's Stripe secret key (sk_live_... or sk_test_...)."
+    )
+    stripe_webhook_secret: SecretStr | None = Field(
+        None,
+        description="Signing secret (whsec_...) of the Connect webhook endpoint "
+        "/api/payments/stripe/webhook, listening to events on connected accounts.",
+    )
+    stripe_api_base: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s/]+(:\d+)?$",
+        description="Another Stripe API address, e.g. stripe-mock's (tests); default Stripe's.",
+    )
+    platform_fee_percent: float = Field(
+        0,
+        ge=0,
+        le=50,
+        description="The operator's cut of each ticket and tip (an application fee).",
+    )
     log_format: str = Field("text", pattern="^(text|json)$")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
@@ -146,6 +173,26 @@ class Settings(BaseSettings):
         if ports is not None and not (1024 <= ports.start <= ports.stop - 1 <= 65535):
             raise ValueError("media_ports must be LOW-HIGH with 1024 <= LOW <= HIGH <= 65535")
         return self
+
+    @model_validator(mode="after")
+    def _payments_configured(self) -> Self:
+        if self.payments == "local" and not self.dev:
+            raise ValueError(
+                "payments=local is a test provider that hands out tickets for nothing: it is "
+                "refused outside dev mode. Use payments=stripe (or none)."
+            )
+        if self.payment_provider == "stripe" and not (
+            self.stripe_secret_key and self.stripe_webhook_secret
+        ):
+            raise ValueError(
+                "payments=stripe needs ROOMCAST_STRIPE_SECRET_KEY and "
+                "ROOMCAST_STRIPE_WEBHOOK_SECRET (README: Selling tickets)"
+            )
+        return self
+
+    @property
+    def payment_provider(self) -> str:
+        return self.payments or ("local" if self.dev else "none")
 
     @model_validator(mode="after")
     def _secret_long_enough(self) -> Self:

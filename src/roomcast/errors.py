@@ -6,7 +6,8 @@ Hierarchy:
     ├── NotAuthenticated (401)      ├── Conflict (409)
     ├── Forbidden (403)             ├── Gone (410): the room has ended
     │   └── CsrfFailed (403)        ├── PayloadTooLarge (413)
-    └── RateLimited (429, carries retry_after seconds)
+    ├── RateLimited (429, carries retry_after seconds)
+    └── Unavailable (503): a service we depend on (the payment provider) failed
 
 This module is pure (no I/O): the domain raises these too. One handler in web/app.py turns
 them into JSON ``{"error": {"code", "message", ...data}}``.
@@ -78,3 +79,8 @@ class RateLimited(RoomcastError):
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message, retry_after=max(1, round(retry_after + 0.5)))
         self.retry_after = int(self.data["retry_after"])
+
+
+class Unavailable(RoomcastError):
+    http_status = 503
+    code = "unavailable"

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from roomcast.actions import notify, search
+from roomcast.actions import feeds, notify, search
 from roomcast.actions.context import Context
 from roomcast.actions.paths import club_folder
 from roomcast.domain import clubs as rules
@@ -474,10 +474,6 @@ async def image_file(ctx: Context, handle: str, which: ImageKind) -> Path | None
 # ---- members' private feeds ----
 
 
-def feed_key_text(ctx: Context, key_id: int, nonce: str) -> str:
-    return f"{key_id}.{tokens.sign(ctx.settings.secret, 'feed', str(key_id), nonce)}"
-
-
 async def private_feed(ctx: Context, me: User, handle: str, *, renew: bool = False) -> str:
     """A member's own feed URL of the club's show, members-only episodes included. It is
     theirs alone: leaving, removal or a ban revokes it, and renewing replaces it."""
@@ -490,32 +486,13 @@ async def private_feed(ctx: Context, me: User, handle: str, *, renew: bool = Fal
             await uow.clubs.renew_feed_key(me.id, club.id, secrets.token_hex(8))
         found = await uow.clubs.key_of(me.id, club.id)
     assert found is not None  # made just above, in the same transaction
-    key = feed_key_text(ctx, *found)
+    key = feeds.key_text(ctx, *found)
     return f"{ctx.settings.base_url}/feeds/{key}/feed.xml"
 
 
 async def feed_holder(ctx: Context, key: str) -> tuple[User, Club]:
-    """Who a private feed key belongs to, and whose club it opens, while it is valid: the
-    key's row exists (not revoked), its HMAC matches, and its holder is still a member."""
-    refused = Forbidden("This private feed address is not valid (any more).", code="bad_feed_key")
-    key_id, _, mac = key.partition(".")
-    if not key_id.isdigit() or len(key_id) > 12:
-        raise refused
-    async with ctx.transaction() as uow:
-        found = await uow.clubs.key(int(key_id))
-        if found is None:
-            raise refused
-        user_id, club_id, nonce = found
-        if club_id is None or not tokens.check(ctx.settings.secret, mac, "feed", key_id, nonce):
-            raise refused
-        user = await uow.users.get(user_id)
-        club = await uow.clubs.get(club_id)
-        if (
-            user is None
-            or user.suspended
-            or club is None
-            or club.deleted
-            or await uow.clubs.role(club_id, user_id) is None
-        ):
-            raise refused
-    return user, club
+    """Who a club's private feed key belongs to, and whose club it opens, while valid."""
+    found = await feeds.holder(ctx, key)
+    if found.club is None:
+        raise feeds.REFUSED
+    return found.user, found.club

@@ -18,6 +18,7 @@ from roomcast.bus import Bus
 from roomcast.config import Settings
 from roomcast.domain.ratelimit import Buckets, Limit
 from roomcast.media import MediaEngine
+from roomcast.payments import PaymentProvider
 from roomcast.store import Store, UnitOfWork
 
 
@@ -53,6 +54,7 @@ class Context:
     store: Store
     bus: Bus
     media: MediaEngine | None = None  # None in CLI contexts, which carry no audio
+    payments: PaymentProvider | None = None  # None: this server takes no payments
     clock: Callable[[], datetime] = utcnow
     monotonic: Callable[[], float] = time.monotonic
     hasher: PasswordHasher = field(default_factory=PasswordHasher)

@@ -50,6 +50,7 @@ async def queue_episode(ctx: Context, uow: UnitOfWork, room: Room) -> Episode | 
         updated_at=now,
         club_id=room.club_id,
         members_only=room.visibility is Visibility.MEMBERS,
+        sale_id=sale.id if (sale := await uow.sales.of_room(room.id)) else None,
     )
     await uow.episodes.add(episode)
     # a moment's grace: the media engine flushes the last segment right after the commit
@@ -148,9 +149,15 @@ async def artwork_file(ctx: Context, user: User, show: Show) -> Path:
 
 async def _may_listen(uow: UnitOfWork, found: Episode | None, viewer: User | None) -> Episode:
     """`rules.may_listen`, with what the store knows: is the viewer a member of the club
-    whose members-only episode this is?"""
+    whose members-only episode this is? Do they hold a ticket for the ticketed room it was?"""
     member = bool(found and found.members_only and await is_member(uow, found.club_id, viewer))
-    return rules.may_listen(found, viewer.id if viewer else None, member)
+    ticket = bool(
+        found
+        and found.sale_id is not None
+        and viewer is not None
+        and await uow.tickets.valid(found.sale_id, viewer.id)
+    )
+    return rules.may_listen(found, viewer.id if viewer else None, member, ticket)
 
 
 async def episode(ctx: Context, episode_id: str, viewer: User | None) -> Episode:
@@ -165,6 +172,15 @@ async def episode_of_club(ctx: Context, episode_id: str, club_id: int) -> Episod
     if found is None or found.club_id != club_id:
         raise NotFound("No such episode.", code="episode_not_found")
     return rules.may_listen(found, None, member=True)
+
+
+async def episode_of_sale(ctx: Context, episode_id: str, sale_id: int) -> Episode:
+    """An episode through a buyer's private feed key: that sale's replay, published."""
+    async with ctx.transaction() as uow:
+        found = await uow.episodes.get(episode_id)
+    if found is None or found.sale_id != sale_id:
+        raise NotFound("No such episode.", code="episode_not_found")
+    return rules.may_listen(found, None, ticket=True)
 
 
 async def episode_of_room(ctx: Context, room_id: str, viewer: User | None) -> Episode:
@@ -182,6 +198,20 @@ async def latest(
         found = await uow.episodes.latest_published(limit, topic.value if topic else None, language)
         hosts = await uow.users.public([e.user_id for e in found])
     return [(e, hosts[e.user_id]) for e in found if e.user_id in hosts]
+
+
+async def show_for(
+    ctx: Context, host_id: UserId, club_id: int | None
+) -> tuple[Show, User, Club | None]:
+    """The show a host's room (or a club's) publishes to, with its host and club."""
+    async with ctx.transaction() as uow:
+        host = await uow.users.get(host_id)
+        if host is None:
+            raise NotFound("No such show.", code="show_not_found")
+        club = await uow.clubs.get(club_id) if club_id is not None else None
+        if club is not None:
+            return club_show(club), host, club
+        return await uow.shows.get(host.id) or rules.default_show(host), host, None
 
 
 async def episode_with_show(

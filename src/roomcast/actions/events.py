@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from roomcast.actions import clubs as club_actions
-from roomcast.actions import notify, search
+from roomcast.actions import notify, payments, search
 from roomcast.actions import rooms as room_actions
 from roomcast.actions.context import Context
 from roomcast.domain import clubs as club_rules
@@ -29,6 +29,7 @@ from roomcast.domain.model import (
     Visibility,
 )
 from roomcast.domain.rooms import RoomDraft, start_now
+from roomcast.domain.tickets import Terms
 from roomcast.domain.updates import RoomSnapshot
 from roomcast.errors import BadRequest, Forbidden, NotAuthenticated, NotFound, RateLimited
 from roomcast.store import UnitOfWork
@@ -101,8 +102,10 @@ async def schedule(
     cohosts: list[str],
     ip: str,
     club: str | None = None,
+    terms: Terms | None = None,
 ) -> EventView:
-    """Schedule an event, as its host or as a club's (`club`: its handle)."""
+    """Schedule an event, as its host or as a club's (`club`: its handle), free or with
+    tickets on sale (`terms`)."""
     now = ctx.monotonic()
     wait = max(ctx.limits["room_user"].take(str(host.id), now), ctx.limits["room_ip"].take(ip, now))
     if wait > 0:
@@ -115,6 +118,8 @@ async def schedule(
         )
         ids = await _cohost_ids(uow, host, cohosts)
         await uow.events.add(event)
+        if terms is not None:
+            await payments.open_sale(ctx, uow, host, terms, draft.record, event_id=event.id)
         await search.event(uow, event)
         invited = await uow.events.set_cohosts(event.id, ids, ctx.clock())
         await _invite(ctx, uow, event, host, invited)
@@ -174,6 +179,7 @@ async def cancel_now(ctx: Context, uow: UnitOfWork, event: Event) -> Event:
     """Cancelled (by its host, or with its club): its RSVPs and co-hosts are told."""
     cancelled = rules.cancel(event, event.host_id, ctx.clock())
     await uow.events.save(cancelled)
+    await payments.event_cancelled(ctx, uow, event.id)  # every ticket refunded
     await search.event(uow, cancelled)
     host = (await uow.users.public([event.host_id]))[event.host_id]
     told = notices.cancelled(event.id, host.display_name, event.title, host.id, event.starts_at)
@@ -201,7 +207,10 @@ async def start(ctx: Context, host: User, event_id: str) -> RoomSnapshot:
         )
         room = start_now(room_actions.new_room_id(), host.id, room_draft, ctx.clock())
         started = rules.start(event, host.id, room.id, ctx.clock())
+        if await uow.sales.of_event(event.id) is not None:
+            room = replace(room, ticketed=True)
         snap = await room_actions.open_room(ctx, uow, room, host, event.id)
+        await payments.room_started(uow, event.id, room)
         await uow.events.save(started)
         await search.event(uow, started)  # the room is found now
         for c in await uow.events.cohosts(event.id):

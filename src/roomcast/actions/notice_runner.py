@@ -8,10 +8,10 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from roomcast.actions import events, notify
+from roomcast.actions import events, notify, payments
 from roomcast.actions.context import Context
 from roomcast.actions.lanes import run_lane
-from roomcast.domain.jobs import EMAIL, EXPIRE, FANOUT, NOTICE_KINDS, REMIND, Job
+from roomcast.domain.jobs import EMAIL, EXPIRE, FANOUT, NOTICE_KINDS, REFUND, REMIND, Job
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,8 @@ class NoticeRunner:
                 await events.remind(self.ctx, job)
             elif job.kind == EXPIRE:
                 await events.expire(self.ctx, job)
+            elif job.kind == REFUND:
+                await payments.run_refunds(self.ctx, job)
             else:
                 raise ValueError(f"unknown job kind {job.kind!r}")
         except Exception as e:

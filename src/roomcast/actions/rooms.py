@@ -6,7 +6,7 @@ import logging
 import secrets
 from dataclasses import replace
 
-from roomcast.actions import clubs, notify, search, standing
+from roomcast.actions import clubs, notify, payments, search, standing
 from roomcast.actions.context import Context
 from roomcast.actions.episodes import queue_episode
 from roomcast.actions.paths import recording_folder
@@ -30,6 +30,7 @@ from roomcast.domain.model import (
 )
 from roomcast.domain.permissions import Action, can
 from roomcast.domain.search import Kind as SearchKind
+from roomcast.domain.tickets import Terms
 from roomcast.domain.updates import (
     CHAT_WINDOW,
     HallwayRoomChanged,
@@ -109,9 +110,15 @@ def _publish_hallway(uow: UnitOfWork, room: Room, snap: RoomSnapshot | None) -> 
 
 
 async def create(
-    ctx: Context, host: User, draft: rules.RoomDraft, ip: str, club: str | None = None
+    ctx: Context,
+    host: User,
+    draft: rules.RoomDraft,
+    ip: str,
+    club: str | None = None,
+    terms: Terms | None = None,
 ) -> RoomSnapshot:
-    """Start a room now, as its host or as a club's (`club`: its handle)."""
+    """Start a room now, as its host or as a club's (`club`: its handle), free or with
+    tickets on sale (`terms`)."""
     now = ctx.monotonic()
     wait = max(ctx.limits["room_user"].take(str(host.id), now), ctx.limits["room_ip"].take(ip, now))
     if wait > 0:
@@ -121,7 +128,11 @@ async def create(
         if club is not None:
             draft = replace(draft, club_id=(await clubs.for_hosting(uow, host, club)).id)
         room = rules.start_now(new_room_id(), host.id, draft, ctx.clock())
+        if terms is not None:
+            room = replace(room, ticketed=True)
         snap = await open_room(ctx, uow, room, host)
+        if terms is not None:
+            await payments.open_sale(ctx, uow, host, terms, draft.record, room_id=room.id)
     logger.info("room %s started by user %s", room.id, host.id)
     return snap
 

@@ -96,7 +96,7 @@ async def event(uow: UnitOfWork, e: Event) -> None:
 async def episode(uow: UnitOfWork, ep: Episode) -> None:
     """An episode's title and notes (found once published; what was said stays indexed
     while it is unpublished, hidden)."""
-    hidden = not ep.is_public
+    hidden = _hidden(ep)
     docs = _titled(
         Kind.EPISODE,
         ep.id,
@@ -110,6 +110,11 @@ async def episode(uow: UnitOfWork, ep: Episode) -> None:
     )
     await uow.search.put(docs, (Field.TITLE, Field.TEXT))
     await uow.search.set_hidden(Kind.EPISODE, ep.id, hidden)
+
+
+def _hidden(ep: Episode) -> bool:
+    """Found by nobody: unpublished, or a ticketed room's replay (for its buyers alone)."""
+    return not ep.is_public or ep.sale_id is not None
 
 
 async def said(uow: UnitOfWork, ep: Episode, cues: Sequence[Cue]) -> None:
@@ -126,7 +131,7 @@ async def said(uow: UnitOfWork, ep: Episode, cues: Sequence[Cue]) -> None:
             owner_id=ep.user_id,
             club_id=ep.club_id,
             members_only=ep.members_only,
-            hidden=not ep.is_public,
+            hidden=_hidden(ep),
         )
         for c in cues
         if c.text.strip()
@@ -258,7 +263,7 @@ def _result(m: rules.Match, marked: str, things: _Things, clubs: set[int]) -> Re
             )
         case Kind.EPISODE:
             ep = things.episodes.get(m.ref)
-            if ep is None or not ep.is_public:
+            if ep is None or _hidden(ep):
                 return None
             if ep.members_only and ep.club_id not in clubs:
                 return None

@@ -1,7 +1,7 @@
 """Someone at a room's door: their key, their browser, and their standing as the rules see
 it (an `Actor`). Built here, in one place, for every door (the page, the room socket, the
 media offer) and every action in the room. In a club's room, their standing in the club
-(member, moderator, banned) is part of it.
+(member, moderator, banned) is part of it; in a ticketed room, whether they hold a ticket.
 
 A guest is known by their browser's token (an HttpOnly cookie). Their key is an opaque
 per-room HMAC of it; their device id, another HMAC, ties the browser to the accounts used
@@ -58,6 +58,14 @@ async def visitor(
     club_role = None
     if room.club_id is not None and viewer is not None:
         club_role = await uow.clubs.role(room.club_id, viewer.id)
+    ticket = kept_part = False
+    if room.ticketed and viewer is not None:
+        # a ticket, or a part kept for them: an event's co-host (reserved as a moderator)
+        # or someone brought on stage who reconnects
+        kept = await uow.participants.role(room.id, key)
+        kept_part = kept is not None and kept.on_stage
+        sale = await uow.sales.of_room(room.id)
+        ticket = sale is not None and await uow.tickets.valid(sale.id, viewer.id)
     actor = Actor(
         role,
         is_admin=viewer.is_admin if viewer else False,
@@ -69,5 +77,7 @@ async def visitor(
         club_member=club_role is not None,
         club_moderator=club_rules.room_role(club_role),
         club_banned=room.club_id is not None and await uow.clubs.is_banned(room.club_id, accounts),
+        ticket=ticket,
+        cohost=kept_part,
     )
     return Visitor(key, device, actor)

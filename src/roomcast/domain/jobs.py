@@ -14,8 +14,9 @@ from typing import Any
 
 PRODUCE, TRANSCRIBE = "produce", "transcribe"
 FANOUT, REMIND, EXPIRE, EMAIL = "fanout", "remind", "expire", "email"
+REFUND = "refund"  # every ticket of a cancelled event, through the payment provider
 EPISODE_KINDS = (PRODUCE, TRANSCRIBE)
-NOTICE_KINDS = (FANOUT, REMIND, EXPIRE, EMAIL)
+NOTICE_KINDS = (FANOUT, REMIND, EXPIRE, EMAIL, REFUND)
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,6 +147,7 @@ class Room:
     timer: SpeakingTimer | None = None
     chapter: str | None = None  # the topic under discussion now; a chapter in the recording
     club_id: int | None = None  # started as a club's room: the club's show gets the episode
+    ticketed: bool = False  # tickets are sold for it: no ticket, no audio (domain/tickets.py)
 
     def __post_init__(self) -> None:
         if not self.title.strip():

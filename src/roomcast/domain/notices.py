@@ -24,6 +24,7 @@ class Kind(enum.StrEnum):
     COHOST = "cohost"  # you were invited to co-host an event
     FOLLOW = "follow"  # someone followed you
     CLUB = "club"  # your clubs: someone asks to join (admins, moderators), you were let in
+    TICKET = "ticket"  # your tickets: refunded (an event cancelled, or by its host)
 
 
 # What each kind is called in settings, and whether it is emailed unless the person says no
@@ -36,6 +37,7 @@ KINDS: dict[Kind, tuple[str, bool]] = {
     Kind.COHOST: ("You are invited to co-host an event", True),
     Kind.FOLLOW: ("Someone follows you", False),
     Kind.CLUB: ("Your clubs: join requests, and being let in", False),
+    Kind.TICKET: ("Your tickets: refunds", True),
 }
 
 
@@ -176,6 +178,10 @@ def join_request(club_id: int, handle: str, club: str, user_id: UserId, name: st
 
 def let_in(club_id: int, handle: str, club: str, by: UserId) -> Draft:
     return Draft(Kind.CLUB, f"club:{club_id}:joined", f"You are in {club}", f"/c/{handle}", by)
+
+
+def refunded(ticket_id: int, text: str, url: str, host_id: UserId) -> Draft:
+    return Draft(Kind.TICKET, f"ticket:{ticket_id}:refunded", text, url, host_id)
 
 
 def when_text(at: datetime) -> str:

@@ -107,6 +107,9 @@ class Actor:
     club_member: bool = False
     club_moderator: bool = False  # an admin or moderator of the club: moderates its rooms
     club_banned: bool = False
+    # in a ticketed room: a valid ticket (paid or comp), or co-hosting its event
+    ticket: bool = False
+    cohost: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,6 +99,7 @@ class Episode:
     error: str | None = None
     club_id: int | None = None  # a club room's episode: in the club's show, not the host's
     members_only: bool = False  # of a members-only room: for the club's members alone
+    sale_id: int | None = None  # of a ticketed room: the replay is for its ticket holders
 
     def __post_init__(self) -> None:
         if self.members_only and self.club_id is None:
@@ -113,11 +114,15 @@ class Episode:
         return self.status is EpisodeStatus.PUBLISHED
 
 
-def may_listen(episode: Episode | None, viewer: UserId | None, member: bool = False) -> Episode:
+def may_listen(
+    episode: Episode | None, viewer: UserId | None, member: bool = False, ticket: bool = False
+) -> Episode:
     """The door of an episode (its page, API view and files): published episodes are
     public, as their feed is, and a members-only room's only for the club's members
-    (`member`: the viewer is one, or holds a member's private feed key); unpublished ones
-    only for their host. Unknown and hidden look alike to everyone else."""
+    (`member`: the viewer is one, or holds a member's private feed key); a ticketed room's
+    replay only for its ticket holders (`ticket`: a valid ticket, or a buyer's feed key) and
+    the people who spoke in it; unpublished ones only for their host. Unknown and hidden
+    look alike to everyone else."""
     if episode is None:
         raise NotFound("No such episode.", code="episode_not_found")
     if viewer is not None and viewer == episode.user_id:
@@ -130,6 +135,12 @@ def may_listen(episode: Episode | None, viewer: UserId | None, member: bool = Fa
                 "This episode is for the club's members: sign in.", code="sign_in_required"
             )
         raise Forbidden("This episode is for the club's members.", code="members_only")
+    if episode.sale_id is not None and not ticket and viewer not in episode.speakers:
+        if viewer is None:
+            raise NotAuthenticated(
+                "This replay is for ticket holders: sign in.", code="sign_in_required"
+            )
+        raise Forbidden("This replay is for ticket holders.", code="ticket_required")
     return episode
 
 

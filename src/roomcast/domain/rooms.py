@@ -72,10 +72,13 @@ def may_view(room: Room, actor: Actor, now: datetime) -> None:
     """Who may see a room at all (its page and snapshot, live or ended). Open rooms are
     listed and link rooms are not; guests need neither a link room nor one closed to them;
     a club's members-only room is for its members (and its host); removed, banned (by the
-    host or the club), blocked and suspended people are refused. `now` is for the rules to
-    come (a ticket's sales window)."""
+    host or the club), blocked and suspended people are refused. A ticketed room is for
+    those with a ticket and those with a part in it: its host, its event's co-hosts, people
+    on its stage, the club's moderators. `now` is for timed rules to come."""
     if actor.is_guest and room.visibility in (Visibility.LINK, Visibility.MEMBERS):
         raise NotAuthenticated("Sign in to join this room.", code="sign_in_required")
+    if actor.is_guest and room.ticketed:
+        raise NotAuthenticated("Sign in to buy a ticket for this room.", code="sign_in_required")
     if actor.is_guest and not room.settings.guests:
         raise NotAuthenticated(
             "This room is for signed-in listeners: sign in to join.", code="sign_in_required"
@@ -87,6 +90,17 @@ def may_view(room: Room, actor: Actor, now: datetime) -> None:
         and actor.role is not Role.HOST
     ):
         raise Forbidden("This room is for the club's members.", code="members_only")
+    if room.ticketed and not has_part(actor) and not actor.ticket:
+        raise Forbidden("This room needs a ticket.", code="ticket_required")
+
+
+def has_part(actor: Actor) -> bool:
+    """In a ticketed room: let in without a ticket (they make the room)."""
+    return (
+        actor.role in (Role.HOST, Role.MODERATOR, Role.SPEAKER)
+        or actor.cohost
+        or actor.club_moderator
+    )
 
 
 def may_enter(room: Room, actor: Actor, now: datetime) -> None:

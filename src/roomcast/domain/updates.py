@@ -536,6 +536,22 @@ class Reaction:
 
 
 @dataclass(frozen=True, slots=True)
+class Tipped:
+    """ "💸 Sam tipped Maya": a signal for everyone in the room, never in a snapshot."""
+
+    giver: PublicUser
+    speaker: PublicUser
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEnded:
+    """On a room's channel, never sent on: this person's ticket was refunded, so their
+    socket in the room says so and closes."""
+
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
 class FiltersChanged:
     """On a room's channel, never sent on: these people blocked or unblocked each other, so
     their sockets in this room refilter (chat, questions) and send a fresh snapshot."""

@@ -33,14 +33,19 @@ from roomcast.store.repos import (
     JobRepo,
     NotificationRepo,
     ParticipantRepo,
+    PaymentEventRepo,
+    PayoutAccountRepo,
     PollRepo,
     QuestionRepo,
     RemovalRepo,
     ReportRepo,
     RoomRepo,
+    SaleRepo,
     SearchRepo,
     SessionRepo,
     ShowRepo,
+    TicketRepo,
+    TipRepo,
     UserRepo,
 )
 
@@ -71,6 +76,11 @@ class UnitOfWork:
         self.notifications = NotificationRepo(session)
         self.clubs = ClubRepo(session)
         self.search = SearchRepo(session)
+        self.payout_accounts = PayoutAccountRepo(session)
+        self.sales = SaleRepo(session)
+        self.tickets = TicketRepo(session)
+        self.tips = TipRepo(session)
+        self.payment_events = PaymentEventRepo(session)
         self.outbox: list[tuple[str, object]] = []
         self.commands: list[MediaCommand] = []
         self.effects: list[Callable[[], Awaitable[None]]] = []

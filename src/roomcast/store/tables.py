@@ -114,6 +114,7 @@ class RoomRow(Base):
     timer_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
     timer_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     club_id: Mapped[int | None] = mapped_column(ForeignKey("clubs.id"), nullable=True, index=True)
+    ticketed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ParticipantRow(Base):
@@ -338,6 +339,9 @@ class EpisodeRow(Base):
     speakers: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of user ids
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     club_id: Mapped[int | None] = mapped_column(ForeignKey("clubs.id"), nullable=True, index=True)
+    sale_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sales.id", ondelete="SET NULL"), nullable=True, index=True
+    )  # a ticketed room's replay: for its buyers
     members_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
@@ -534,18 +538,25 @@ class ClubFollowRow(Base):
 
 
 class FeedKeyRow(Base):
-    """A person's private feed address for something they may hear (a club's members-only
-    episodes). The URL carries the row's id and an HMAC of its nonce: deleting the row (they
-    left, were removed or banned) or a new nonce ("make a new address") revokes it."""
+    """A person's private feed address for something they may hear: a club's members-only
+    episodes, or the replay of a ticketed room they bought. The URL carries the row's id and
+    an HMAC of its nonce: deleting the row (they left, were removed or banned, refunded, or
+    the host revoked it) or a new nonce ("make a new address") revokes it."""
 
     __tablename__ = "feed_keys"
-    __table_args__ = (Index("ix_feed_keys_user_id_club_id", "user_id", "club_id", unique=True),)
+    __table_args__ = (
+        Index("ix_feed_keys_user_id_club_id", "user_id", "club_id", unique=True),
+        Index("ix_feed_keys_user_id_sale_id", "user_id", "sale_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     club_id: Mapped[int | None] = mapped_column(
         ForeignKey("clubs.id", ondelete="CASCADE"), nullable=True, index=True
     )
+    sale_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sales.id", ondelete="CASCADE"), nullable=True, index=True
+    )  # a ticket buyer's feed of the replay
     nonce: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -573,3 +584,117 @@ class SearchDocRow(Base):
     club_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     members_only: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# ---- payments (domain/money.py, tickets.py, payouts.py) ----
+
+
+class PayoutAccountRow(Base):
+    """A creator's connected payment account and its last known status."""
+
+    __tablename__ = "payout_accounts"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    account: Mapped[str] = mapped_column(String(64), unique=True)
+    charges_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    payouts_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    details_submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    requirements_due: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    currency: Mapped[str] = mapped_column(String(3))
+    status_at: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SaleRow(Base):
+    """Tickets on sale for an event (and the room it becomes) or a room started at once."""
+
+    __tablename__ = "sales"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    event_id: Mapped[str | None] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), nullable=True, unique=True
+    )
+    room_id: Mapped[str | None] = mapped_column(
+        ForeignKey("rooms.id", ondelete="CASCADE"), nullable=True, unique=True
+    )
+    price: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    window: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class TicketRow(Base):
+    """One person's seat in a sale (one per person): held at Checkout, paid, comp..."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_sale_id_user_id", "sale_id", "user_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    state: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[int] = mapped_column(Integer)
+    fee: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    checkout_id: Mapped[str | None] = mapped_column(String(255), nullable=True, unique=True)
+    payment_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    account: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    feed_revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CompCodeRow(Base):
+    """A host's free ticket code, good once."""
+
+    __tablename__ = "comp_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    redeemed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class TipRow(Base):
+    __tablename__ = "tips"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    from_user: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    to_user: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    room_id: Mapped[str | None] = mapped_column(
+        ForeignKey("rooms.id", ondelete="SET NULL"), nullable=True
+    )
+    episode_id: Mapped[str | None] = mapped_column(
+        ForeignKey("episodes.id", ondelete="SET NULL"), nullable=True
+    )
+    amount: Mapped[int] = mapped_column(Integer)
+    fee: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(10))
+    checkout_id: Mapped[str | None] = mapped_column(String(255), nullable=True, unique=True)
+    payment_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    account: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PaymentEventRow(Base):
+    """A provider's webhook event, once handled: delivered again, it is acknowledged and
+    skipped."""
+
+    __tablename__ = "payment_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())

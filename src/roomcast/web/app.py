@@ -28,6 +28,7 @@ from roomcast.domain import avatars
 from roomcast.domain import podcasts as podcast_rules
 from roomcast.errors import RoomcastError
 from roomcast.media import LocalMediaEngine, configure_ice, rtc_configuration
+from roomcast.payments import make_provider
 from roomcast.store import Store
 from roomcast.web import messages
 from roomcast.web.live import Connections
@@ -42,6 +43,7 @@ from roomcast.web.routes import (
     auth,
     clubs,
     events,
+    feeds,
     health,
     interaction,
     notifications,
@@ -51,6 +53,7 @@ from roomcast.web.routes import (
     stage,
     users,
 )
+from roomcast.web.routes import payments as payments_routes
 from roomcast.web.routes import rooms as rooms_routes
 from roomcast.web.routes import search as search_routes
 from roomcast.web.schemas import ErrorOut
@@ -96,7 +99,9 @@ def create_app(settings: Settings) -> FastAPI:
         connect_timeout=settings.media_connect_timeout,
         levels=lambda room_id, levels: bus.publish(signals_channel(room_id), levels),
     )
-    ctx = Context(settings=settings, store=store, bus=bus, media=engine)
+    ctx = Context(
+        settings=settings, store=store, bus=bus, media=engine, payments=make_provider(settings)
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -125,6 +130,8 @@ def create_app(settings: Settings) -> FastAPI:
                 with suppress(asyncio.CancelledError):
                     await task
             await engine.close()
+            if ctx.payments is not None:
+                await ctx.payments.close()
             await store.close()
 
     app = FastAPI(
@@ -167,6 +174,9 @@ def create_app(settings: Settings) -> FastAPI:
         events.files,
         clubs.router,
         clubs.files,
+        payments_routes.router,
+        feeds.files,
+        payments_routes.pages,
         search_routes.router,
         notifications.router,
         notifications.pages,

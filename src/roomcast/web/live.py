@@ -25,6 +25,7 @@ from roomcast.actions.clubs import clubs_of
 from roomcast.actions.context import Context, uncancelled
 from roomcast.bus import HALLWAY, Subscription, room_channel, signals_channel, user_channel
 from roomcast.domain import permissions
+from roomcast.domain.identity import user_key
 from roomcast.domain.model import User, UserId, Visibility
 from roomcast.domain.notices import Notice
 from roomcast.domain.updates import (
@@ -35,6 +36,8 @@ from roomcast.domain.updates import (
     Reaction,
     RoomEnded,
     SettingsChanged,
+    TicketEnded,
+    Tipped,
     hides,
     seen_by,
     visible_to,
@@ -182,6 +185,17 @@ class RoomSocket:
                         return CLOSE_REFUSED
                     await self.snapshot(fresh)
                 continue
+            if isinstance(message, TicketEnded):
+                if message.key == self.key:  # refunded: no ticket, no audio
+                    await self.ws.send_json(
+                        {
+                            "type": "error",
+                            "code": "ticket_required",
+                            "message": "Your ticket was refunded: this room needs a ticket.",
+                        }
+                    )
+                    return CLOSE_REFUSED
+                continue
             update = seen_by(message, me)  # type: ignore[arg-type]
             if not hides(update, self.hidden):
                 await self.ws.send_json(
@@ -246,6 +260,13 @@ def _notice(message: object) -> dict[str, Any] | None:
 def _signal(message: object) -> dict[str, Any]:
     if isinstance(message, Reaction):
         return {"type": "reaction", "key": message.key, "emoji": message.emoji}
+    if isinstance(message, Tipped):
+        return {
+            "type": "tip",
+            "giver": message.giver.display_name,
+            "speaker": message.speaker.display_name,
+            "speaker_key": user_key(message.speaker.id),
+        }
     return {"type": "levels", "levels": message}
 
 

@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # one-click unsubscribe (RFC 8058): mail apps POST without our cookies; the signed link is
 # the authority there
-CSRF_EXEMPT = frozenset({"/email/unsubscribe"})
+# the payment provider's webhook: signed by the provider, checked in actions/payments.py
+CSRF_EXEMPT = frozenset({"/email/unsubscribe", "/api/payments/stripe/webhook"})
 
 # One inline stylesheet is allowed, by its hash: the progress bar's of the vendored Turbo
 # (static/vendor/turbo, pinned; the hash changes only with its version).

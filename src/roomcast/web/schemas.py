@@ -11,6 +11,7 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    Strict,
     StringConstraints,
     UrlConstraints,
 )
@@ -25,6 +26,7 @@ from roomcast.domain.notices import Channel, Kind, Notice
 from roomcast.domain.podcasts import CATEGORIES, Episode, EpisodeStatus, Show, TranscriptStatus
 from roomcast.domain.search import Kind as SearchKind
 from roomcast.domain.text import clean_name, text_problem
+from roomcast.domain.tickets import Terms, Window
 from roomcast.domain.updates import RoomView
 from roomcast.web import urls
 
@@ -117,6 +119,32 @@ Handle = Annotated[
 ]
 
 
+CurrencyCode = Annotated[
+    str, StringConstraints(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$")
+]
+Amount = Annotated[  # strict: "500" and 5.0 are not amounts
+    int, Strict(), Field(ge=1, le=100_000_000, description="Minor units: cents, or yen for JPY")
+]
+
+
+class TicketTermsIn(Body):
+    """Sell tickets: set when the room is started or the event scheduled."""
+
+    price: Amount
+    currency: CurrencyCode = Field(description="ISO 4217, e.g. usd, eur, jpy")
+    capacity: Annotated[int, Strict()] | None = Field(
+        None, ge=1, le=100_000, description="Seats; none: no limit"
+    )
+    window: Window = Field(
+        Window.BEFORE,
+        description='Sales close when the room starts ("before"), when it ends ("live"), '
+        'or never ("replay": after it ended, the ticket is for the recording)',
+    )
+
+    def terms(self) -> Terms:
+        return Terms(self.price, self.currency.lower(), self.capacity, self.window)
+
+
 class RoomIn(Body):
     title: Annotated[Line, Field(min_length=1, max_length=120)]
     description: Annotated[Text, Field(max_length=1000)] = ""
@@ -130,6 +158,11 @@ class RoomIn(Body):
         None,
         description="Start it as this club's room (its admins and moderators may; members "
         "too where the club allows). Its episode goes to the club's show. Kept on an edit.",
+    )
+    tickets: TicketTermsIn | None = Field(
+        None,
+        description="Sell tickets (no ticket, no audio): set when it is started or scheduled, "
+        "kept on an edit",
     )
 
 

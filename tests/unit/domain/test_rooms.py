@@ -140,6 +140,49 @@ def test_who_may_enter(
         assert refused.value.code == refusal and refused.value.message
 
 
+@pytest.mark.parametrize(
+    ("actor", "visibility", "refusal"),
+    [
+        # no ticket, no audio: buyers and those with a part in the room, nobody else
+        (Actor(None), Visibility.OPEN, "ticket_required"),
+        (Actor(Role.LISTENER), Visibility.OPEN, "ticket_required"),  # came in, then refunded
+        (Actor(None, ticket=True), Visibility.OPEN, None),
+        (Actor(Role.LISTENER, ticket=True), Visibility.OPEN, None),
+        (Actor(None, is_guest=True), Visibility.OPEN, "sign_in_required"),
+        (Actor(None, is_guest=True, ticket=True), Visibility.OPEN, "sign_in_required"),
+        (Actor(Role.HOST), Visibility.OPEN, None),
+        (Actor(None, cohost=True), Visibility.OPEN, None),
+        (Actor(Role.MODERATOR), Visibility.OPEN, None),
+        (Actor(Role.SPEAKER), Visibility.OPEN, None),  # brought on stage: an invited speaker
+        (Actor(None, club_member=True, club_moderator=True), Visibility.OPEN, None),
+        (Actor(None, club_member=True), Visibility.OPEN, "ticket_required"),
+        (Actor(None, is_admin=True), Visibility.OPEN, "ticket_required"),
+        (Actor(None, ticket=True), Visibility.LINK, None),
+        # a ticket opens no door that standing or the club shuts
+        (Actor(None, ticket=True, banned=True), Visibility.OPEN, "banned"),
+        (Actor(None, ticket=True, removed=True), Visibility.OPEN, "removed"),
+        (Actor(None, ticket=True, blocked_by_host=True), Visibility.OPEN, "not_allowed"),
+        (Actor(None, ticket=True, suspended=True), Visibility.OPEN, "suspended"),
+        (Actor(None, ticket=True, club_banned=True), Visibility.OPEN, "club_banned"),
+        (Actor(None, ticket=True), Visibility.MEMBERS, "members_only"),
+        (Actor(None, ticket=True, club_member=True), Visibility.MEMBERS, None),
+        (Actor(None, club_member=True), Visibility.MEMBERS, "ticket_required"),
+    ],
+)
+def test_who_may_enter_a_ticketed_room(
+    actor: Actor, visibility: Visibility, refusal: str | None
+) -> None:
+    room = replace(live_room(), visibility=visibility, club_id=7, ticketed=True)
+    if refusal is None:
+        rooms.may_enter(room, actor, T0)
+        rooms.may_view(room, actor, T0)
+        return
+    for door in (rooms.may_enter, rooms.may_view):
+        with pytest.raises(RoomcastError) as refused:
+            door(room, actor, T0)
+        assert refused.value.code == refusal and refused.value.message
+
+
 def test_ended_rooms_are_seen_but_not_entered() -> None:
     ended = rooms.end(live_room(), EndReason.HOST_ENDED, T0)
     rooms.may_view(ended, Actor(None, is_guest=True), T0)

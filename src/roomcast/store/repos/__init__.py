@@ -3,6 +3,13 @@ module per group of them. Rows never leave this package."""
 
 from roomcast.store.repos.clubs import ClubRepo
 from roomcast.store.repos.interaction import ChatRepo, PollRepo, QuestionRepo
+from roomcast.store.repos.payments import (
+    PaymentEventRepo,
+    PayoutAccountRepo,
+    SaleRepo,
+    TicketRepo,
+    TipRepo,
+)
 from roomcast.store.repos.podcasts import EpisodeRepo, JobRepo, ShowRepo
 from roomcast.store.repos.rooms import ParticipantRepo, RoomRepo
 from roomcast.store.repos.safety import BanRepo, RemovalRepo, ReportRepo
@@ -11,6 +18,11 @@ from roomcast.store.repos.social import EventRepo, FollowRepo, NotificationRepo
 from roomcast.store.repos.users import DeviceRepo, SessionRepo, UserRepo
 
 __all__ = [
+    "TipRepo",
+    "TicketRepo",
+    "SaleRepo",
+    "PayoutAccountRepo",
+    "PaymentEventRepo",
     "BanRepo",
     "ChatRepo",
     "ClubRepo",

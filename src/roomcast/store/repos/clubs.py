@@ -342,13 +342,13 @@ class ClubRepo:
         ).first()
         return (row[0], row[1]) if row else None
 
-    async def key(self, key_id: int) -> tuple[UserId, int | None, str] | None:
-        """(user, club, nonce) of a feed key."""
+    async def key(self, key_id: int) -> tuple[UserId, int | None, int | None, str] | None:
+        """(user, club, sale, nonce) of a feed key (a club's or a ticket buyer's)."""
         row = (
             await self._s.execute(
-                select(FeedKeyRow.user_id, FeedKeyRow.club_id, FeedKeyRow.nonce).where(
-                    FeedKeyRow.id == key_id
-                )
+                select(
+                    FeedKeyRow.user_id, FeedKeyRow.club_id, FeedKeyRow.sale_id, FeedKeyRow.nonce
+                ).where(FeedKeyRow.id == key_id)
             )
         ).first()
-        return (UserId(row[0]), row[1], row[2]) if row else None
+        return (UserId(row[0]), row[1], row[2], row[3]) if row else None

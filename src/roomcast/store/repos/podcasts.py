@@ -86,6 +86,7 @@ def _episode(row: EpisodeRow) -> Episode:
         error=row.error,
         club_id=row.club_id,
         members_only=row.members_only,
+        sale_id=row.sale_id,
     )
 
 
@@ -109,6 +110,7 @@ def _episode_values(e: Episode) -> dict[str, object]:
         "error": e.error,
         "club_id": e.club_id,
         "members_only": e.members_only,
+        "sale_id": e.sale_id,
     }
 
 
@@ -154,10 +156,10 @@ class EpisodeRepo:
         stmt = select(EpisodeRow).where(
             EpisodeRow.user_id == user_id, EpisodeRow.club_id.is_(None)
         )  # a club room's episode is in the club's show
-        if public_only:
-            stmt = stmt.where(EpisodeRow.status == EpisodeStatus.PUBLISHED.value).order_by(
-                EpisodeRow.published_at.desc()
-            )
+        if public_only:  # a ticketed room's replay is for its buyers, not the public show
+            stmt = stmt.where(
+                EpisodeRow.status == EpisodeStatus.PUBLISHED.value, EpisodeRow.sale_id.is_(None)
+            ).order_by(EpisodeRow.published_at.desc())
         else:
             stmt = stmt.order_by(EpisodeRow.created_at.desc())
         return [_episode(r) for r in await self._s.scalars(stmt.limit(limit))]
@@ -173,7 +175,9 @@ class EpisodeRepo:
     ) -> list[Episode]:
         """A club's show, newest first: its published episodes (members-only ones for
         `members`), and any of `host`'s own at every stage."""
-        published = EpisodeRow.status == EpisodeStatus.PUBLISHED.value
+        published = and_(
+            EpisodeRow.status == EpisodeStatus.PUBLISHED.value, EpisodeRow.sale_id.is_(None)
+        )
         if not members:
             published = and_(published, EpisodeRow.members_only.is_(False))
         seen = or_(published, EpisodeRow.user_id == host) if host is not None else published
@@ -194,6 +198,7 @@ class EpisodeRepo:
         stmt = select(EpisodeRow).where(
             EpisodeRow.status == EpisodeStatus.PUBLISHED.value,
             EpisodeRow.members_only.is_(False),
+            EpisodeRow.sale_id.is_(None),
         )
         if topic is not None:
             stmt = stmt.join(RoomRow, RoomRow.id == EpisodeRow.room_id).where(

@@ -55,6 +55,7 @@ def _room(row: RoomRow) -> Room:
         else None,
         chapter=row.chapter,
         club_id=row.club_id,
+        ticketed=row.ticketed,
     )
 
 
@@ -82,6 +83,7 @@ def _room_values(room: Room) -> dict[str, object]:
         "timer_ends_at": room.timer.ends_at if room.timer else None,
         "chapter": room.chapter,
         "club_id": room.club_id,
+        "ticketed": room.ticketed,
     }
 
 

@@ -22,7 +22,6 @@ from roomcast.web.routes.podcasts import (
     UnsupportedMedia,
     _serve,
     feed_response,
-    serve_episode_file,
 )
 from roomcast.web.schemas import (
     AnswerRequestIn,
@@ -326,7 +325,7 @@ async def image(handle: HandlePath, which: str, request: Request, ctx: Ctx) -> R
     return _serve(request, path, "image/jpeg", "public, max-age=3600")
 
 
-async def _club_feed(request: Request, ctx: Ctx, club: Club, key: str | None) -> Response:
+async def club_feed_response(request: Request, ctx: Ctx, club: Club, key: str | None) -> Response:
     base = ctx.settings.base_url
     eps = await episode_actions.club_feed_episodes(ctx, club, members=key is not None)
     live = await episode_actions.live_rooms_of(ctx, None, club)
@@ -354,27 +353,4 @@ async def _club_feed(request: Request, ctx: Ctx, club: Club, key: str | None) ->
 async def club_feed(handle: HandlePath, request: Request, ctx: Ctx) -> Response:
     """The club's public feed: its published episodes, members-only ones left out."""
     club = (await clubs.view(ctx, handle, None)).club
-    return await _club_feed(request, ctx, club, None)
-
-
-@files.api_route("/feeds/{key}/feed.xml", methods=["GET", "HEAD"])
-async def member_feed(key: KeyPath, request: Request, ctx: Ctx) -> Response:
-    """A member's own feed: members-only episodes too, their files under the same key."""
-    _, club = await clubs.feed_holder(ctx, key)
-    return await _club_feed(request, ctx, club, key)
-
-
-@files.api_route("/feeds/{key}/episodes/{episode_id}/{name}", methods=["GET", "HEAD"])
-async def member_file(
-    key: KeyPath,
-    episode_id: EpisodePath,
-    name: Annotated[str, Path(max_length=20)],
-    request: Request,
-    ctx: Ctx,
-) -> Response:
-    media_type = urls.EPISODE_FILES.get(name)
-    if media_type is None:
-        raise NotFound("No such file.", code="file_not_found")
-    _, club = await clubs.feed_holder(ctx, key)
-    found = await episode_actions.episode_of_club(ctx, episode_id, club.id)
-    return serve_episode_file(request, ctx, found, name, media_type)
+    return await club_feed_response(request, ctx, club, None)

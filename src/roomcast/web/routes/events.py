@@ -49,7 +49,13 @@ def _draft(body: EventIn, user: User) -> EventDraft:
 async def schedule(body: EventIn, request: Request, user: SignedIn, ctx: Ctx) -> EventOut:
     draft = _draft(body, user)
     view = await events.schedule(
-        ctx, user, draft, body.cohosts or [], client_ip(request), club=body.club
+        ctx,
+        user,
+        draft,
+        body.cohosts or [],
+        client_ip(request),
+        club=body.club,
+        terms=body.tickets.terms() if body.tickets else None,
     )
     return EventOut.of(view, ctx.settings.base_url)
 

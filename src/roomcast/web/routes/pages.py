@@ -12,7 +12,17 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from roomcast.actions import accounts, clubs, episodes, events, follows, rooms, safety, search
+from roomcast.actions import (
+    accounts,
+    clubs,
+    episodes,
+    events,
+    follows,
+    payments,
+    rooms,
+    safety,
+    search,
+)
 from roomcast.domain.clubs import ClubAction
 from roomcast.domain.model import Topic, User
 from roomcast.domain.notices import KINDS
@@ -194,6 +204,7 @@ async def event_page(request: Request, event_id: RoomIdPath, user: Viewer, ctx: 
         request,
         "event.html",
         user,
+        sale=await payments.sale_of(ctx, user, event_id=view.event.id),
         title=view.event.title,
         v=view,
         e=view.event,
@@ -441,6 +452,18 @@ async def room_page(
     except RoomcastError as e:
         if e.code == "sign_in_required":
             return RedirectResponse(f"/login?next=/r/{quote(room_id)}", status_code=303)
+        if e.code == "ticket_required":  # no ticket, no audio: the ticket box instead
+            sale = await payments.sale_of(ctx, user, room_id=room_id)
+            if sale is not None:
+                return _render(
+                    request,
+                    "sale_page.html",
+                    user,
+                    402,
+                    title=sale.title,
+                    sale=sale,
+                    message="This room needs a ticket.",
+                )
         if e.http_status == 403:
             return _render(
                 request, "message.html", user, 403, title="You cannot join", message=e.message
