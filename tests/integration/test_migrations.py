@@ -31,8 +31,8 @@ def _diff(conn: Connection) -> list[object]:
     return list(compare_metadata(context, Base.metadata))
 
 
-async def test_migrations_build_the_mapped_schema(database_url: str) -> None:
-    store = Store(database_url)
+async def test_migrations_build_the_mapped_schema(empty_database_url: str) -> None:
+    store = Store(empty_database_url)
     try:
         await store.migrate()
         async with store.engine.connect() as conn:
@@ -41,8 +41,8 @@ async def test_migrations_build_the_mapped_schema(database_url: str) -> None:
         await store.close()
 
 
-async def test_room_bans_become_host_bans_and_removals(database_url: str) -> None:
-    store = Store(database_url)
+async def test_room_bans_become_host_bans_and_removals(empty_database_url: str) -> None:
+    store = Store(empty_database_url)
     try:
         async with store.engine.begin() as conn:
             await conn.run_sync(upgrade, "0009")
