@@ -23,6 +23,7 @@ from roomcast.actions import (
     safety,
     search,
 )
+from roomcast.domain import money
 from roomcast.domain.clubs import ClubAction
 from roomcast.domain.model import Topic, User
 from roomcast.domain.notices import KINDS
@@ -183,7 +184,19 @@ async def new_event_page(request: Request, user: Viewer, ctx: Ctx, club: str = "
         cohosts="",
         zones=ZONES,
         as_club=as_club,
+        selling=await _selling(ctx, user),
     )
+
+
+async def _selling(ctx: Ctx, user: User) -> dict[str, Any]:
+    """What a form needs to offer tickets: may this person sell, in which currency."""
+    account = await payments.account_of(ctx, user) if ctx.payments else None
+    return {
+        "provider": ctx.settings.payment_provider,
+        "ready": bool(account and account.ready),
+        "currency": account.currency if account else "usd",
+        "currencies": [(c.code, c.exponent) for c in money.CURRENCIES.values()],
+    }
 
 
 def _event_id(event_id: str) -> str:

@@ -21,10 +21,16 @@ const PAGES = {
   event_form: () => import('./event_form.js'),
   hallway: () => import('./hallway.js'),
   notifications: () => import('./notifications.js'),
+  'pay-local': () => import('./pay_local.js'),
+  payouts: () => import('./payouts.js'),
   profile: () => import('./profile.js'),
   room: () => import('./room.js'),
+  sale: () => import('./tickets.js'),
+  sales: () => import('./sales.js'),
   settings: () => import('./settings.js'),
   show: () => import('./show.js'),
+  ticket: () => import('./tickets.js'),
+  tickets: () => import('./tickets.js'),
 };
 
 let mounted = null; // the AbortController of the page on screen

@@ -2,6 +2,7 @@
 // notices when the event goes live and offers the room.
 import { api } from './api.js';
 import { wireFollow } from './follow.js';
+import { wireSaleBox } from './tickets.js';
 import { go, refresh, toast } from './ui.js';
 
 export function mount(main, signal) {
@@ -11,6 +12,7 @@ export function mount(main, signal) {
   const error = document.getElementById('event-error');
   const fail = (err) => { error.textContent = err.message; error.hidden = false; };
   wireFollow(main, signal);
+  wireSaleBox(main, signal);
 
   const rsvp = document.getElementById('rsvp');
   rsvp?.addEventListener('click', async () => {

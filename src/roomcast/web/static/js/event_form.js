@@ -2,6 +2,7 @@
 // (the browser's, at first) and the server turns it into UTC, refusing times that do not
 // exist there (the hour skipped when clocks go forward).
 import { api, formData } from './api.js';
+import { wireTicketFields, ticketTerms } from './ticket_terms.js';
 import { browserZone, clearErrors, go, showErrors } from './ui.js';
 
 export function mount(main, signal) {
@@ -20,13 +21,17 @@ export function mount(main, signal) {
     form.elements.starts_at.value = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:00`;
   }
 
+  wireTicketFields(form, signal);
+
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearErrors(form);
     error.hidden = true;
     const data = formData(form);
+    const tickets = ticketTerms(form, data);
     const body = {
       ...data,
+      ...(tickets ? { tickets } : {}),
       minutes: Number(data.minutes),
       record: form.elements.record.checked,
       cohosts: String(data.cohosts || '').split(/[\s,]+/).map((s) => s.replace(/^@/, '')).filter(Boolean),
