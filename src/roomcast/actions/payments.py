@@ -783,6 +783,17 @@ async def tip(
     return checkout.url
 
 
+async def tip_currency(ctx: Context, username: str) -> str:
+    """The currency this person is tipped in; 404 when they take no tips."""
+    provider(ctx)
+    async with ctx.transaction() as uow:
+        user = await uow.users.by_username(username)
+        account = await uow.payout_accounts.get(user.id) if user else None
+    if user is None or user.suspended or account is None or not account.ready:
+        raise NotFound("This person takes no tips.", code="no_tips")
+    return account.currency
+
+
 async def tips_received(ctx: Context, me: User) -> list[tuple[Tip, PublicUser]]:
     async with ctx.transaction() as uow:
         return await uow.tips.received(me.id)

@@ -236,5 +236,11 @@ class TipOut(BaseModel):
         )
 
 
+class TipOptionsOut(BaseModel):
+    currency: str
+    presets: list[int] = Field(description="Minor units")
+    presets_text: list[str]
+
+
 class TipsOut(BaseModel):
     tips: list[TipOut]

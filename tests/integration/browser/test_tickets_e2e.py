@@ -114,6 +114,17 @@ async def test_a_paid_event_from_the_form_to_the_private_feed(
     assert offer["status"] == 403 and offer["json"]["error"]["code"] == "ticket_required"
     assert (await fetch(carl, "GET", f"/api/rooms/{room_id}"))["status"] == 403
 
+    # Bea tips Alice from her sheet (test checkout); everyone in the room sees it
+    await bea.locator("#stage .person-btn", has_text="Alice Adams").click()
+    await bea.get_by_role("button", name="Tip Alice Adams $2.00").click()
+    await expect(bea.get_by_role("heading", name="Test checkout")).to_be_visible()
+    await expect(bea.get_by_text("A tip for Alice Adams")).to_be_visible()
+    await bea.get_by_role("button", name="Pay $2.00").click()
+    await expect(alice.locator("#toast")).to_have_text("💸 Bea Brown tipped Alice Adams")
+    await bea.wait_for_url(re.compile(r"\?tip=thanks"))
+    await expect(bea.locator("#toast")).to_contain_text("your tip is on its way")
+    await audio_live(bea)
+
     # the room ends; its replay is Bea's, in her private feed
     await end_room(alice)
     await bea.goto(f"{base}/tickets")
@@ -158,5 +169,7 @@ async def test_a_paid_event_from_the_form_to_the_private_feed(
     await expect(alice.locator(".sales-figures")).to_contain_text("$5.00")
     await alice.get_by_role("button", name="Revoke Bea Brown's replay feed").click()
     await expect(alice.get_by_text("feed revoked")).to_be_visible()
+    await alice.goto(f"{base}/settings/payments")
+    await expect(alice.locator(".tip-list")).to_contain_text("Bea Brown · $2.00")
     assert (await app.request.get(feed_url)).status == 403
     assert (await app.request.get(audio_url)).status == 403

@@ -28,6 +28,7 @@ from roomcast.web.payment_schemas import (
     SalesReportOut,
     TicketOut,
     TipIn,
+    TipOptionsOut,
     TipOut,
     TipsOut,
 )
@@ -41,6 +42,7 @@ pages = APIRouter(include_in_schema=False)
 SaleId = Annotated[int, Path(ge=1, le=2**31)]
 TicketId = Annotated[int, Path(ge=1, le=2**31)]
 IdPath = Annotated[str, Path(min_length=1, max_length=24, pattern=r"^[A-Za-z0-9_-]+$")]
+UsernamePath = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_]+$")]
 SessionPath = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 MAX_WEBHOOK_BYTES = 64 * 1024  # the body limit middleware's default holds it too
 
@@ -76,6 +78,21 @@ async def connect(user: SignedIn, ctx: Ctx) -> LinkOut:
 )
 async def refresh(user: SignedIn, ctx: Ctx) -> PayoutAccountOut:
     return _account_out(ctx, await payments.refresh_account(ctx, user))
+
+
+@router.get(
+    "/api/users/{username}/tip-options",
+    response_model=TipOptionsOut,
+    summary="What this person may be tipped (404: they take no tips)",
+)
+async def tip_options(username: UsernamePath, ctx: Ctx) -> TipOptionsOut:
+    currency = await payments.tip_currency(ctx, username)
+    presets = list(money.tip_presets(currency))
+    return TipOptionsOut(
+        currency=currency,
+        presets=presets,
+        presets_text=[money.format_amount(a, currency) for a in presets],
+    )
 
 
 @router.get("/api/me/tips", response_model=TipsOut, summary="Tips you were given")

@@ -3,7 +3,7 @@
 
 const NO_RETRY = new Set([4403, 4409, 4410, 4400]);
 
-export function connectLive(path, { onSnapshot, onUpdate, onState, onFinal, onLevels = () => {}, onReaction = () => {} }) {
+export function connectLive(path, { onSnapshot, onUpdate, onState, onFinal, onLevels = () => {}, onReaction = () => {}, onTip = () => {} }) {
   let ws = null, attempt = 0, stopped = false, pingTimer = null, retryTimer = null;
 
   function open() {
@@ -17,6 +17,7 @@ export function connectLive(path, { onSnapshot, onUpdate, onState, onFinal, onLe
       else if (msg.type === 'update') onUpdate(msg.update);
       else if (msg.type === 'levels') onLevels(msg.levels);
       else if (msg.type === 'reaction') onReaction(msg);
+      else if (msg.type === 'tip') onTip(msg);
       else if (msg.type === 'error' || msg.type === 'replaced') final = msg;
     };
     ws.onclose = (ev) => {

@@ -35,6 +35,7 @@ const DESKTOP = window.matchMedia('(min-width: 1000px)'); // the conversation si
 export function mount(main, signal) {
   const page = main.querySelector('.room');
   const view = new RoomView(page, signal);
+  if (new URLSearchParams(location.search).get('tip') === 'thanks') toast('Thank you: your tip is on its way.');
   if (page.dataset.state === 'ended') view.ended(page.dataset.endReason);
   else view.attach(enterRoom({ id: page.dataset.roomId, title: page.dataset.title,
     iceServers: JSON.parse($('mini-player').dataset.iceServers || '[]') }));
@@ -58,6 +59,10 @@ class RoomView {
     on('change', (u) => this.changed(u));
     on('levels', () => this.showLevels());
     on('reaction', (r) => this.floatReaction(r));
+    on('tip', (t) => { // "💸 Sam tipped Maya", for everyone in the room
+      this.floatReaction({ key: t.speaker_key, emoji: '💸' });
+      toast(`💸 ${t.giver} tipped ${t.speaker}`);
+    });
     on('conn', () => this.showConn());
     on('audio', () => this.showAudio());
     on('mic', () => this.showMic());
@@ -570,7 +575,27 @@ class RoomView {
       }).catch(() => follow.remove());
     }
     $('person-actions').replaceChildren(...[follow].filter(Boolean), ...(p.key === this.s.you ? [] : this.personActions(p)));
+    if (me && p.user && p.role !== 'listener' && p.key !== this.s.you) this.offerTips(p.user);
     $('person-dialog').showModal();
+  }
+
+  // Tips to someone on stage, in preset amounts, when they take payments: paid at Checkout
+  // (the speaker's own account), counted when the payment provider confirms it.
+  async offerTips(user) {
+    let options;
+    try { options = await api('GET', `/api/users/${encodeURIComponent(user.username)}/tip-options`); } catch { return; }
+    const row = el('div', { class: 'tip-row', role: 'group', 'aria-label': `Tip ${user.display_name}` },
+      el('span', { class: 'muted small', text: '💸 Tip' }),
+      ...options.presets.map((amount, i) => el('button', { class: 'btn btn-small', type: 'button',
+        'aria-label': `Tip ${user.display_name} ${options.presets_text[i]}`,
+        onclick: async (e) => {
+          e.currentTarget.disabled = true;
+          try {
+            const { url } = await api('POST', '/api/tips', { username: user.username, amount, room_id: this.snap.room.id });
+            window.location.assign(url);
+          } catch (err) { toast(err.message); e.currentTarget.disabled = false; }
+        } }, options.presets_text[i])));
+    $('person-actions').append(row);
   }
 
   async putTimer(key, seconds = 60) {

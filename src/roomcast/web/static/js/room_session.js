@@ -78,6 +78,7 @@ export class RoomSession extends EventTarget {
       },
       onLevels: (levels) => { this.levels = levels; this.emit('levels', levels); },
       onReaction: (r) => this.emit('reaction', r),
+      onTip: (t) => this.emit('tip', t),
       onState: (s) => { this.conn = s; this.emit('conn', s); },
       onFinal: (code, msg) => {
         if (code === 4410) this.finish({ kind: 'ended', reason: this.snapshot?.room.end_reason });
