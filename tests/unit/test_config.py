@@ -57,3 +57,22 @@ def test_media_settings(monkeypatch: pytest.MonkeyPatch) -> None:
             make(media_ports=bad)
     with pytest.raises(ValidationError):
         make(media_bitrate=96_000)  # speech bitrates only
+
+
+def test_the_local_payment_provider_is_refused_outside_dev_mode() -> None:
+    """It hands out tickets for nothing: a server that is not a developer's must not run it."""
+    assert make(dev=True).payment_provider == "local"
+    assert make().payment_provider == "none"
+    with pytest.raises(ValidationError, match="refused outside dev mode"):
+        make(payments="local")
+    with pytest.raises(ValidationError, match="STRIPE_SECRET_KEY"):
+        make(payments="stripe")
+    with pytest.raises(ValidationError):
+        make(platform_fee_percent=60)
+    ok = make(
+        payments="stripe",
+        stripe_secret_key="sk_test_x",
+        stripe_webhook_secret="whsec_x",
+        platform_fee_percent=2.5,
+    )
+    assert ok.payment_provider == "stripe"
