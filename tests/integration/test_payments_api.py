@@ -495,3 +495,70 @@ async def test_tips_to_speakers(paid: LiveServer, stripe: FakeStripe) -> None:
         assert r_url
     [t] = (await maya.get("/api/me/tips")).json()["tips"]
     assert (t["giver"]["username"], t["amount_text"], t["state"]) == ("sam", "$5.00", "paid")
+
+
+async def test_webhooks_out_of_order_and_a_payment_for_a_seat_gone(
+    paid: LiveServer, stripe: FakeStripe
+) -> None:
+    maya, ann, bob = await clients(paid, "maya", "ann", "bob")
+    acct = await connected(maya, stripe)
+    # an account.updated older than what we know loses; a newer one wins
+    old = stripe.event(
+        "account.updated",
+        {**stripe.accounts[acct], "charges_enabled": False},
+        acct,
+        created=int(time.time()) - 3600,
+    )
+    assert await deliver(maya, old, sign(old)) == 204
+    assert (await maya.get("/api/me/payments")).json()["charges_enabled"]
+    _, sale = await paid_event(maya, capacity=1)
+    # Ann holds the only seat, then takes longer than the hold
+    ann_url = await checkout(ann, sale["id"])
+    r = await bob.post(f"/api/sales/{sale['id']}/checkout")
+    assert r.json()["error"]["code"] == "sold_out"
+    real = paid.ctx.clock
+    paid.ctx.clock = lambda: real() + timedelta(minutes=40)
+    try:
+        bob_url = await checkout(bob, sale["id"])  # the seat is free again: Bob holds it
+        # Ann's payment still comes through: her seat is Bob's now, so she is refunded
+        await pay(ann, stripe, ann_url)
+        [refund] = stripe.of("/v1/refunds")
+        assert refund.account == acct
+        assert (
+            refund.params["payment_intent"]
+            == stripe.sessions[ann_url.rsplit("/", 1)[1]]["payment_intent"]
+        )
+        text = (await notice_of(ann, "ticket"))["text"]
+        assert text == "Masterclass sold out before your payment came through: €15.00 refunded"
+        # Bob pays: his ticket; an expiry delivered after the payment changes nothing
+        await pay(bob, stripe, bob_url)
+        session = stripe.sessions[bob_url.rsplit("/", 1)[1]]
+        expired = stripe.event("checkout.session.expired", {**session, "status": "expired"}, acct)
+        assert await deliver(bob, expired, sign(expired)) == 204
+        [t] = (await bob.get("/api/me/tickets")).json()["tickets"]
+        assert t["ticket"]["state"] == "paid"
+        # refunded from Stripe's dashboard: the ticket stops working here too
+        charge = {
+            "id": "ch_1",
+            "object": "charge",
+            "refunded": True,
+            "payment_intent": session["payment_intent"],
+            "amount_refunded": 1500,
+        }
+        refunded = stripe.event("charge.refunded", charge, acct)
+        assert await deliver(bob, refunded, sign(refunded)) == 204
+        [t] = (await bob.get("/api/me/tickets")).json()["tickets"]
+        assert t["ticket"]["state"] == "refunded"
+        # a newer account.updated that disables charges: nothing more is sold
+        off = stripe.event(
+            "account.updated",
+            {**stripe.accounts[acct], "charges_enabled": False},
+            acct,
+            created=int(time.time()) + 60,
+        )
+        assert await deliver(maya, off, sign(off)) == 204
+        assert not (await maya.get("/api/me/payments")).json()["charges_enabled"]
+        r = await ann.post(f"/api/sales/{sale['id']}/checkout")
+        assert (r.status_code, r.json()["error"]["code"]) == (409, "seller_not_ready")
+    finally:
+        paid.ctx.clock = real

@@ -6,18 +6,21 @@ replay and its audio plays; Carl's guesses get 403; Alice revokes Bea's feed: 40
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.audio_probe import heard_envelope, similarity, wav_envelope
+from tests.integration.browser.test_accessibility_e2e import axe, context
 from tests.integration.browser.test_audio_e2e import audio_live, speaking_pair
 from tests.integration.browser.test_clubs_e2e import fetch, new_page, socket_refusal
 from tests.integration.browser.test_hallway_e2e import end_room, sign_up
-from tests.live_server import LiveServer, run_server
+from tests.live_server import Client, LiveServer, run_server
 from tests.media_helpers import loopback_only
 
 pytestmark = pytest.mark.browser
@@ -167,9 +170,91 @@ async def test_a_paid_event_from_the_form_to_the_private_feed(
     await alice.goto(event_url)
     await alice.get_by_role("link", name="📊 Sales and buyers").click()
     await expect(alice.locator(".sales-figures")).to_contain_text("$5.00")
-    await alice.get_by_role("button", name="Revoke Bea Brown's replay feed").click()
+    await alice.get_by_role("button", name="Revoke feed of Bea Brown").click()
     await expect(alice.get_by_text("feed revoked")).to_be_visible()
     await alice.goto(f"{base}/settings/payments")
     await expect(alice.locator(".tip-list")).to_contain_text("Bea Brown · $2.00")
     assert (await app.request.get(feed_url)).status == 403
     assert (await app.request.get(audio_url)).status == 403
+
+
+async def test_ticket_pages_pass_axe_and_fit_a_phone(
+    browser: Browser, dev_server: LiveServer
+) -> None:
+    """The pages of paid rooms, light on a phone and dark on a desktop: no serious or
+    critical axe violation, and no sideways scrolling at 320 px."""
+    base = dev_server.url
+    async with Client(dev_server) as host, Client(dev_server) as buyer:
+        await host.signup("hana", display_name="Hana Host")
+        await buyer.signup("bobo", display_name="Bo Buyer")
+        await host.post("/api/me/payments/connect")
+        await host.post("/api/me/payments/refresh")
+        body = {
+            "title": "A paid evening",
+            "starts_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+            "tickets": {"price": 900, "currency": "eur", "capacity": 30},
+        }
+        event = (await host.post("/api/events", body)).json()["id"]
+        sale = (await host.get(f"/api/events/{event}/sale")).json()["id"]
+        url = (await buyer.post(f"/api/sales/{sale}/checkout")).json()["url"]
+        session = url.rsplit("/", 1)[1]
+        await buyer.post(f"/api/pay/local/{session}/pay")
+        ticket = (await buyer.get("/api/me/tickets")).json()["tickets"][0]["ticket"]["id"]
+        await host.post(f"/api/sales/{sale}/codes", {"count": 2})
+        room = await host.start_room("A paid room now", tickets={"price": 500, "currency": "usd"})
+        room_id = room["room"]["id"]
+        pending = await host.post(f"/api/sales/{sale}/checkout")  # own sale: refused
+        assert pending.status_code == 409
+        found: dict[str, list[dict[str, object]]] = {}
+        for scheme, size in (("light", "phone"), ("dark", "desktop")):
+            ctx = await context(browser, scheme, size)
+            for who, pages in (
+                (host, ["/settings/payments", f"/sales/{sale}", "/events/new", f"/e/{event}"]),
+                (buyer, [f"/e/{event}", f"/tickets/{ticket}", "/tickets"]),
+            ):
+                await ctx.clear_cookies()
+                await ctx.add_cookies(
+                    [{"name": k, "value": v, "url": base} for k, v in who.http.cookies.items()]
+                )
+                page = await ctx.new_page()
+                for path in pages:
+                    await page.goto(base + path)
+                    if path == "/events/new":
+                        await page.get_by_text("Sell tickets").click()
+                    found[f"{scheme} {size} {path}"] = await axe(page)
+                await page.close()
+            await ctx.clear_cookies()
+            page = await ctx.new_page()  # a guest, and someone without a ticket
+            await page.goto(f"{base}/e/{event}")
+            found[f"{scheme} {size} guest event"] = await axe(page)
+            await sign_up(page, base, f"carl{size}", "Carl Cox")
+            for path in (f"/r/{room_id}", f"/e/{event}"):
+                await page.goto(base + path)
+                found[f"{scheme} {size} no ticket {path}"] = await axe(page)
+            other = await page.request.post(
+                f"{base}/api/sales/{sale}/checkout",
+                headers={
+                    "x-csrf-token": next(
+                        c["value"] for c in await ctx.cookies() if c["name"] == "rc_csrf"
+                    )
+                },
+            )
+            assert other.status == 201
+            await page.goto((await other.json())["url"])
+            await expect(page.get_by_role("heading", name="Test checkout")).to_be_visible()
+            found[f"{scheme} {size} test checkout"] = await axe(page)
+            await ctx.close()
+        bad = {where: v for where, v in found.items() if v}
+        assert not bad, json.dumps(bad, indent=1, ensure_ascii=False)
+        narrow = await browser.new_context(viewport={"width": 320, "height": 640})
+        await narrow.add_cookies(
+            [{"name": k, "value": v, "url": base} for k, v in host.http.cookies.items()]
+        )
+        page = await narrow.new_page()
+        for path in ("/settings/payments", f"/sales/{sale}", "/events/new", f"/e/{event}"):
+            await page.goto(base + path)
+            if path == "/events/new":
+                await page.get_by_text("Sell tickets").click()
+            wide = await page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= 320, (path, wide)
+        await narrow.close()
