@@ -412,7 +412,8 @@ async def test_the_clubs_show_and_private_feeds(server: LiveServer) -> None:
     # guessed and tampered keys, someone else's episode through a key: refused
     key = path.split("/")[2]
     kid, mac = key.split(".")
-    for bad in (f"{kid}.{mac[:-1]}A", f"{int(kid) + 1}.{mac}", f"{kid}.x"):
+    flipped = mac[:-1] + ("A" if mac[-1] != "A" else "B")  # never the key itself
+    for bad in (f"{kid}.{flipped}", f"{int(kid) + 1}.{mac}", f"{kid}.x"):
         assert (await guest.get(f"/feeds/{bad}/feed.xml")).status_code == 403, bad
     assert (await guest.get("/feeds/nonsense/feed.xml")).status_code == 422
     await record_tone(maya, "Open talk")  # maya's own show, not the club's

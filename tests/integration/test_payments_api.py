@@ -238,6 +238,14 @@ async def test_zero_decimal_currencies_and_bad_prices(paid: LiveServer, stripe: 
         r = await maya.post("/api/events", {**base, "tickets": tickets})
         assert r.status_code == status, (tickets, r.text)
         assert r.json()["error"]["code"] == code, (tickets, r.text)
+    # a room started now sells while it is live (or for its replay too), never "before"
+    now = {"price": 500, "currency": "usd"}
+    r = await maya.post("/api/rooms", {"title": "Now", "tickets": {**now, "window": "before"}})
+    assert (r.status_code, r.json()["error"]["code"]) == (400, "sales_closed")
+    room = (await maya.start_room("Now", tickets=now))["room"]
+    assert room["ticketed"]
+    sale = (await sam.get(f"/api/rooms/{room['id']}/sale")).json()
+    assert (sale["window"], sale["phase"], sale["on_sale"]) == ("live", "live", True)
 
 
 async def test_the_last_seats_raced_for(paid: LiveServer, stripe: FakeStripe) -> None:
@@ -420,6 +428,9 @@ async def test_paid_replays_reach_buyers_feeds(paid: LiveServer, stripe: FakeStr
     assert _items((await guest.get("/shows/maya/feed.xml")).content) == []
     assert (await out.get(audio)).status_code == 403
     assert (await guest.get(audio)).status_code == 401
+    page = await out.get(f"/episodes/{ep['id']}")  # the ticket box: the replay sells
+    assert page.status_code == 402 and "Buy a ticket · £7.00" in page.text
+    assert audio not in page.text
     # bought after the room: the buyer's private feed lists it, files under the key
     await pay(sam, stripe, await checkout(sam, sale["id"]))
     assert (await sam.get(audio)).status_code == 200
@@ -436,7 +447,8 @@ async def test_paid_replays_reach_buyers_feeds(paid: LiveServer, stripe: FakeStr
     # another's key, tampered or guessed: 403
     key = path.split("/")[2]
     kid, mac = key.split(".")
-    for bad in (f"{kid}.{mac[:-1]}A", f"{int(kid) + 1}.{mac}"):
+    flipped = mac[:-1] + ("A" if mac[-1] != "A" else "B")
+    for bad in (f"{kid}.{flipped}", f"{int(kid) + 1}.{mac}"):
         assert (await guest.get(f"/feeds/{bad}/feed.xml")).status_code == 403
     # the host revokes the feed: 403; the buyer may not make a new one
     tid = t["ticket"]["id"]

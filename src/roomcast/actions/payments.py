@@ -138,7 +138,7 @@ async def open_sale(
     """Tickets on sale for an event or a room, in the unit of work that makes it."""
     provider(ctx)
     money.check_amount(terms.price, terms.currency)
-    terms = rules.check_terms(terms, record)
+    terms = rules.check_terms(terms, record, live=room_id is not None)
     payouts.check_ready(await uow.payout_accounts.get(host.id), "You")
     room = RoomId(room_id) if room_id is not None else None
     sale = await uow.sales.add(Sale(0, host.id, terms, ctx.clock(), event_id, room))
@@ -246,6 +246,14 @@ async def sale_of(
             if event_id is not None
             else await uow.sales.of_room(room_id or "")
         )
+        return await _sale_view(uow, ctx, found, viewer) if found else None
+
+
+async def sale_of_episode(ctx: Context, viewer: User | None, episode_id: str) -> SaleView | None:
+    """The sale of the ticketed room a replay was (its ticket page)."""
+    async with ctx.transaction() as uow:
+        ep = await uow.episodes.get(episode_id)
+        found = await uow.sales.get(ep.sale_id) if ep and ep.sale_id and ep.is_public else None
         return await _sale_view(uow, ctx, found, viewer) if found else None
 
 

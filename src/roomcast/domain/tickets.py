@@ -105,12 +105,19 @@ class Ticket:
         return self.valid
 
 
-def check_terms(terms: Terms, record: bool) -> Terms:
+def check_terms(terms: Terms, record: bool, live: bool = False) -> Terms:
+    """`live`: for a room started now, whose sales cannot close before it starts."""
     if terms.capacity is not None and not 1 <= terms.capacity <= MAX_CAPACITY:
         raise BadRequest(
             f"Capacity is 1 to {MAX_CAPACITY:,} seats, or none for no limit.",
             code="bad_capacity",
             field="capacity",
+        )
+    if live and terms.window is Window.BEFORE:
+        raise BadRequest(
+            "This room is live now: its tickets sell while it is (or for its replay too).",
+            code="sales_closed",
+            field="window",
         )
     if terms.window is Window.REPLAY and not record:
         raise BadRequest(

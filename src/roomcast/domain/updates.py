@@ -51,6 +51,7 @@ class RoomView:
     chapter: str | None = None
     host_away_since: datetime | None = None  # the host dropped: the grace period runs
     club: ClubTag | None = None  # a club's room
+    ticketed: bool = False  # no ticket, no audio
 
     @staticmethod
     def of(room: Room, host: PublicUser, club: ClubTag | None = None) -> RoomView:
@@ -72,6 +73,7 @@ class RoomView:
             chapter=room.chapter,
             host_away_since=room.host_absent_since,
             club=club,
+            ticketed=room.ticketed,
         )
 
 
@@ -468,6 +470,7 @@ class RoomSummary:
     started_at: datetime | None
     club: ClubTag | None = None
     visibility: Visibility = Visibility.OPEN  # members-only rooms: their club's members see them
+    ticketed: bool = False
 
     @staticmethod
     def of(snapshot: RoomSnapshot, listeners: int | None = None) -> RoomSummary:
@@ -488,6 +491,7 @@ class RoomSummary:
             started_at=room.started_at,
             club=room.club,
             visibility=room.visibility,
+            ticketed=room.ticketed,
         )
 
 

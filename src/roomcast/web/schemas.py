@@ -135,14 +135,16 @@ class TicketTermsIn(Body):
     capacity: Annotated[int, Strict()] | None = Field(
         None, ge=1, le=100_000, description="Seats; none: no limit"
     )
-    window: Window = Field(
-        Window.BEFORE,
+    window: Window | None = Field(
+        None,
         description='Sales close when the room starts ("before"), when it ends ("live"), '
-        'or never ("replay": after it ended, the ticket is for the recording)',
+        'or never ("replay": after it ended, the ticket is for the recording). Default: '
+        '"before" for an event, "live" for a room started now',
     )
 
-    def terms(self) -> Terms:
-        return Terms(self.price, self.currency.lower(), self.capacity, self.window)
+    def terms(self, live: bool = False) -> Terms:
+        window = self.window or (Window.LIVE if live else Window.BEFORE)
+        return Terms(self.price, self.currency.lower(), self.capacity, window)
 
 
 class RoomIn(Body):

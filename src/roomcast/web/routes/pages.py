@@ -29,7 +29,7 @@ from roomcast.domain.model import Topic, User
 from roomcast.domain.notices import KINDS
 from roomcast.domain.podcasts import CATEGORIES, Episode, TranscriptStatus
 from roomcast.domain.search import MAX_QUERY
-from roomcast.domain.updates import HallwaySnapshot
+from roomcast.domain.updates import HallwaySnapshot, RoomView
 from roomcast.errors import NotFound, RoomcastError
 from roomcast.web import csrf, urls
 from roomcast.web.deps import (
@@ -136,6 +136,7 @@ async def hallway_page(request: Request, user: Viewer, ctx: Ctx) -> Response:
         },
         trending=await rooms.trending(ctx, user, 5, HallwaySnapshot(ranked)),
         when=_when(user),
+        selling=await _selling(ctx, user) if user else None,
     )
 
 
@@ -427,6 +428,18 @@ async def episode_page(
     except RoomcastError as e:
         if e.code == "sign_in_required":
             return RedirectResponse(f"/login?next=/episodes/{quote(episode_id)}", status_code=303)
+        if e.code == "ticket_required":  # a paid replay: the ticket box, where it still sells
+            sale = await payments.sale_of_episode(ctx, user, episode_id)
+            if sale is not None:
+                return _render(
+                    request,
+                    "sale_page.html",
+                    user,
+                    402,
+                    title=sale.title,
+                    sale=sale,
+                    message="This replay is for ticket holders.",
+                )
         if e.http_status == 403:
             return _render(
                 request, "message.html", user, 403, title="Members only", message=e.message
@@ -489,7 +502,16 @@ async def room_page(
         title=snap.room.title,
         room=snap.room,
         share_url=urls.room(ctx.settings.base_url, snap.room.id),
+        sale_id=await _sale_id(ctx, user, snap.room),
     )
+
+
+async def _sale_id(ctx: Ctx, user: User | None, room: RoomView) -> int | None:
+    """A ticketed room's sale, for its host's link to the sales page."""
+    if not room.ticketed or user is None or user.id != room.host.id:
+        return None
+    found = await payments.sale_of(ctx, user, room_id=room.id)
+    return found.sale.id if found else None
 
 
 # ---- clubs ----
@@ -545,6 +567,7 @@ async def club_page(
         episodes=await episodes.episodes_of_club(ctx, club, user),
         members=await clubs.members(ctx, handle, limit=12),
         when=_when(user),
+        selling=await _selling(ctx, user) if user else None,
     )
 
 

@@ -28,7 +28,7 @@ async def create_room(body: RoomIn, request: Request, user: SignedIn, ctx: Ctx) 
     draft = RoomDraft(
         body.title, body.description, body.topic, body.language, body.visibility, body.record
     )
-    terms = body.tickets.terms() if body.tickets else None
+    terms = body.tickets.terms(live=True) if body.tickets else None
     snap = await rooms.create(ctx, user, draft, client_ip(request), club=body.club, terms=terms)
     return RoomCreated(room=snap.room, url=urls.room(ctx.settings.base_url, snap.room.id))
 

@@ -6,6 +6,7 @@ import { wireFollow } from './follow.js';
 import { leaveRoom } from './leaving.js';
 import { currentSession } from './room_session.js';
 import { subscribeSheet } from './subscribe.js';
+import { tipRow } from './tips.js';
 import { el, go, refresh, toast } from './ui.js';
 
 const $ = (name) => document.getElementById(name);
@@ -28,6 +29,13 @@ export function cueParts(text) {
 export function mount(main, signal) {
   const page = main.querySelector('.episode');
   const path = `/api/episodes/${encodeURIComponent(page.dataset.episodeId)}`;
+  const tips = $('episode-tips');
+  if (tips) {
+    tipRow(tips.dataset.host, tips.dataset.hostName, { episode_id: page.dataset.episodeId }).then((row) => {
+      if (row && !signal.aborted) { tips.replaceChildren(row); tips.hidden = false; }
+    });
+  }
+  if (new URLSearchParams(location.search).get('tip') === 'thanks') toast('Thank you: your tip is on its way.');
   const player = $('player');
   wireFollow(main, signal);
   subscribeSheet();

@@ -3,6 +3,7 @@
 // page keeps you in the room, in the mini-player.
 import { api } from './api.js';
 import { followButton, wireFollow } from './follow.js';
+import { tipRow } from './tips.js';
 import { leaveRoom } from './leaving.js';
 import { micHelp } from './mic_help.js';
 import { reporter } from './report.js';
@@ -579,23 +580,9 @@ class RoomView {
     $('person-dialog').showModal();
   }
 
-  // Tips to someone on stage, in preset amounts, when they take payments: paid at Checkout
-  // (the speaker's own account), counted when the payment provider confirms it.
-  async offerTips(user) {
-    let options;
-    try { options = await api('GET', `/api/users/${encodeURIComponent(user.username)}/tip-options`); } catch { return; }
-    const row = el('div', { class: 'tip-row', role: 'group', 'aria-label': `Tip ${user.display_name}` },
-      el('span', { class: 'muted small', text: '💸 Tip' }),
-      ...options.presets.map((amount, i) => el('button', { class: 'btn btn-small', type: 'button',
-        'aria-label': `Tip ${user.display_name} ${options.presets_text[i]}`,
-        onclick: async (e) => {
-          e.currentTarget.disabled = true;
-          try {
-            const { url } = await api('POST', '/api/tips', { username: user.username, amount, room_id: this.snap.room.id });
-            window.location.assign(url);
-          } catch (err) { toast(err.message); e.currentTarget.disabled = false; }
-        } }, options.presets_text[i])));
-    $('person-actions').append(row);
+  async offerTips(user) { // someone on stage: preset tips, when they take payments
+    const row = await tipRow(user.username, user.display_name, { room_id: this.snap.room.id });
+    if (row) $('person-actions').append(row);
   }
 
   async putTimer(key, seconds = 60) {

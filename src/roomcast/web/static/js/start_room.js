@@ -1,6 +1,7 @@
 // The "start a room" sheet (templates/start_dialog.html): in the hallway, and on a club's
 // page, where a hidden field starts the room as the club.
 import { api, formData } from './api.js';
+import { ticketTerms, wireTicketFields } from './ticket_terms.js';
 import { clearErrors, go, me, showErrors } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -19,6 +20,7 @@ export function startSheet(signal) {
     dialog.showModal();
     $('room-title').select();
   }, { signal });
+  wireTicketFields(form, signal);
   $('start-cancel').addEventListener('click', () => dialog.close(), { signal });
   dialog.addEventListener('click', (e) => { if (e.target === dialog) dialog.close(); }, { signal });
 
@@ -27,7 +29,9 @@ export function startSheet(signal) {
     const button = $('start-go');
     button.disabled = true;
     try {
-      const body = { ...formData(form), record: form.elements.record.checked };
+      const data = formData(form);
+      const tickets = ticketTerms(form, data);
+      const body = { ...data, record: form.elements.record.checked, ...(tickets ? { tickets } : {}) };
       const created = await api('POST', '/api/rooms', body);
       go(`/r/${encodeURIComponent(created.room.id)}`);
     } catch (err) {
