@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from roomcast.actions import clubs as club_actions
-from roomcast.actions import notify, payments, search
+from roomcast.actions import notify, search, tickets
 from roomcast.actions import rooms as room_actions
 from roomcast.actions.context import Context
 from roomcast.domain import clubs as club_rules
@@ -119,7 +119,7 @@ async def schedule(
         ids = await _cohost_ids(uow, host, cohosts)
         await uow.events.add(event)
         if terms is not None:
-            await payments.open_sale(ctx, uow, host, terms, draft.record, event_id=event.id)
+            await tickets.open_sale(ctx, uow, host, terms, draft.record, event_id=event.id)
         await search.event(uow, event)
         invited = await uow.events.set_cohosts(event.id, ids, ctx.clock())
         await _invite(ctx, uow, event, host, invited)
@@ -179,7 +179,7 @@ async def cancel_now(ctx: Context, uow: UnitOfWork, event: Event) -> Event:
     """Cancelled (by its host, or with its club): its RSVPs and co-hosts are told."""
     cancelled = rules.cancel(event, event.host_id, ctx.clock())
     await uow.events.save(cancelled)
-    await payments.event_cancelled(ctx, uow, event.id)  # every ticket refunded
+    await tickets.event_cancelled(ctx, uow, event.id)  # every ticket refunded
     await search.event(uow, cancelled)
     host = (await uow.users.public([event.host_id]))[event.host_id]
     told = notices.cancelled(event.id, host.display_name, event.title, host.id, event.starts_at)
@@ -210,7 +210,7 @@ async def start(ctx: Context, host: User, event_id: str) -> RoomSnapshot:
         if await uow.sales.of_event(event.id) is not None:
             room = replace(room, ticketed=True)
         snap = await room_actions.open_room(ctx, uow, room, host, event.id)
-        await payments.room_started(uow, event.id, room)
+        await tickets.room_started(uow, event.id, room)
         await uow.events.save(started)
         await search.event(uow, started)  # the room is found now
         for c in await uow.events.cohosts(event.id):

@@ -8,7 +8,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from roomcast.actions import events, notify, payments
+from roomcast.actions import events, notify, tickets
 from roomcast.actions.context import Context
 from roomcast.actions.lanes import run_lane
 from roomcast.domain.jobs import EMAIL, EXPIRE, FANOUT, NOTICE_KINDS, REFUND, REMIND, Job
@@ -52,7 +52,7 @@ class NoticeRunner:
             elif job.kind == EXPIRE:
                 await events.expire(self.ctx, job)
             elif job.kind == REFUND:
-                await payments.run_refunds(self.ctx, job)
+                await tickets.run_refunds(self.ctx, job)
             else:
                 raise ValueError(f"unknown job kind {job.kind!r}")
         except Exception as e:

@@ -6,7 +6,7 @@ import logging
 import secrets
 from dataclasses import replace
 
-from roomcast.actions import clubs, notify, payments, search, standing
+from roomcast.actions import clubs, notify, search, standing, tickets
 from roomcast.actions.context import Context
 from roomcast.actions.episodes import queue_episode
 from roomcast.actions.paths import recording_folder
@@ -132,7 +132,7 @@ async def create(
             room = replace(room, ticketed=True)
         snap = await open_room(ctx, uow, room, host)
         if terms is not None:
-            await payments.open_sale(ctx, uow, host, terms, draft.record, room_id=room.id)
+            await tickets.open_sale(ctx, uow, host, terms, draft.record, room_id=room.id)
     logger.info("room %s started by user %s", room.id, host.id)
     return snap
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from roomcast.actions.payments import SalesReport, SaleView, TicketView
+from roomcast.actions.tickets import SalesReport, SaleView, TicketView
 from roomcast.domain import money
 from roomcast.domain.model import PublicUser
 from roomcast.domain.payouts import PayoutAccount, Tip, TipState

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from roomcast.actions import episodes as episode_actions
-from roomcast.actions import feeds, payments
+from roomcast.actions import feeds, tickets
 from roomcast.domain.tickets import Sale
 from roomcast.errors import NotFound
 from roomcast.web import feed, urls
@@ -25,7 +25,7 @@ files = APIRouter(include_in_schema=False)
 async def _replay_feed(request: Request, ctx: Ctx, sale: Sale, key: str) -> Response:
     """A buyer's feed: the ticketed room's replay alone, once published."""
     base = ctx.settings.base_url
-    replay = await payments.replay_of(ctx, sale)
+    replay = await tickets.replay_of(ctx, sale)
     host_id, club_id = (replay.user_id, replay.club_id) if replay else (sale.host_id, None)
     show, host, club = await episode_actions.show_for(ctx, host_id, club_id)
     title = replay.title if replay is not None else show.title

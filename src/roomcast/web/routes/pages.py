@@ -22,6 +22,7 @@ from roomcast.actions import (
     rooms,
     safety,
     search,
+    tickets,
 )
 from roomcast.domain import money
 from roomcast.domain.clubs import ClubAction
@@ -218,7 +219,7 @@ async def event_page(request: Request, event_id: RoomIdPath, user: Viewer, ctx: 
         request,
         "event.html",
         user,
-        sale=await payments.sale_of(ctx, user, event_id=view.event.id),
+        sale=await tickets.sale_of(ctx, user, event_id=view.event.id),
         title=view.event.title,
         v=view,
         e=view.event,
@@ -429,7 +430,7 @@ async def episode_page(
         if e.code == "sign_in_required":
             return RedirectResponse(f"/login?next=/episodes/{quote(episode_id)}", status_code=303)
         if e.code == "ticket_required":  # a paid replay: the ticket box, where it still sells
-            sale = await payments.sale_of_episode(ctx, user, episode_id)
+            sale = await tickets.sale_of_episode(ctx, user, episode_id)
             if sale is not None:
                 return _render(
                     request,
@@ -479,7 +480,7 @@ async def room_page(
         if e.code == "sign_in_required":
             return RedirectResponse(f"/login?next=/r/{quote(room_id)}", status_code=303)
         if e.code == "ticket_required":  # no ticket, no audio: the ticket box instead
-            sale = await payments.sale_of(ctx, user, room_id=room_id)
+            sale = await tickets.sale_of(ctx, user, room_id=room_id)
             if sale is not None:
                 return _render(
                     request,
@@ -510,7 +511,7 @@ async def _sale_id(ctx: Ctx, user: User | None, room: RoomView) -> int | None:
     """A ticketed room's sale, for its host's link to the sales page."""
     if not room.ticketed or user is None or user.id != room.host.id:
         return None
-    found = await payments.sale_of(ctx, user, room_id=room.id)
+    found = await tickets.sale_of(ctx, user, room_id=room.id)
     return found.sale.id if found else None
 
 

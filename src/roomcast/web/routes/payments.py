@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
-from roomcast.actions import accounts, payments
+from roomcast.actions import accounts, payments, tickets, tips, webhooks
 from roomcast.domain import money
 from roomcast.domain.payouts import PayoutAccount
 from roomcast.errors import BadRequest, NotFound, RoomcastError
@@ -86,7 +86,7 @@ async def refresh(user: SignedIn, ctx: Ctx) -> PayoutAccountOut:
     summary="What this person may be tipped (404: they take no tips)",
 )
 async def tip_options(username: UsernamePath, ctx: Ctx) -> TipOptionsOut:
-    currency = await payments.tip_currency(ctx, username)
+    currency = await tips.tip_currency(ctx, username)
     presets = list(money.tip_presets(currency))
     return TipOptionsOut(
         currency=currency,
@@ -97,7 +97,7 @@ async def tip_options(username: UsernamePath, ctx: Ctx) -> TipOptionsOut:
 
 @router.get("/api/me/tips", response_model=TipsOut, summary="Tips you were given")
 async def my_tips(user: SignedIn, ctx: Ctx) -> TipsOut:
-    return TipsOut(tips=[TipOut.of(t, g) for t, g in await payments.tips_received(ctx, user)])
+    return TipsOut(tips=[TipOut.of(t, g) for t, g in await tips.tips_received(ctx, user)])
 
 
 # ---- sales and tickets ----
@@ -105,14 +105,14 @@ async def my_tips(user: SignedIn, ctx: Ctx) -> TipsOut:
 
 @router.get("/api/sales/{sale_id}", response_model=SaleOut, summary="Tickets on sale")
 async def get_sale(sale_id: SaleId, viewer: Viewer, ctx: Ctx) -> SaleOut:
-    return SaleOut.of(await payments.sale(ctx, sale_id, viewer))
+    return SaleOut.of(await tickets.sale(ctx, sale_id, viewer))
 
 
 async def _sale_of(ctx: Ctx, viewer: Viewer, **where: str) -> SaleOut:
-    found = await payments.sale_of(ctx, viewer, **where)
+    found = await tickets.sale_of(ctx, viewer, **where)
     if found is None:
         raise NotFound("This is free: no tickets.", code="not_ticketed")
-    await payments.sale(ctx, found.sale.id, viewer)  # the door: may they see it?
+    await tickets.sale(ctx, found.sale.id, viewer)  # the door: may they see it?
     return SaleOut.of(found)
 
 
@@ -133,20 +133,20 @@ async def room_sale(room_id: IdPath, viewer: Viewer, ctx: Ctx) -> SaleOut:
     summary="Buy a ticket: a seat is held while you pay at the URL (Checkout)",
 )
 async def checkout(sale_id: SaleId, user: SignedIn, ctx: Ctx) -> LinkOut:
-    return LinkOut(url=await payments.buy(ctx, user, sale_id))
+    return LinkOut(url=await tickets.buy(ctx, user, sale_id))
 
 
 @router.get("/api/me/tickets", response_model=MyTicketsOut, summary="Your tickets")
 async def my_tickets(user: SignedIn, ctx: Ctx) -> MyTicketsOut:
     base = ctx.settings.base_url
     return MyTicketsOut(
-        tickets=[MyTicketOut.of(v, base) for v in await payments.my_tickets(ctx, user)]
+        tickets=[MyTicketOut.of(v, base) for v in await tickets.my_tickets(ctx, user)]
     )
 
 
 @router.get("/api/tickets/{ticket_id}", response_model=TicketOut, summary="Your ticket")
 async def my_ticket(ticket_id: TicketId, user: SignedIn, ctx: Ctx) -> TicketOut:
-    return TicketOut.of((await payments.my_ticket(ctx, user, ticket_id))[0])
+    return TicketOut.of((await tickets.my_ticket(ctx, user, ticket_id))[0])
 
 
 @router.post(
@@ -155,7 +155,7 @@ async def my_ticket(ticket_id: TicketId, user: SignedIn, ctx: Ctx) -> TicketOut:
     summary="Give back the seat held for your unfinished Checkout",
 )
 async def release(ticket_id: TicketId, user: SignedIn, ctx: Ctx) -> TicketOut:
-    return TicketOut.of(await payments.cancel_checkout(ctx, user, ticket_id))
+    return TicketOut.of(await tickets.cancel_checkout(ctx, user, ticket_id))
 
 
 @router.post(
@@ -164,12 +164,12 @@ async def release(ticket_id: TicketId, user: SignedIn, ctx: Ctx) -> TicketOut:
     summary="Your private podcast feed of the replay (for podcast apps)",
 )
 async def buyer_feed(ticket_id: TicketId, user: SignedIn, ctx: Ctx) -> LinkOut:
-    return LinkOut(url=await payments.buyer_feed(ctx, user, ticket_id))
+    return LinkOut(url=await tickets.buyer_feed(ctx, user, ticket_id))
 
 
 @router.post("/api/tickets/redeem", response_model=TicketOut, summary="Use a free ticket code")
 async def redeem(body: RedeemIn, user: SignedIn, ctx: Ctx) -> TicketOut:
-    return TicketOut.of(await payments.redeem(ctx, user, body.code))
+    return TicketOut.of(await tickets.redeem(ctx, user, body.code))
 
 
 # ---- the host's side ----
@@ -181,7 +181,7 @@ async def redeem(body: RedeemIn, user: SignedIn, ctx: Ctx) -> TicketOut:
     summary="Sales: count, gross, fees, net, buyers and codes (host)",
 )
 async def report(sale_id: SaleId, user: SignedIn, ctx: Ctx) -> SalesReportOut:
-    return SalesReportOut.of(await payments.report(ctx, user, sale_id))
+    return SalesReportOut.of(await tickets.report(ctx, user, sale_id))
 
 
 @router.post(
@@ -191,7 +191,7 @@ async def report(sale_id: SaleId, user: SignedIn, ctx: Ctx) -> SalesReportOut:
     summary="Make free ticket codes (host)",
 )
 async def make_codes(sale_id: SaleId, body: CodesIn, user: SignedIn, ctx: Ctx) -> CodesOut:
-    return CodesOut(codes=await payments.make_codes(ctx, user, sale_id, body.count))
+    return CodesOut(codes=await tickets.make_codes(ctx, user, sale_id, body.count))
 
 
 @router.post(
@@ -200,14 +200,14 @@ async def make_codes(sale_id: SaleId, body: CodesIn, user: SignedIn, ctx: Ctx) -
     summary="Refund every ticket (host)",
 )
 async def refund_all(sale_id: SaleId, user: SignedIn, ctx: Ctx) -> RefundedOut:
-    return RefundedOut(refunded=await payments.refund_all(ctx, user, sale_id))
+    return RefundedOut(refunded=await tickets.refund_all(ctx, user, sale_id))
 
 
 @router.post(
     "/api/tickets/{ticket_id}/refund", response_model=TicketOut, summary="Refund a ticket (host)"
 )
 async def refund(ticket_id: TicketId, user: SignedIn, ctx: Ctx) -> TicketOut:
-    return TicketOut.of(await payments.refund(ctx, user, ticket_id))
+    return TicketOut.of(await tickets.refund(ctx, user, ticket_id))
 
 
 @router.post(
@@ -216,7 +216,7 @@ async def refund(ticket_id: TicketId, user: SignedIn, ctx: Ctx) -> TicketOut:
     summary="Shut a buyer's private replay feed (host)",
 )
 async def revoke_feed(ticket_id: TicketId, user: SignedIn, ctx: Ctx) -> Response:
-    await payments.revoke_feed(ctx, user, ticket_id)
+    await tickets.revoke_feed(ctx, user, ticket_id)
     return Response(status_code=204)
 
 
@@ -230,7 +230,7 @@ async def revoke_feed(ticket_id: TicketId, user: SignedIn, ctx: Ctx) -> Response
     summary="Tip a speaker in a live room or on an episode: pay at the URL",
 )
 async def tip(body: TipIn, user: SignedIn, ctx: Ctx) -> LinkOut:
-    url = await payments.tip(
+    url = await tips.tip(
         ctx, user, body.username, body.amount, room_id=body.room_id, episode_id=body.episode_id
     )
     return LinkOut(url=url)
@@ -246,7 +246,7 @@ async def tip(body: TipIn, user: SignedIn, ctx: Ctx) -> LinkOut:
 )
 async def stripe_webhook(request: Request, ctx: Ctx) -> Response:
     body = await request.body()
-    await payments.webhook(ctx, body, request.headers.get("stripe-signature"))
+    await webhooks.webhook(ctx, body, request.headers.get("stripe-signature"))
     return Response(status_code=204)
 
 
@@ -263,14 +263,14 @@ async def payments_page(request: Request, user: Viewer, ctx: Ctx, connect: str =
         # back from onboarding: the status now, rather than at the next webhook
         with suppress(RoomcastError):
             account = await payments.refresh_account(ctx, user)
-    tips = [TipOut.of(t, g) for t, g in await payments.tips_received(ctx, user)]
+    received = [TipOut.of(t, g) for t, g in await tips.tips_received(ctx, user)]
     return render(
         request,
         "payments_settings.html",
         user,
         title="Payments",
         account=_account_out(ctx, account),
-        tips=tips,
+        tips=received,
         connect=connect if connect in ("done", "again") else "",
     )
 
@@ -284,7 +284,7 @@ async def tickets_page(request: Request, user: Viewer, ctx: Ctx) -> Response:
         "tickets.html",
         user,
         title="Your tickets",
-        tickets=await payments.my_tickets(ctx, user),
+        tickets=await tickets.my_tickets(ctx, user),
     )
 
 
@@ -294,7 +294,7 @@ async def ticket_page(request: Request, ticket_id: int, user: Viewer, ctx: Ctx) 
     if user is None:
         return await render_message(request, 401, "Your ticket", "Sign in to see your ticket.")
     try:
-        ticket, view = await payments.my_ticket(ctx, user, ticket_id)
+        ticket, view = await tickets.my_ticket(ctx, user, ticket_id)
     except RoomcastError as e:
         return await render_message(request, e.http_status, "No such ticket", e.message)
     return render(request, "ticket.html", user, title=view.title, ticket=ticket, view=view)
@@ -305,7 +305,7 @@ async def sales_page(request: Request, sale_id: int, user: Viewer, ctx: Ctx) -> 
     if user is None:
         return await render_message(request, 401, "Sales", "Sign in to see your sales.")
     try:
-        found = await payments.report(ctx, user, sale_id)
+        found = await tickets.report(ctx, user, sale_id)
     except RoomcastError as e:
         return await render_message(request, e.http_status, "Sales", e.message)
     return render(
@@ -351,6 +351,6 @@ async def local_outcome(session_id: SessionPath, outcome: str, ctx: Ctx) -> Link
         event = local.pay(session_id) if outcome == "pay" else local.cancel(session_id)
     except PaymentError as e:
         raise BadRequest(str(e), code="checkout_over") from e
-    await payments.handle(ctx, event)
+    await webhooks.handle(ctx, event)
     r = session.request
     return LinkOut(url=r.success_url if outcome == "pay" else r.cancel_url)
