@@ -28,8 +28,15 @@ def _settings(**overrides: object) -> Settings:
         base = Settings()
         settings = base.model_copy(update={k: v for k, v in overrides.items() if v is not None})
         return settings.with_secret()
-    except (ConfigError, ValidationError) as e:
+    except ConfigError as e:
         typer.secho(f"configuration error: {e}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from e
+    except ValidationError as e:  # each problem, never the values given (secrets among them)
+        for err in e.errors(include_input=False, include_url=False):
+            where = ".".join(str(part) for part in err["loc"]) or "settings"
+            typer.secho(
+                f"configuration error: {where}: {err['msg']}", fg=typer.colors.RED, err=True
+            )
         raise typer.Exit(2) from e
 
 

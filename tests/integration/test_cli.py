@@ -62,3 +62,19 @@ def test_missing_secret_outside_dev_is_a_clear_startup_error(tmp_path: Path) -> 
     assert r.returncode == 2
     assert "ROOMCAST_SECRET_KEY is not set" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_the_local_payment_provider_is_refused_outside_dev_mode(tmp_path: Path) -> None:
+    secret = "a-secret-that-must-never-be-printed-0123456789"
+    r = run(
+        tmp_path,
+        "serve",
+        "--port",
+        "0",
+        ROOMCAST_DEV="0",
+        ROOMCAST_STRIPE_SECRET_KEY=secret,
+        ROOMCAST_PAYMENTS="local",
+    )
+    assert r.returncode == 2
+    assert "refused outside dev mode" in r.stderr
+    assert secret[:8] not in r.stderr and "Traceback" not in r.stderr
