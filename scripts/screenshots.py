@@ -26,7 +26,10 @@ async def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     loopback_only()
     with tempfile.TemporaryDirectory() as tmp:
-        async with run_server(Path(tmp), f"sqlite+aiosqlite:///{tmp}/rc.db") as srv:
+        # dev mode: the local test payment provider sells the tickets below
+        async with run_server(
+            Path(tmp), f"sqlite+aiosqlite:///{tmp}/rc.db", dev=True, payments="local"
+        ) as srv:
             people = [Client(srv) for _ in range(6)]
             for c in people:
                 await c.__aenter__()
@@ -118,6 +121,27 @@ async def main(out: Path) -> None:
             await people[5].put("/api/me/topics", {"topics": ["music", "tech"]})
             for c in people[2:]:
                 await c.put(f"/api/events/{event['id']}/rsvp", {"going": True})
+            # a ticketed event: Maya sells, Lin buys, the others see the ticket box
+            await people[0].post("/api/me/payments/connect")
+            await people[0].post("/api/me/payments/refresh")
+            paid = (
+                await people[0].post(
+                    "/api/events",
+                    {
+                        "title": "Piano masterclass",
+                        "description": "Scales, chords and the left hand, with questions.",
+                        "topic": "music",
+                        "starts_at": at,
+                        "record": True,
+                        "tickets": {"price": 1200, "currency": "eur", "capacity": 40},
+                    },
+                )
+            ).json()
+            sale = (await people[0].get(f"/api/events/{paid['id']}/sale")).json()
+            for buyer in people[1:3]:
+                url = (await buyer.post(f"/api/sales/{sale['id']}/checkout")).json()["url"]
+                await buyer.post(f"/api/pay/local/{url.rsplit('/', 1)[1]}/pay")
+            await people[0].post(f"/api/sales/{sale['id']}/codes", {"count": 3})
             async with async_playwright() as p:
                 browser = await p.chromium.launch(
                     executable_path="/usr/bin/chromium",
@@ -171,6 +195,24 @@ async def main(out: Path) -> None:
                     await page.get_by_role("button", name="Start a room").click()
                     await page.wait_for_timeout(400)
                     await page.screenshot(path=str(out / f"start-{label}.png"))
+                    for who, name, path in (
+                        (people[5], "ticket", f"/e/{paid['id']}"),
+                        (people[1], "tickets", "/tickets"),
+                        (people[0], "sales", f"/sales/{sale['id']}"),
+                        (people[0], "payments", "/settings/payments"),
+                    ):
+                        shot = await browser.new_context(viewport=size)
+                        await shot.add_cookies(
+                            [
+                                {"name": k, "value": v, "url": srv.url}
+                                for k, v in who.http.cookies.items()
+                            ]
+                        )
+                        spage = await shot.new_page()
+                        await spage.goto(srv.url + path)
+                        await spage.wait_for_timeout(600)
+                        await spage.screenshot(path=str(out / f"{name}-{label}.png"))
+                        await shot.close()
                     host = await browser.new_context(viewport=size)
                     await host.add_cookies(
                         [
