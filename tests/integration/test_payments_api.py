@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,10 +21,12 @@ from websockets.exceptions import ConnectionClosed
 from roomcast.store.tables import TicketRow
 from tests.fake_stripe import WEBHOOK_SECRET, FakeStripe, fake_stripe, sign
 from tests.integration.test_clubs_api import _items
+from tests.integration.test_email import confirm_address, mail_settings
 from tests.integration.test_events_api import _open, local_in
 from tests.live_server import Client, LiveServer, run_server, via
 from tests.media_helpers import ClientPeer, ToneTrack, loopback_only, record_all, tone_power
 from tests.podcast_helpers import record_tone, speak_in
+from tests.smtp_helpers import Inbox, smtp_server, text_of
 
 FEE_PERCENT = 10.0
 
@@ -36,8 +38,16 @@ async def stripe() -> AsyncIterator[FakeStripe]:
 
 
 @pytest.fixture
-async def paid(tmp_path: Path, database_url: str, stripe: FakeStripe) -> AsyncIterator[LiveServer]:
-    """The server with Stripe as its payment provider, and a 10 % platform fee."""
+def inbox() -> Iterator[Inbox]:
+    with smtp_server() as box:
+        yield box
+
+
+@pytest.fixture
+async def paid(
+    tmp_path: Path, database_url: str, stripe: FakeStripe, inbox: Inbox
+) -> AsyncIterator[LiveServer]:
+    """The server with Stripe as its payment provider, a 10 % platform fee, and email."""
     async with run_server(
         tmp_path / "data",
         database_url,
@@ -50,6 +60,7 @@ async def paid(tmp_path: Path, database_url: str, stripe: FakeStripe) -> AsyncIt
         login_burst=40,
         login_refill_seconds=1,
         room_burst=20,
+        **mail_settings(inbox),
     ) as srv:
         yield srv
     while _open:
@@ -129,7 +140,7 @@ async def tickets_in(server: LiveServer, state: str) -> int:
 async def test_checkout_is_a_direct_charge_and_the_webhook_issues_one_ticket(
     paid: LiveServer, stripe: FakeStripe
 ) -> None:
-    maya, sam = await clients(paid, "maya", "sam")
+    maya, sam, latecomer = await clients(paid, "maya", "sam", "late")
     # no account yet, or one not ready: nothing to sell with
     event = {
         "title": "Early",
@@ -210,6 +221,11 @@ async def test_checkout_is_a_direct_charge_and_the_webhook_issues_one_ticket(
     assert (await sam.get(f"/api/sales/{sale['id']}/report")).status_code == 403
     listed = (await sam.get("/api/me/tickets")).json()["tickets"]
     assert [t["sale"]["title"] for t in listed] == ["Masterclass"]
+    # sales close when it starts ("before"): too late, and nobody is sent to pay
+    assert (await maya.post(f"/api/events/{ev['id']}/start")).status_code == 201
+    r = await latecomer.post(f"/api/sales/{sale['id']}/checkout")
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "sales_closed")
+    assert len(stripe.of("/v1/checkout/sessions")) == 1
 
 
 async def test_zero_decimal_currencies_and_bad_prices(paid: LiveServer, stripe: FakeStripe) -> None:
@@ -371,8 +387,11 @@ def _event_body(ev: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def test_cancelling_refunds_every_ticket_once(paid: LiveServer, stripe: FakeStripe) -> None:
+async def test_cancelling_refunds_every_ticket_once(
+    paid: LiveServer, stripe: FakeStripe, inbox: Inbox
+) -> None:
     maya, a, b, c, d, late = await clients(paid, "maya", "ann", "bob", "cat", "dan", "late")
+    await confirm_address(a, inbox, "ann@example.org")
     acct = await connected(maya, stripe)
     ev, sale = await paid_event(maya)
     for buyer in (a, b, c):
@@ -396,6 +415,9 @@ async def test_cancelling_refunds_every_ticket_once(paid: LiveServer, stripe: Fa
     assert stripe.sessions[held_url.rsplit("/", 1)[1]]["status"] == "expired"
     text = (await notice_of(a, "ticket"))["text"]
     assert text == "Masterclass was cancelled: your ticket (€15.00) was refunded"
+    mail = next(m for m in await inbox.arrived(2) if "refunded" in m["Subject"])  # and by email
+    assert mail["To"] == "ann@example.org" and mail["Subject"] == text
+    assert "because you have a ticket for it" in text_of(mail)
     # nothing more to refund, nothing more sold
     r = await maya.post(f"/api/sales/{sale['id']}/refund")
     assert r.status_code == 200 and r.json()["refunded"] == 0

@@ -196,6 +196,7 @@ REASONS = {
     Kind.COHOST: "the host invited you to co-host",
     Kind.FOLLOW: "someone followed you",
     Kind.CLUB: "you are in this club, or help run it",
+    Kind.TICKET: "you have a ticket for it",
 }
 
 

@@ -170,3 +170,11 @@ def test_tips_count_once() -> None:
     assert payouts.tip_paid(paid, "pi_9", T0) == (paid, False)
     with pytest.raises(Forbidden):
         payouts.check_tip(HOST, HOST)
+
+
+def test_every_notice_kind_says_why_it_is_emailed() -> None:
+    """An email names why it came; a kind without a reason would fail to send."""
+    from roomcast.actions.notify import REASONS
+    from roomcast.domain.notices import KINDS, Kind
+
+    assert set(REASONS) == set(Kind) == set(KINDS)
