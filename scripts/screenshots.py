@@ -139,7 +139,7 @@ async def main(out: Path) -> None:
             ).json()
             sale = (await people[0].get(f"/api/events/{paid['id']}/sale")).json()
             for buyer in people[1:3]:
-                url = (await buyer.post(f"/api/sales/{sale['id']}/checkout")).json()["url"]
+                url = (await buyer.post(f"/api/events/{paid['id']}/checkout")).json()["url"]
                 await buyer.post(f"/api/pay/local/{url.rsplit('/', 1)[1]}/pay")
             await people[0].post(f"/api/sales/{sale['id']}/codes", {"count": 3})
             async with async_playwright() as p:

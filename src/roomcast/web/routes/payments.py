@@ -103,37 +103,47 @@ async def my_tips(user: SignedIn, ctx: Ctx) -> TipsOut:
 # ---- sales and tickets ----
 
 
-@router.get("/api/sales/{sale_id}", response_model=SaleOut, summary="Tickets on sale")
-async def get_sale(sale_id: SaleId, viewer: Viewer, ctx: Ctx) -> SaleOut:
-    return SaleOut.of(await tickets.sale(ctx, sale_id, viewer))
+# A sale is reached through its event's or room's id (random, like their links), never by
+# its own id (a counter): a link-only room's sale must not be found by counting.
 
 
-async def _sale_of(ctx: Ctx, viewer: Viewer, **where: str) -> SaleOut:
+async def _sale_of(ctx: Ctx, viewer: Viewer, **where: str) -> tickets.SaleView:
     found = await tickets.sale_of(ctx, viewer, **where)
     if found is None:
         raise NotFound("This is free: no tickets.", code="not_ticketed")
-    await tickets.sale(ctx, found.sale.id, viewer)  # the door: may they see it?
-    return SaleOut.of(found)
+    return await tickets.sale(ctx, found.sale.id, viewer)  # the door: may they see it?
 
 
 @router.get("/api/events/{event_id}/sale", response_model=SaleOut, summary="An event's tickets")
 async def event_sale(event_id: IdPath, viewer: Viewer, ctx: Ctx) -> SaleOut:
-    return await _sale_of(ctx, viewer, event_id=event_id)
+    return SaleOut.of(await _sale_of(ctx, viewer, event_id=event_id))
 
 
 @router.get("/api/rooms/{room_id}/sale", response_model=SaleOut, summary="A room's tickets")
 async def room_sale(room_id: IdPath, viewer: Viewer, ctx: Ctx) -> SaleOut:
-    return await _sale_of(ctx, viewer, room_id=room_id)
+    return SaleOut.of(await _sale_of(ctx, viewer, room_id=room_id))
 
 
 @router.post(
-    "/api/sales/{sale_id}/checkout",
+    "/api/events/{event_id}/checkout",
     response_model=LinkOut,
     status_code=201,
-    summary="Buy a ticket: a seat is held while you pay at the URL (Checkout)",
+    summary="Buy a ticket for an event: a seat is held while you pay at the URL (Checkout)",
 )
-async def checkout(sale_id: SaleId, user: SignedIn, ctx: Ctx) -> LinkOut:
-    return LinkOut(url=await tickets.buy(ctx, user, sale_id))
+async def event_checkout(event_id: IdPath, user: SignedIn, ctx: Ctx) -> LinkOut:
+    found = await _sale_of(ctx, user, event_id=event_id)
+    return LinkOut(url=await tickets.buy(ctx, user, found.sale.id))
+
+
+@router.post(
+    "/api/rooms/{room_id}/checkout",
+    response_model=LinkOut,
+    status_code=201,
+    summary="Buy a ticket for a room (live, or its replay): pay at the URL (Checkout)",
+)
+async def room_checkout(room_id: IdPath, user: SignedIn, ctx: Ctx) -> LinkOut:
+    found = await _sale_of(ctx, user, room_id=room_id)
+    return LinkOut(url=await tickets.buy(ctx, user, found.sale.id))
 
 
 @router.get("/api/me/tickets", response_model=MyTicketsOut, summary="Your tickets")
