@@ -379,7 +379,7 @@ async def ticket_paid(
 ) -> Ticket | None:
     """The ticket paid; returns it when it must be refunded at once."""
     t = await uow.tickets.get(ticket_id)
-    if t is None or (t.checkout_id is not None and t.checkout_id != event.checkout_id):
+    if t is None or not payouts.matches(t.checkout_id, t.account, event.checkout_id, event.account):
         logger.warning("payment event %s does not match ticket %s", event.id, ticket_id)
         return None
     found = await _load_sale(uow, t.sale_id, for_update=True)

@@ -27,7 +27,9 @@ async def tip_paid(
     uow: UnitOfWork, tip_id: int, event: PaymentEvent, now: datetime
 ) -> tuple[Tip, PublicUser, PublicUser] | None:
     tip = await uow.tips.get(tip_id)
-    if tip is None or (tip.checkout_id is not None and tip.checkout_id != event.checkout_id):
+    if tip is None or not payouts.matches(
+        tip.checkout_id, tip.account, event.checkout_id, event.account
+    ):
         return None
     paid, changed = payouts.tip_paid(tip, event.payment_id or "", now)
     if not changed:

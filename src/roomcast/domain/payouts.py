@@ -70,6 +70,16 @@ class Tip:
     paid_at: datetime | None = None
 
 
+def matches(
+    checkout: str | None, account: str | None, paid_checkout: str | None, paid_account: str | None
+) -> bool:
+    """A payment the provider reports is for this ticket or tip: the same Checkout (once we
+    know its id) on the same connected account."""
+    same_checkout = checkout is None or checkout == paid_checkout
+    same_account = account is None or paid_account is None or account == paid_account
+    return same_checkout and same_account
+
+
 def check_tip(giver: UserId, speaker: UserId) -> None:
     if giver == speaker:
         raise Forbidden("You cannot tip yourself.", code="own_tip")

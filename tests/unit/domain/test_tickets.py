@@ -163,6 +163,14 @@ def test_payout_accounts_keep_the_newest_status() -> None:
         payouts.check_ready(None)
 
 
+def test_a_reported_payment_must_be_for_this_checkout_on_this_account() -> None:
+    assert payouts.matches("cs_1", "acct_1", "cs_1", "acct_1")
+    assert payouts.matches(None, "acct_1", "cs_1", "acct_1")  # the webhook came first
+    assert not payouts.matches("cs_1", "acct_1", "cs_2", "acct_1")
+    assert not payouts.matches("cs_1", "acct_1", "cs_1", "acct_2")
+    assert not payouts.matches(None, "acct_1", "cs_9", "acct_2")
+
+
 def test_tips_count_once() -> None:
     tip = Tip(1, BUYER, HOST, 500, 50, "usd", TipState.OPEN, T0)
     paid, changed = payouts.tip_paid(tip, "pi_9", T0)
