@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     auto_migrate: bool = Field(True, description="Apply database migrations at startup.")
 
     session_days: float = Field(30, gt=0, description="Sessions expire after this many days.")
+    # argon2id: RFC 9106's second profile by default; never below OWASP's minimum (19 MiB,
+    # 2 passes). Stored hashes carry their own; a changed setting rehashes at sign-in.
+    password_hash_memory_kib: int = Field(
+        65536, ge=19456, le=4 * 1024 * 1024, description="argon2id memory per hash, KiB."
+    )
+    password_hash_time_cost: int = Field(3, ge=2, le=20, description="argon2id passes.")
     host_grace_seconds: float = Field(
         60, ge=0, description="A room ends when its host stays away this long."
     )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
-from tests.live_server import Client, LiveServer
+from roomcast.store.tables import UserRow
+from tests.live_server import Client, LiveServer, run_server
 
 
 async def test_signup_login_me_logout(server: LiveServer) -> None:
@@ -303,3 +306,29 @@ async def test_api_docs_are_same_origin_under_the_csp(server: LiveServer) -> Non
         for src in ("/static/vendor/swagger-ui/swagger-ui-bundle.js", "/static/js/docs.js"):
             assert src in r.text
             assert (await c.get(src)).status_code == 200
+
+
+async def test_passwords_are_argon2id_and_rehashed_when_the_cost_is_raised(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Stored hashes carry their own cost; a server set to a higher one upgrades a person's
+    hash when they next sign in, and the old password keeps working throughout."""
+    async with run_server(tmp_path / "data", database_url) as cheap, Client(cheap) as c:
+        await c.signup("hasher")
+        assert (await stored_hash(cheap, "hasher")).startswith("$argon2id$v=19$m=19456,t=2,")
+    raised = {"password_hash_memory_kib": 65536, "password_hash_time_cost": 3}
+    async with run_server(tmp_path / "data", database_url, **raised) as full, Client(full) as c:
+        r = await c.post("/api/auth/login", {"username": "hasher", "password": "correct horse"})
+        assert r.status_code == 200, r.text
+        assert (await stored_hash(full, "hasher")).startswith("$argon2id$v=19$m=65536,t=3,")
+        r = await c.post("/api/auth/login", {"username": "hasher", "password": "wrong horse"})
+        assert r.status_code == 401
+
+
+async def stored_hash(server: LiveServer, username: str) -> str:
+    async with server.ctx.store.unit_of_work() as uow:
+        found = await uow.session.scalar(
+            select(UserRow.password_hash).where(UserRow.username == username)
+        )
+    assert isinstance(found, str)
+    return found

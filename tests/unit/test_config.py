@@ -76,3 +76,12 @@ def test_the_local_payment_provider_is_refused_outside_dev_mode() -> None:
         platform_fee_percent=2.5,
     )
     assert ok.payment_provider == "stripe"
+
+
+def test_password_hashing_cost_never_below_owasps_minimum() -> None:
+    s = make()
+    assert (s.password_hash_memory_kib, s.password_hash_time_cost) == (65536, 3)  # RFC 9106
+    make(password_hash_memory_kib=19456, password_hash_time_cost=2)
+    for bad in ({"password_hash_memory_kib": 8192}, {"password_hash_time_cost": 1}):
+        with pytest.raises(ValidationError):
+            make(**bad)

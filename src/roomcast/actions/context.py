@@ -57,7 +57,7 @@ class Context:
     payments: PaymentProvider | None = None  # None: this server takes no payments
     clock: Callable[[], datetime] = utcnow
     monotonic: Callable[[], float] = time.monotonic
-    hasher: PasswordHasher = field(default_factory=PasswordHasher)
+    hasher: PasswordHasher = field(init=False)  # argon2id, with the settings' cost
     # set by the job runner: new background work is waiting (no-op without a runner)
     wake_jobs: Callable[[], None] = lambda: None
     wake_notices: Callable[[], None] = lambda: None  # the same, for the notices' lane
@@ -100,6 +100,9 @@ class Context:
 
     def __post_init__(self) -> None:
         s = self.settings
+        self.hasher = PasswordHasher(
+            time_cost=s.password_hash_time_cost, memory_cost=s.password_hash_memory_kib
+        )
         login = Limit(s.login_burst, s.login_refill_seconds)
         rooms = Limit(s.room_burst, s.room_refill_seconds)
         self.limits.update(

@@ -187,7 +187,7 @@ async def _may_see(ctx: Context, uow: UnitOfWork, sale: Sale, viewer: User | Non
             room_rules.may_view(replace(room, ticketed=False), who.actor, ctx.clock())
             return
     if sale.event_id is not None:
-        from roomcast.actions import events
+        from roomcast.actions import events  # here: events.py opens and closes our sales
 
         event = await uow.events.get(sale.event_id)
         if event is not None:
