@@ -9,6 +9,7 @@ import logging
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from roomcast.actions import feeds, notify, payments, standing
 from roomcast.actions.context import Context
@@ -73,8 +74,16 @@ async def event_cancelled(ctx: Context, uow: UnitOfWork, event_id: str) -> None:
     if sale is None or sale.cancelled_at is not None:
         return
     await uow.sales.save(replace(sale, cancelled_at=ctx.clock()))
+    await queue_refund(ctx, uow, {"sale_id": sale.id, "why": "cancelled"})
+
+
+async def queue_refund(ctx: Context, uow: UnitOfWork, what: dict[str, Any]) -> None:
+    """A refund to make through the provider, as a durable job in this unit of work: it
+    happens even if the provider is down now or the process dies (retried; each refund's
+    idempotency key makes a retry the same refund). `what`: a sale's every ticket
+    (`sale_id`), one ticket (`ticket_id`), or a stray payment (`payment_id`, `account`)."""
     now = ctx.clock()
-    await uow.jobs.add(REFUND, None, now, now, {"sale_id": sale.id, "why": "cancelled"})
+    await uow.jobs.add(REFUND, None, now, now, what)
     wake = ctx.wake_notices
 
     async def poke() -> None:
@@ -363,25 +372,28 @@ async def redeem(ctx: Context, me: User, code: str) -> Ticket:
         await _may_see(ctx, uow, found, me)
         if found.cancelled_at is not None:
             raise Conflict("This was cancelled.", code="not_on_sale")
-        mine = await uow.tickets.mine(found.id, me.id)
-        if found.host_id == me.id:
-            raise Conflict("You host this: you need no ticket.", code="own_sale")
-        if mine is not None and mine.valid:
-            raise Conflict("You already have a ticket.", code="already_have_ticket")
+        # as for buying: not theirs to need, not twice, not while paying at a Checkout
+        rules.check_may_buy(found, me.id, await uow.tickets.mine(found.id, me.id), now)
         comp = Ticket(0, found.id, me.id, TicketState.COMP, 0, 0, found.terms.currency, now)
         ticket = await uow.tickets.open(replace(comp, paid_at=now))
     logger.info("comp code redeemed for sale %s by user %s", sale_id, me.id)
     return ticket
 
 
-async def ticket_paid(
-    ctx: Context, uow: UnitOfWork, ticket_id: int, event: PaymentEvent
-) -> Ticket | None:
-    """The ticket paid; returns it when it must be refunded at once."""
+async def ticket_paid(ctx: Context, uow: UnitOfWork, ticket_id: int, event: PaymentEvent) -> None:
+    """The provider says a ticket was paid. Issued once; refunded at once (a queued job)
+    when its seat went to someone else or its event was cancelled; a payment that buys
+    nothing (another Checkout of a ticket settled since) is given back whole."""
     t = await uow.tickets.get(ticket_id)
-    if t is None or not payouts.matches(t.checkout_id, t.account, event.checkout_id, event.account):
-        logger.warning("payment event %s does not match ticket %s", event.id, ticket_id)
-        return None
+    matched = t is not None and payouts.matches(
+        t.checkout_id, t.account, event.checkout_id, event.account
+    )
+    if t is None or not matched or rules.stray(t, event.payment_id or ""):
+        logger.warning("payment event %s buys nothing of ticket %s: refunded", event.id, ticket_id)
+        if event.payment_id and event.account:
+            stray = {"payment_id": event.payment_id, "account": event.account}
+            await queue_refund(ctx, uow, stray)
+        return
     found = await _load_sale(uow, t.sale_id, for_update=True)
     taken = await uow.tickets.taken(found.id, ctx.clock(), besides=t.user_id)
     paid, must_refund = rules.on_payment(
@@ -392,7 +404,8 @@ async def ticket_paid(
     if found.cancelled_at is not None and paid.state is TicketState.PAID:
         must_refund = True
     logger.info("ticket %s paid (payment %s)", t.id, event.payment_id)
-    return paid if must_refund else None
+    if must_refund:
+        await queue_refund(ctx, uow, {"ticket_id": t.id, "why": "sold_out"})
 
 
 # ---- refunds ----
@@ -481,9 +494,20 @@ async def _tell_refunded(ctx: Context, uow: UnitOfWork, t: Ticket, why: str) -> 
 
 
 async def run_refunds(ctx: Context, job: Job) -> None:
-    """The REFUND job: every valid ticket of a cancelled sale, refunded and told; open
-    Checkouts expired. Retried until done (each refund is idempotent)."""
-    sale_id = int(job.payload["sale_id"])
+    """The REFUND job (`queue_refund`): every valid ticket of a cancelled sale refunded
+    and told, open Checkouts expired; or one ticket; or a stray payment. Retried until
+    done (each refund is idempotent)."""
+    p = job.payload
+    why = str(p.get("why", "cancelled"))
+    if "ticket_id" in p:
+        await refund_now(ctx, int(p["ticket_id"]), why)
+        return
+    if "payment_id" in p:
+        payment, account = str(p["payment_id"]), str(p["account"])
+        await payments.provider(ctx).refund(account, payment, f"stray-{payment}-refund")
+        logger.info("stray payment %s refunded", payment)
+        return
+    sale_id = int(p["sale_id"])
     async with ctx.transaction() as uow:
         tickets = [t for t, _ in await uow.tickets.of_sale(sale_id)]
     for t in tickets:
@@ -494,7 +518,7 @@ async def run_refunds(ctx: Context, job: Job) -> None:
                 if current is not None:
                     await uow.tickets.save(rules.on_expired(current))
         elif t.valid:
-            await refund_now(ctx, t.id, str(job.payload.get("why", "cancelled")))
+            await refund_now(ctx, t.id, why)
 
 
 # ---- the host's side ----

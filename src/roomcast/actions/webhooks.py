@@ -13,7 +13,7 @@ from roomcast.domain import payouts
 from roomcast.domain import tickets as rules
 from roomcast.domain.model import PublicUser
 from roomcast.domain.payouts import Tip, TipState
-from roomcast.domain.tickets import Ticket, TicketState
+from roomcast.domain.tickets import TicketState
 from roomcast.domain.updates import Tipped
 from roomcast.errors import BadRequest
 from roomcast.payments import (
@@ -44,7 +44,6 @@ async def webhook(ctx: Context, payload: bytes, signature: str | None) -> None:
 
 async def handle(ctx: Context, event: PaymentEvent) -> None:
     """Act on what the provider says, once per event id, whatever order events come in."""
-    refund: Ticket | None = None
     tipped: tuple[Tip, PublicUser, PublicUser] | None = None
     now = ctx.clock()
     async with ctx.transaction() as uow:
@@ -55,7 +54,7 @@ async def handle(ctx: Context, event: PaymentEvent) -> None:
             case EventKind.PAID:
                 kind, _, ref = (event.reference or "").partition(":")
                 if kind == "ticket" and ref.isdigit():
-                    refund = await tickets.ticket_paid(ctx, uow, int(ref), event)
+                    await tickets.ticket_paid(ctx, uow, int(ref), event)
                 elif kind == "tip" and ref.isdigit():
                     tipped = await tips.tip_paid(uow, int(ref), event, now)
                 else:
@@ -81,5 +80,3 @@ async def handle(ctx: Context, event: PaymentEvent) -> None:
         tip, giver, speaker = tipped
         if tip.room_id is not None:
             ctx.bus.publish(signals_channel(tip.room_id), Tipped(giver, speaker))
-    if refund is not None:  # paid for a seat that was gone, or for a cancelled event
-        await tickets.refund_now(ctx, refund.id, "sold_out")

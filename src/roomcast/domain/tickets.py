@@ -178,6 +178,13 @@ def on_payment(
     return paid, False
 
 
+def stray(ticket: Ticket, payment_id: str) -> bool:
+    """A payment this ticket cannot take: it is settled already (paid by another payment,
+    free, or refunded) and this is not the payment it was settled by. Given back whole."""
+    settled = ticket.state in (TicketState.PAID, TicketState.COMP, TicketState.REFUNDED)
+    return settled and ticket.payment_id != payment_id
+
+
 def on_expired(ticket: Ticket) -> Ticket:
     """The Checkout session expired unpaid: its seat is free again."""
     if ticket.state is TicketState.HELD:

@@ -186,3 +186,14 @@ def test_every_notice_kind_says_why_it_is_emailed() -> None:
     from roomcast.domain.notices import KINDS, Kind
 
     assert set(REASONS) == set(Kind) == set(KINDS)
+
+
+def test_a_payment_that_buys_nothing_is_given_back() -> None:
+    paid = replace(held(), state=TicketState.PAID, payment_id="pi_1")
+    assert not t.stray(paid, "pi_1")  # the same payment, delivered again
+    assert t.stray(paid, "pi_2")  # a second Checkout of a ticket paid already
+    assert t.stray(replace(held(), state=TicketState.COMP), "pi_3")
+    assert t.stray(t.refunded(paid, T0), "pi_4")
+    assert not t.stray(t.refunded(paid, T0), "pi_1")  # its own refunded payment: no double
+    assert not t.stray(held(), "pi_5")
+    assert not t.stray(t.on_expired(held()), "pi_6")  # a late payment: on_payment decides
