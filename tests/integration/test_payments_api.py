@@ -537,6 +537,10 @@ async def test_tips_to_speakers(paid: LiveServer, stripe: FakeStripe) -> None:
                     assert (m["giver"], m["speaker"]) == ("sam", "maya")
                     break
         assert r_url
+    options = (await sam.get("/api/users/maya/tip-options")).json()
+    assert options["presets"] == [200, 500, 1000, 2000] and options["currency"] == "usd"
+    assert (await maya.get("/api/users/sam/tip-options")).json()["presets"] == []  # no account
+    assert (await maya.get("/api/users/nobody_here/tip-options")).status_code == 404
     [t] = (await maya.get("/api/me/tips")).json()["tips"]
     assert (t["giver"]["username"], t["amount_text"], t["state"]) == ("sam", "$5.00", "paid")
 

@@ -127,14 +127,16 @@ async def tip(
     return checkout.url
 
 
-async def tip_currency(ctx: Context, username: str) -> str:
-    """The currency this person is tipped in; 404 when they take no tips."""
-    payments.provider(ctx)
+async def tip_currency(ctx: Context, username: str) -> str | None:
+    """The currency this person is tipped in; None when they take no tips (or this server
+    takes no payments); 404 for nobody by that name."""
     async with ctx.transaction() as uow:
         user = await uow.users.by_username(username)
         account = await uow.payout_accounts.get(user.id) if user else None
-    if user is None or user.suspended or account is None or not account.ready:
-        raise NotFound("This person takes no tips.", code="no_tips")
+    if user is None:
+        raise NotFound("No such person.", code="user_not_found")
+    if ctx.payments is None or user.suspended or account is None or not account.ready:
+        return None
     return account.currency
 
 

@@ -237,8 +237,8 @@ class TipOut(BaseModel):
 
 
 class TipOptionsOut(BaseModel):
-    currency: str
-    presets: list[int] = Field(description="Minor units")
+    currency: str | None = Field(description="None: they take no tips")
+    presets: list[int] = Field(description="Minor units; empty: they take no tips")
     presets_text: list[str]
 
 

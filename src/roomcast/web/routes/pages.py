@@ -79,6 +79,7 @@ def _render(
             "topics": [t.value for t in Topic],
             "languages": LANGUAGES,
             "base_url": ctx.settings.base_url,
+            "payments_on": ctx.payments is not None,
             "ice_servers": ctx.settings.ice_servers,
             **data,
         },

@@ -83,10 +83,12 @@ async def refresh(user: SignedIn, ctx: Ctx) -> PayoutAccountOut:
 @router.get(
     "/api/users/{username}/tip-options",
     response_model=TipOptionsOut,
-    summary="What this person may be tipped (404: they take no tips)",
+    summary="What this person may be tipped (no presets: they take no tips)",
 )
 async def tip_options(username: UsernamePath, ctx: Ctx) -> TipOptionsOut:
     currency = await tips.tip_currency(ctx, username)
+    if currency is None:
+        return TipOptionsOut(currency=None, presets=[], presets_text=[])
     presets = list(money.tip_presets(currency))
     return TipOptionsOut(
         currency=currency,

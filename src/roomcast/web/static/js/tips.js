@@ -7,6 +7,7 @@ import { el, toast } from './ui.js';
 export async function tipRow(username, name, where) {
   let options;
   try { options = await api('GET', `/api/users/${encodeURIComponent(username)}/tip-options`); } catch { return null; }
+  if (!options.presets.length) return null; // they take no tips
   return el('div', { class: 'tip-row', role: 'group', 'aria-label': `Tip ${name}` },
     el('span', { class: 'muted small', text: '💸 Tip' }),
     ...options.presets.map((amount, i) => el('button', { class: 'btn btn-small', type: 'button',
