@@ -325,6 +325,9 @@ async def test_no_ticket_no_audio(paid: LiveServer, stripe: FakeStripe) -> None:
     ev, sale = await paid_event(maya, window="live")
     r = await maya.put(f"/api/events/{ev['id']}", {**_event_body(ev), "cohosts": ["cohost"]})
     assert r.status_code == 200, r.text
+    cheaper = {**_event_body(ev), "tickets": {"price": 100, "currency": "eur"}}
+    r = await maya.put(f"/api/events/{ev['id']}", cheaper)  # terms stay as sold
+    assert (r.status_code, r.json()["error"]["code"]) == (400, "tickets_fixed")
     assert (
         await cohost.post(f"/api/events/{ev['id']}/cohost", {"accept": True})
     ).status_code == 200

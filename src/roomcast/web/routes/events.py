@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from roomcast.actions import events
 from roomcast.domain.events import EventDraft, from_local
 from roomcast.domain.model import PublicUser, User
+from roomcast.errors import BadRequest
 from roomcast.web import calendar, urls
 from roomcast.web.deps import Ctx, SignedIn, Viewer, client_ip
 from roomcast.web.schemas import (
@@ -73,6 +74,12 @@ async def get_event(event_id: EventPath, viewer: Viewer, ctx: Ctx) -> EventOut:
 
 @router.put("/api/events/{event_id}", response_model=EventOut, summary="Edit (host only)")
 async def edit(event_id: EventPath, body: EventIn, user: SignedIn, ctx: Ctx) -> EventOut:
+    if body.tickets is not None:  # buyers paid for these terms: they stay as sold
+        raise BadRequest(
+            "Tickets are set when an event is scheduled and stay as sold; leave them out.",
+            code="tickets_fixed",
+            field="tickets",
+        )
     view = await events.edit(ctx, user, event_id, _draft(body, user), body.cohosts)
     return EventOut.of(view, ctx.settings.base_url)
 
