@@ -622,3 +622,37 @@ async def test_webhooks_out_of_order_and_a_payment_for_a_seat_gone(
         assert (r.status_code, r.json()["error"]["code"]) == (409, "seller_not_ready")
     finally:
         paid.ctx.clock = real
+
+
+async def test_a_ticket_opens_no_door_a_ban_or_block_shuts(
+    paid: LiveServer, stripe: FakeStripe
+) -> None:
+    maya, bob, cat, guest = await clients(paid, "maya", "bob", "cat", "")
+    await connected(maya, stripe)
+    _, sale = await paid_event(maya, window="live")
+    await pay(bob, stripe, await checkout(bob, sale))
+    # blocked by the host: the sale is not there for them, nothing to pay
+    assert (await maya.post("/api/users/cat/block")).status_code == 200
+    r = await cat.post(buy(sale))
+    assert r.status_code in (403, 404) and r.json()["error"]["code"] != "sold_out"
+    assert (await guest.post(buy(sale))).status_code == 401
+    # banned in the room: the ticket does not bring them back
+    room_id = (await maya.post(f"/api/events/{sale['url'].split('/')[-1]}/start")).json()
+    room_id = room_id["room"]["id"]
+    async with (
+        maya.live(f"/api/rooms/{room_id}/live") as host_ws,
+        bob.live(f"/api/rooms/{room_id}/live") as ws,
+    ):
+        await host_ws.recv()
+        assert (await ws.recv())["type"] == "snapshot"
+        r = await maya.post(
+            f"/api/rooms/{room_id}/participants/u{bob.user_id}/remove", {"ban": True}
+        )
+        assert r.status_code == 200, r.text
+    async with bob.live(f"/api/rooms/{room_id}/live") as ws:
+        msg = await ws.recv()
+        assert (msg["type"], msg["code"]) == ("error", "banned")
+    r = await bob.post(f"/api/rooms/{room_id}/media", {"sdp": "v=0\r\n", "type": "offer"})
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "banned")
+    r = await bob.post(buy(sale))  # nor buying again
+    assert r.status_code == 403
