@@ -44,7 +44,6 @@ TicketId = Annotated[int, Path(ge=1, le=2**31)]
 IdPath = Annotated[str, Path(min_length=1, max_length=24, pattern=r"^[A-Za-z0-9_-]+$")]
 UsernamePath = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_]+$")]
 SessionPath = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-MAX_WEBHOOK_BYTES = 64 * 1024  # the body limit middleware's default holds it too
 
 
 def _account_out(ctx: Ctx, account: PayoutAccount | None) -> PayoutAccountOut:
