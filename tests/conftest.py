@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import shutil
 import threading
@@ -130,3 +131,38 @@ async def server(
         login_refill_seconds=60,
     ) as srv:
         yield srv
+
+
+# What must run one test at a time (scripts/test runs them after the rest, which goes two at
+# a time): 20 ms audio clocks, browsers with fake microphones, killed processes and
+# benchmarks, which CPU contention would make slow or flaky. Decided from where a test lives
+# and what it uses, so a new test of that kind is heavy without anyone remembering to say so.
+HEAVY_FILES = ("test_stage_audio.py", "test_crash.py", "test_bench_smoke.py", "test_email.py")
+HEAVY_DIRS = ("/browser/", "/media/", "/podcasts/")
+HEAVY_NAMES = (
+    "ClientPeer",
+    "speak_in",
+    "record_tone",
+    "record_all",
+    "tone_power",
+    "server_process",
+    "speaking_pair",
+)
+
+
+def _is_heavy(item: pytest.Item) -> bool:
+    path = str(item.path)
+    if path.endswith(HEAVY_FILES) or any(d in path for d in HEAVY_DIRS):
+        return True
+    fn = getattr(item, "function", None)
+    try:
+        source = inspect.getsource(fn) if fn is not None else ""
+    except (OSError, TypeError):
+        return False
+    return any(name in source for name in HEAVY_NAMES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _is_heavy(item):
+            item.add_marker(pytest.mark.heavy)
