@@ -69,27 +69,23 @@ class LocalPayments:
 
     def pay(self, session_id: str) -> PaymentEvent:
         """The buyer pressed Pay: what Stripe's checkout.session.completed would say."""
-        s = self.open_session(session_id)
-        s.state = "paid"
-        return PaymentEvent(
-            id="evt_local_" + secrets.token_hex(8),
-            kind=EventKind.PAID,
-            created=int(time.time()),
-            account=s.request.account,
-            checkout_id=s.id,
-            payment_id=s.payment_id,
-            reference=s.request.reference,
-        )
+        return self._end(session_id, paid=True)
 
     def cancel(self, session_id: str) -> PaymentEvent:
+        """The buyer pressed Cancel: what checkout.session.expired would say."""
+        return self._end(session_id, paid=False)
+
+    def _end(self, session_id: str, *, paid: bool) -> PaymentEvent:
         s = self.open_session(session_id)
-        s.state = "expired"
+        s.state = "paid" if paid else "expired"
         return PaymentEvent(
             id="evt_local_" + secrets.token_hex(8),
-            kind=EventKind.EXPIRED,
+            kind=EventKind.PAID if paid else EventKind.EXPIRED,
             created=int(time.time()),
             account=s.request.account,
             checkout_id=s.id,
+            payment_id=s.payment_id if paid else None,
+            reference=s.request.reference if paid else None,
         )
 
     async def expire_checkout(self, account: str, checkout_id: str) -> None:
