@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import fractions
+import random
 import time
 from collections.abc import Awaitable, Callable
 
@@ -12,9 +13,12 @@ import av
 import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtp import is_rtcp
 from av import AudioFrame
 
 from roomcast.media import SessionDescription, configure_ice
+from roomcast.media.peer import tap_receiver
+from roomcast.media.playout import FRAME, Playout
 
 RATE = 48_000
 _patched = False
@@ -68,6 +72,43 @@ class ToneTrack(MediaStreamTrack):
         t = (np.arange(960) + self.n) / RATE
         pcm = (self.amp * 32767 * np.sin(2 * np.pi * self.freq * t)).astype(np.int16)
         frame = AudioFrame.from_ndarray(pcm[None], format="s16", layout="mono")
+        frame.sample_rate, frame.pts, frame.time_base = RATE, self.n, fractions.Fraction(1, RATE)
+        return frame
+
+
+def voice(seconds: float, seed: int = 0) -> np.ndarray:
+    """Voiced, speech-like sound (a gliding pitch with harmonics, syllable envelopes, a
+    little noise), int16 at 48 kHz: Opus codes it in its speech (SILK) layer, the one that
+    carries in-band FEC, where it codes a pure tone as music."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(RATE * seconds)) / RATE
+    pitch = 140 + 30 * np.sin(2 * np.pi * 0.7 * t)
+    phase = 2 * np.pi * np.cumsum(pitch) / RATE
+    x = sum(np.sin(k * phase) / k for k in range(1, 12))
+    envelope = 0.55 + 0.45 * np.sin(2 * np.pi * 3.1 * t) ** 2
+    pcm = 6000 * x * envelope + rng.normal(0, 200, t.size)
+    return np.clip(pcm, -32768, 32767).astype(np.int16)
+
+
+class PcmTrack(MediaStreamTrack):
+    """Mono int16 samples at 48 kHz as a microphone, looped, in 20 ms frames in real time."""
+
+    kind = "audio"
+
+    def __init__(self, pcm: np.ndarray) -> None:
+        super().__init__()
+        self.pcm = pcm
+        self.t0: float | None = None
+        self.n = 0
+
+    async def recv(self) -> AudioFrame:
+        if self.t0 is None:
+            self.t0 = time.monotonic()
+        else:
+            self.n += 960
+            await asyncio.sleep(max(0.0, self.t0 + self.n / RATE - time.monotonic()))
+        at = self.n % (self.pcm.size - 960)
+        frame = AudioFrame.from_ndarray(self.pcm[None, at : at + 960], format="s16", layout="mono")
         frame.sample_rate, frame.pts, frame.time_base = RATE, self.n, fractions.Fraction(1, RATE)
         return frame
 
@@ -170,3 +211,80 @@ async def record_all(peers: list[ClientPeer], seconds: float) -> list[np.ndarray
     for p in peers:
         p.recording = False
     return [p.take() for p in peers]
+
+
+class Ear:
+    """A listener's receive path as a browser's: packets into the engine's own concealing
+    playout (FEC, then Opus PLC), one 20 ms frame out per tick of its own clock, recorded
+    from the clock's start (`t0`, loop time). Nothing reaches aiortc's decoder."""
+
+    can_speak = True  # for the tap: keep every packet
+
+    def __init__(self, peer: ClientPeer, channels: int = 1) -> None:
+        self.playout = Playout(channels)
+        self.channels = channels
+        self.frames: list[np.ndarray] = []
+        self.t0: float | None = None
+        self.gaps = 0  # silent frames after the first sound: what concealment must prevent
+        tap_receiver(peer.transceiver.receiver, self)
+        self._task = asyncio.create_task(self._clock())
+
+    async def _clock(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.t0, n = loop.time(), 0
+        while True:
+            n += 1
+            await asyncio.sleep(max(0.0, self.t0 + n * FRAME / RATE - loop.time()))
+            frame = self.playout.take()
+            if frame is None:
+                self.gaps += self.playout.stats.decoded > 0
+                frame = np.zeros(FRAME * self.channels, np.int16)
+            self.frames.append(frame)
+
+    async def close(self) -> None:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+
+def drop_received(peer: ClientPeer, loss: float, rng: random.Random) -> None:
+    """Lose a seeded fraction of the RTP packets arriving at this peer (its downlink),
+    before its receiver counts them: its RTCP reports then tell the sender of the loss."""
+    receiver = peer.transceiver.receiver
+    handle = receiver._handle_rtp_packet
+
+    async def lossy(packet: object, arrival_time_ms: int) -> None:
+        if rng.random() >= loss:
+            await handle(packet, arrival_time_ms)
+
+    receiver._handle_rtp_packet = lossy  # type: ignore[method-assign]
+
+
+def rewrite_sent(peer: ClientPeer, rewrite: Callable[[bytes], list[bytes]]) -> None:
+    """Every RTP packet this peer sends (before SRTP) goes out as `rewrite` makes it: none,
+    changed, or several. RTCP passes untouched."""
+    transport = peer.transceiver.sender.transport
+    send = transport._send_rtp
+
+    async def rewritten(data: bytes) -> None:
+        for out in [data] if is_rtcp(data) else rewrite(data):
+            await send(out)
+
+    transport._send_rtp = rewritten  # type: ignore[method-assign]
+
+
+def rewrite_wire(peer: ClientPeer, rewrite: Callable[[bytes], list[bytes]]) -> None:
+    """Every SRTP packet this peer puts on the wire goes out as `rewrite` makes it: what a
+    network does (loses, duplicates, reorders). SRTCP passes untouched."""
+    ice = peer.transceiver.sender.transport.transport
+    send = ice._send
+
+    async def rewritten(data: bytes) -> None:
+        for out in [data] if is_rtcp(data) else rewrite(data):
+            await send(out)
+
+    ice._send = rewritten  # type: ignore[method-assign]
+
+
+def drop_sent(peer: ClientPeer, loss: float, rng: random.Random) -> None:
+    """Lose a seeded fraction of the RTP packets this peer sends (its uplink)."""
+    rewrite_sent(peer, lambda data: [data] if rng.random() >= loss else [])

@@ -72,7 +72,15 @@ class Settings(BaseSettings):
         120, gt=0, description="One more room every N seconds, per user (an address: 4x)."
     )
     # media plane
-    media_bitrate: int = Field(32_000, ge=16_000, le=64_000, description="Opus bits/s of mixes.")
+    media_bitrate: int = Field(
+        32_000,
+        ge=16_000,
+        le=64_000,
+        description="Opus bits/s of speech mixes with no loss (25 % more while FEC is in use).",
+    )
+    music_bitrate: int = Field(
+        128_000, ge=64_000, le=256_000, description="Opus bits/s of stereo mixes in music mode."
+    )
     media_max_peers: int = Field(
         300, ge=1, description="WebRTC connections per room; past it, the room is full."
     )

@@ -25,6 +25,7 @@ SMOKE = {
     "notify.py": ["--followers", "50", "--sockets", "5"],
     "hallway.py": ["--items", "100", "--follows", "10", "--live", "3", "--requests", "5"],
     "search.py": ["--episodes", "12", "--minutes", "1", "--requests", "10"],
+    "quality.py": ["--losses", "5", "--seconds", "2"],
 }
 
 

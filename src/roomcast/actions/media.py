@@ -32,7 +32,9 @@ async def connect(
         raise RateLimited("Too many audio connections; try again in a moment.", retry_after=wait)
     ctx.counters["media_offers"] += 1
     try:
-        return await ctx.engine.connect(room.id, me.key, offer, me.can_speak)
+        return await ctx.engine.connect(
+            room.id, me.key, offer, me.can_speak, music=room.settings.music
+        )
     except MediaError as e:
         raise _error(e) from e
 

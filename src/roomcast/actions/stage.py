@@ -26,7 +26,7 @@ from roomcast.domain.model import (
 )
 from roomcast.domain.stage import Command, Decision, Scene
 from roomcast.errors import NotFound
-from roomcast.media.commands import Drop, SetCanSpeak
+from roomcast.media.commands import Drop, SetAudio, SetCanSpeak
 from roomcast.store import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -80,6 +80,8 @@ async def save(ctx: Context, uow: UnitOfWork, before: Room, d: Decision) -> None
         await refresh_hallway(uow, room)
     if room.settings.record != before.settings.record:
         follow_recording(ctx, uow, room)
+    if room.settings.music != before.settings.music:
+        uow.command(SetAudio(room.id, room.settings.music))
 
 
 async def _record_removal(ctx: Context, uow: UnitOfWork, room: Room, r: stage.Removal) -> None:

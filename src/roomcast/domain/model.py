@@ -117,6 +117,7 @@ class RoomSettings:
     chat: bool = True
     record: bool = False  # record the room's mix and publish it as a podcast episode
     guests: bool = True  # people without an account may listen
+    music: bool = False  # coded for music: stereo, higher bitrate, no voice processing
 
 
 @dataclass(frozen=True, slots=True)

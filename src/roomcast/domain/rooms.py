@@ -31,6 +31,7 @@ class RoomDraft:
     visibility: Visibility
     record: bool = False
     club_id: int | None = None  # started as this club's room
+    music: bool = False  # audio coded for music (RoomSettings.music)
 
 
 def start_now(room_id: RoomId, host_id: UserId, draft: RoomDraft, now: datetime) -> Room:
@@ -48,7 +49,7 @@ def start_now(room_id: RoomId, host_id: UserId, draft: RoomDraft, now: datetime)
         created_at=now,
         started_at=now,
         host_absent_since=now,
-        settings=RoomSettings(record=draft.record),
+        settings=RoomSettings(record=draft.record, music=draft.music),
         club_id=draft.club_id,
     )
 

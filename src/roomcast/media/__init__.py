@@ -7,6 +7,7 @@ from roomcast.media.commands import (
     Mark,
     MediaCommand,
     Record,
+    SetAudio,
     SetCanSpeak,
 )
 from roomcast.media.engine import (
@@ -29,6 +30,7 @@ __all__ = [
     "MediaError",
     "Record",
     "RoomStats",
+    "SetAudio",
     "SetCanSpeak",
     "SessionDescription",
     "configure_ice",

@@ -50,7 +50,15 @@ class Mark:
     topic: str
 
 
-MediaCommand = SetCanSpeak | Drop | CloseRoom | Record | Mark
+@dataclass(frozen=True, slots=True)
+class SetAudio:
+    """The room's audio is coded for speech, or for music (media/profile.py)."""
+
+    room_id: str
+    music: bool
+
+
+MediaCommand = SetCanSpeak | Drop | CloseRoom | Record | Mark | SetAudio
 
 _KINDS: dict[str, type[MediaCommand]] = {
     "set_can_speak": SetCanSpeak,
@@ -58,6 +66,7 @@ _KINDS: dict[str, type[MediaCommand]] = {
     "close_room": CloseRoom,
     "record": Record,
     "mark": Mark,
+    "set_audio": SetAudio,
 }
 _NAMES = {kind: name for name, kind in _KINDS.items()}
 

@@ -17,15 +17,26 @@ from typing import Protocol
 from aiortc import RTCConfiguration, RTCSessionDescription
 
 from roomcast.media import mixer
-from roomcast.media.commands import CloseRoom, Drop, Mark, MediaCommand, Record, SetCanSpeak
+from roomcast.media import profile as profiles
+from roomcast.media.commands import (
+    CloseRoom,
+    Drop,
+    Mark,
+    MediaCommand,
+    Record,
+    SetAudio,
+    SetCanSpeak,
+)
+from roomcast.media.opus import Encoder
 from roomcast.media.peer import Peer
+from roomcast.media.profile import Profile
 from roomcast.media.recorder import Recorder
-from roomcast.media.tracks import OpusEncoder
 
 logger = logging.getLogger(__name__)
 
 TICK = 0.020
 LEVEL_EVERY = 5  # ticks between speaking-level reports: 10 per second
+LOSS_EVERY = 50  # ticks between updates of the encoders' expected loss: once a second
 MAX_SDP = 20_000
 
 
@@ -51,7 +62,12 @@ class MediaEngine(Protocol):
     applied after the commit that decided them, and the offer/answer exchange."""
 
     async def connect(
-        self, room_id: str, peer_id: str, offer: SessionDescription, can_speak: bool
+        self,
+        room_id: str,
+        peer_id: str,
+        offer: SessionDescription,
+        can_speak: bool,
+        music: bool = False,
     ) -> SessionDescription: ...
     async def apply(self, command: MediaCommand) -> None: ...
     def stats(self, room_id: str) -> RoomStats | None: ...
@@ -65,6 +81,9 @@ class RoomStats:
     listener_encodes: int = 0  # encoder calls for the shared listener mix
     speaker_encodes: int = 0  # encoder calls for N-1 mixes
     late_ticks: int = 0
+    expected_loss: int = 0  # percent, of the listener mix's encoder (media/profile.py)
+    recovered: int = 0  # speakers' lost packets rebuilt from FEC, all peers
+    concealed: int = 0  # speakers' lost packets concealed (Opus PLC), all peers
     lean_packets: int = 0  # packets sent through the lean path (rtp_out.py), all peers
     peers: int = 0
     speakers: list[str] = field(default_factory=list)
@@ -74,15 +93,21 @@ class RoomMedia:
     """One room's peers and its clock. Owns the tick task; close() stops it."""
 
     def __init__(
-        self, room_id: str, bitrate: int, levels: LevelSink, clock: Counter[str] | None = None
+        self,
+        room_id: str,
+        audio: tuple[Profile, Profile],
+        levels: LevelSink,
+        clock: Counter[str] | None = None,
+        music: bool = False,
     ) -> None:
         self.id = room_id
         # every room's ticks and how many came late, for /metrics: the rooms' clocks share
         # one event loop, so whatever holds it up (a long query, a collection) shows here
         self.clock: Counter[str] = clock if clock is not None else Counter()
         self.peers: dict[str, Peer] = {}
-        self.bitrate = bitrate
-        self.listener_encoder = OpusEncoder(bitrate)
+        self.profiles = audio  # (speech, music)
+        self.profile = audio[1] if music else audio[0]
+        self.listener_encoder = self._encoder()
         self.stats = RoomStats()
         self._levels = levels
         self._level_peak: dict[str, float] = {}
@@ -119,36 +144,67 @@ class RoomMedia:
         except Exception:
             logger.exception("room %s media clock failed", self.id)
 
+    def _encoder(self, loss: int = 0, fec: bool = True) -> Encoder:
+        encoder = Encoder(self.profile.channels, self.profile.bitrate, music=self.profile.music)
+        self._expect(encoder, loss, fec)
+        return encoder
+
+    def _expect(self, encoder: Encoder, loss: int, fec: bool = True) -> None:
+        encoder.set_fec(fec, loss)
+        bitrate = self.profile.bitrate_for(loss if fec else 0)
+        if bitrate != encoder.bitrate:
+            encoder.set_bitrate(bitrate)
+
     def tick(self, n: int) -> None:
         """Mix one frame: only peers that may speak are read, everyone gets their mix."""
         self.stats.ticks += 1
         speakers = [p for p in self.peers.values() if p.can_speak]
         frames = {}
         for p in speakers:
-            frame = p.inbox.take()
+            frame = p.playout.take()  # decoded, rebuilt from FEC or concealed; None: silent
             if frame is not None:
                 frames[p.id] = frame
-        result = mixer.mix(frames)
-        if self.recorder is not None:
-            self.recorder.add(result.listeners, result.levels)  # as listeners hear it
+        channels = self.profile.channels
+        result = mixer.mix(frames, channels)
+        if self.recorder is not None:  # as listeners hear it
+            self.recorder.add(mixer.downmix(result.listeners, channels), result.levels)
+        if n % LOSS_EVERY == 0:
+            self._follow_loss(speakers)
         pts = n * mixer.FRAME
         if len(speakers) < len(self.peers):
-            packet = self.listener_encoder.encode(result.listeners, pts)
+            payload = self.listener_encoder.encode(result.listeners)  # once, for everyone
             self.stats.listener_encodes += 1
-            if packet is not None:
-                payload = bytes(packet)  # once, for every listener
-                for p in self.peers.values():
-                    if not p.can_speak:
-                        p.deliver(packet, payload, pts)
+            for p in self.peers.values():
+                if not p.can_speak:
+                    p.deliver(payload, pts)
         for p in speakers:
             if p.encoder is None:
-                p.encoder = OpusEncoder(self.bitrate)
+                p.encoder = self._encoder(profiles.expected_loss([p.loss]), p.fec)
             own = result.minus_one.get(p.id, result.listeners)
-            packet = p.encoder.encode(own, pts)
+            p.deliver(p.encoder.encode(own), pts)
             self.stats.speaker_encodes += 1
-            if packet is not None:
-                p.deliver(packet, bytes(packet), pts)
         self._report_levels(n, result.levels)
+
+    def _follow_loss(self, speakers: list[Peer]) -> None:
+        """Once a second: the encoders expect the loss their listeners report (RTCP)."""
+        listening = [p.loss for p in self.peers.values() if not p.can_speak]
+        loss = profiles.expected_loss(listening)
+        if loss != self.stats.expected_loss:
+            self._expect(self.listener_encoder, loss)
+            self.stats.expected_loss = loss
+        for p in speakers:
+            if p.encoder is not None:
+                self._expect(p.encoder, profiles.expected_loss([p.loss]), p.fec)
+
+    def set_music(self, music: bool) -> None:
+        """Speech or music from the next frame: encoders and decoders in the new shape."""
+        chosen = self.profiles[1] if music else self.profiles[0]
+        if chosen == self.profile:
+            return
+        self.profile = chosen
+        self.listener_encoder = self._encoder(self.stats.expected_loss)
+        for p in self.peers.values():
+            p.set_profile(chosen)
 
     def _report_levels(self, n: int, levels: dict[str, float]) -> None:
         for k, v in levels.items():
@@ -180,12 +236,13 @@ class LocalMediaEngine:
         config: RTCConfiguration,
         *,
         bitrate: int = 32_000,
+        music_bitrate: int = 128_000,
         max_peers_per_room: int = 300,
         connect_timeout: float = 20.0,
         levels: LevelSink | None = None,
     ) -> None:
         self.config = config
-        self.bitrate = bitrate
+        self.audio = (profiles.speech(bitrate), profiles.music(music_bitrate))
         self.max_peers = max_peers_per_room
         self.connect_timeout = connect_timeout
         self.rooms: dict[str, RoomMedia] = {}
@@ -198,19 +255,27 @@ class LocalMediaEngine:
         """Ticks of every room since start, and how many were late by 20 ms and 100 ms."""
         return dict(self._clock)
 
-    def _room(self, room_id: str) -> RoomMedia:
+    def _room(self, room_id: str, music: bool = False) -> RoomMedia:
         room = self.rooms.get(room_id)
         if room is None:
-            room = self.rooms[room_id] = RoomMedia(room_id, self.bitrate, self._levels, self._clock)
+            room = RoomMedia(room_id, self.audio, self._levels, self._clock, music)
+            self.rooms[room_id] = room
         return room
 
     async def connect(
-        self, room_id: str, peer_id: str, offer: SessionDescription, can_speak: bool
+        self,
+        room_id: str,
+        peer_id: str,
+        offer: SessionDescription,
+        can_speak: bool,
+        music: bool = False,
     ) -> SessionDescription:
         """Answer a peer's offer. A reconnect's offer is answered before the old connection
-        is closed, so a bad offer never cuts working audio; one offer per peer at a time."""
+        is closed, so a bad offer never cuts working audio; one offer per peer at a time.
+        `music`: the room's stored audio setting (also applied to a room already running)."""
         check_offer(offer)
-        room = self._room(room_id)
+        room = self._room(room_id, music)
+        room.set_music(music)
         if peer_id in room.pending:
             raise MediaError("offer_pending", "Your audio is connecting already; wait for it.")
         others = len(room.peers) + len(room.pending) - (peer_id in room.peers)
@@ -218,7 +283,7 @@ class LocalMediaEngine:
             raise MediaError("room_full", "This room is full. Try again later.")
         room.pending[peer_id] = True
         room.desired.setdefault(peer_id, can_speak)
-        peer = Peer(peer_id, self.config, can_speak)
+        peer = Peer(peer_id, self.config, can_speak, room.profile)
         try:
             answer = await peer.answer(
                 RTCSessionDescription(offer.sdp, offer.type), lambda p: self._forget(room_id, p)
@@ -237,6 +302,7 @@ class LocalMediaEngine:
             await peer.close()
             raise MediaError("gone", "You are no longer in this room.")
         old = room.peers.get(peer_id)
+        peer.set_profile(room.profile)  # the room's setting may have changed meanwhile
         peer.set_can_speak(room.desired.get(peer_id, can_speak))  # the latest word wins
         room.peers[peer_id] = peer
         room.stats.peers = len(room.peers)
@@ -267,6 +333,10 @@ class LocalMediaEngine:
                 await self.record(room_id, Path(folder) if folder is not None else None)
             case Mark(room_id=room_id, topic=topic):
                 self.mark(room_id, topic)
+            case SetAudio(room_id=room_id, music=music):
+                room = self.rooms.get(room_id)
+                if room is not None:
+                    room.set_music(music)
 
     def set_can_speak(self, room_id: str, peer_id: str, can_speak: bool) -> None:
         room = self.rooms.get(room_id)
@@ -317,7 +387,10 @@ class LocalMediaEngine:
             return None
         room.stats.peers = len(room.peers)
         room.stats.speakers = [p.id for p in room.peers.values() if p.can_speak]
-        room.stats.lean_packets = sum(p.lean_packets for p in room.peers.values())
+        peers = room.peers.values()
+        room.stats.lean_packets = sum(p.lean_packets for p in peers)
+        room.stats.recovered = sum(p.playout.stats.recovered for p in peers)
+        room.stats.concealed = sum(p.playout.stats.concealed for p in peers)
         return room.stats
 
     async def close(self) -> None:

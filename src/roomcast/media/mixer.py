@@ -18,6 +18,8 @@ Pcm = npt.NDArray[np.int16]
 
 SILENCE: Pcm = np.zeros(FRAME, dtype=np.int16)
 SILENCE.flags.writeable = False
+_SILENCE_STEREO: Pcm = np.zeros(2 * FRAME, dtype=np.int16)  # interleaved, music rooms
+_SILENCE_STEREO.flags.writeable = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +41,21 @@ def level(frame: Pcm) -> float:
     return min(1.0, (20.0 * float(np.log10(rms)) + 60.0) / 60.0)
 
 
-def mix(frames: Mapping[str, Pcm]) -> Mix:
-    """Mix one frame per speaker. A speaker with no frame this tick is simply silent."""
+def mix(frames: Mapping[str, Pcm], channels: int = 1) -> Mix:
+    """Mix one frame per speaker (FRAME samples per channel, interleaved). A speaker with no
+    frame this tick is simply silent."""
     if not frames:
-        return Mix(SILENCE, {}, {})
+        return Mix(SILENCE if channels == 1 else _SILENCE_STEREO, {}, {})
     stacked = np.stack([f.astype(np.int32) for f in frames.values()])
     total = stacked.sum(axis=0)
     minus_one = {k: _clip(total - stacked[i]) for i, k in enumerate(frames)}
     levels = {k: level(f) for k, f in frames.items()}
     return Mix(_clip(total), minus_one, levels)
+
+
+def downmix(frame: Pcm, channels: int) -> Pcm:
+    """Mono from interleaved channels (the recording is mono in music rooms too)."""
+    if channels == 1:
+        return frame
+    mono: Pcm = frame.reshape(-1, channels).mean(axis=1).astype(np.int16)
+    return mono

@@ -110,6 +110,7 @@ class RoomRow(Base):
     pinned_link: Mapped[str | None] = mapped_column(String(500), nullable=True)
     record: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     guests: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    music: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     chapter: Mapped[str | None] = mapped_column(String(120), nullable=True)
     timer_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
     timer_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

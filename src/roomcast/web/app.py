@@ -95,6 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
             settings.ice_credential.get_secret_value() if settings.ice_credential else None,
         ),
         bitrate=settings.media_bitrate,
+        music_bitrate=settings.music_bitrate,
         max_peers_per_room=settings.media_max_peers,
         connect_timeout=settings.media_connect_timeout,
         levels=lambda room_id, levels: bus.publish(signals_channel(room_id), levels),

@@ -156,6 +156,7 @@ class RoomIn(Body):
         Visibility.OPEN, description='"members": a club\'s members only (needs club)'
     )
     record: bool = Field(False, description="Record the room and publish it as an episode")
+    music: bool = Field(False, description="Start in music mode (see the room's settings)")
     club: Handle | None = Field(
         None,
         description="Start it as this club's room (its admins and moderators may; members "
@@ -209,6 +210,11 @@ class SettingsIn(Body):
     chat: bool = True
     record: bool = False
     guests: bool = Field(True, description="People without an account may listen")
+    music: bool = Field(
+        False,
+        description="Music mode: stereo Opus at a higher bitrate, and speakers' browsers "
+        "capture without echo cancellation, noise suppression or gain control (headphones)",
+    )
 
 
 class OfferIn(Body):

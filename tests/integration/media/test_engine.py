@@ -9,7 +9,7 @@ import pytest
 
 from roomcast.media import LocalMediaEngine, MediaError, SessionDescription, rtc_configuration
 from roomcast.media.commands import Record, SetCanSpeak, decode, encode
-from roomcast.media.peer import JITTER_PREFETCH
+from roomcast.media.peer import UplinkTap
 from tests.media_helpers import ClientPeer, ToneTrack, loopback_only, record_all, tone_power
 
 TONES = (440.0, 700.0, 1100.0)
@@ -136,12 +136,27 @@ async def test_bad_offers_and_full_rooms(engine: LocalMediaEngine) -> None:
         await small.close()
 
 
-async def test_receive_jitter_buffer_is_short(engine: LocalMediaEngine) -> None:
-    """Our patch of aiortc's receiver is in place (re-check it when bumping aiortc)."""
-    peer = await join(engine, "p", True, ToneTrack(440))
+async def test_the_receive_path_is_ours_and_fec_is_negotiated(engine: LocalMediaEngine) -> None:
+    """Our patches of aiortc's receiver and sender are in place (re-check them when bumping
+    aiortc): the speaker's packets reach our playout, none reach aiortc's decoder."""
+    peer = ClientPeer(ToneTrack(440))
+    answers: list[str] = []
+
+    async def connect(offer: SessionDescription) -> SessionDescription:
+        answer = await engine.connect("room", "p", offer, True)
+        answers.append(answer.sdp)
+        return answer
+
+    await peer.join(connect)
+    await connected(peer)
     server_peer = engine.rooms["room"].peers["p"]
     receiver = server_peer.pc.getTransceivers()[0].receiver
-    assert receiver._RTCRtpReceiver__jitter_buffer._prefetch == JITTER_PREFETCH  # type: ignore[attr-defined]
+    assert isinstance(receiver._RTCRtpReceiver__jitter_buffer, UplinkTap)  # type: ignore[attr-defined]
+    assert receiver._RTCRtpReceiver__decoder_queue.qsize() == 0  # type: ignore[attr-defined]
+    assert server_peer.playout.stats.decoded > 20
+    (sdp,) = answers
+    fmtp = next(line for line in sdp.splitlines() if line.startswith("a=fmtp:"))
+    assert "useinbandfec=1" in fmtp and "stereo=1" not in fmtp  # speech: FEC, mono
     await peer.close()
 
 
@@ -149,15 +164,14 @@ async def test_nothing_is_queued_for_aiortc_before_the_answer() -> None:
     """Regression: a packet queued while the offer was being answered reached aiortc's own
     sender, whose random sequence numbers then made SRTP refuse every lean packet."""
     from roomcast.media.mixer import SILENCE
+    from roomcast.media.opus import Encoder
     from roomcast.media.peer import Peer
-    from roomcast.media.tracks import OpusEncoder
+    from roomcast.media.profile import speech
 
-    peer = Peer("p", rtc_configuration([], None, None), can_speak=False)
-    encoder = OpusEncoder(32_000)
+    peer = Peer("p", rtc_configuration([], None, None), can_speak=False, profile=speech())
+    encoder = Encoder(1, 32_000)
     for n in range(5):
-        packet = encoder.encode(SILENCE, n * 960)
-        assert packet is not None
-        peer.deliver(packet, bytes(packet), n * 960)
+        peer.deliver(encoder.encode(SILENCE), n * 960)
     assert len(peer.out._queue) == 0
     await peer.close()
 

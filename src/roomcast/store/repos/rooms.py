@@ -47,7 +47,7 @@ def _room(row: RoomRow) -> Room:
         end_reason=EndReason(row.end_reason) if row.end_reason else None,
         host_absent_since=row.host_absent_since,
         settings=RoomSettings(
-            row.hand_raising, row.speakers_join_muted, row.chat, row.record, row.guests
+            row.hand_raising, row.speakers_join_muted, row.chat, row.record, row.guests, row.music
         ),
         pinned_link=row.pinned_link,
         timer=SpeakingTimer(row.timer_key, row.timer_ends_at)
@@ -78,6 +78,7 @@ def _room_values(room: Room) -> dict[str, object]:
         "chat": room.settings.chat,
         "record": room.settings.record,
         "guests": room.settings.guests,
+        "music": room.settings.music,
         "pinned_link": room.pinned_link,
         "timer_key": room.timer.key if room.timer else None,
         "timer_ends_at": room.timer.ends_at if room.timer else None,

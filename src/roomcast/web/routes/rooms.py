@@ -26,7 +26,13 @@ RoomIdPath = Annotated[str, Path(min_length=1, max_length=24, pattern=r"^[A-Za-z
 )
 async def create_room(body: RoomIn, request: Request, user: SignedIn, ctx: Ctx) -> RoomCreated:
     draft = RoomDraft(
-        body.title, body.description, body.topic, body.language, body.visibility, body.record
+        body.title,
+        body.description,
+        body.topic,
+        body.language,
+        body.visibility,
+        body.record,
+        music=body.music,
     )
     terms = body.tickets.terms(live=True) if body.tickets else None
     snap = await rooms.create(ctx, user, draft, client_ip(request), club=body.club, terms=terms)

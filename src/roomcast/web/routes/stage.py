@@ -143,7 +143,12 @@ async def remove(room_id: RoomIdPath, key: KeyPath, body: RemoveIn, user: Signed
 )
 async def settings(room_id: RoomIdPath, body: SettingsIn, user: SignedIn, ctx: Ctx) -> RoomSettings:
     new = RoomSettings(
-        body.hand_raising, body.speakers_join_muted, body.chat, body.record, body.guests
+        body.hand_raising,
+        body.speakers_join_muted,
+        body.chat,
+        body.record,
+        body.guests,
+        body.music,
     )
     return await stage.change_settings(ctx, user, room_id, new)
 

@@ -5,6 +5,26 @@ import { api } from './api.js';
 
 const ICE_GATHER_MS = 3000; // aiortc does not trickle: send the offer once gathering is done
 
+// Speech: the browser's voice processing. Music mode: the sound as it is, in stereo where
+// the device has it (echo cancellation off: speakers need headphones).
+const SPEECH = true;
+const MUSIC = { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: { ideal: 2 } };
+
+// Our offer says we can decode stereo (music rooms send it; speech rooms send mono), and,
+// in music mode, that we may send it. The server's answer sets what we send and at what rate.
+export function stereoOffer(sdp, music) {
+  const pt = /a=rtpmap:(\d+) opus\/48000\/2/i.exec(sdp)?.[1];
+  if (!pt) return sdp;
+  const wanted = music ? ['stereo=1', 'sprop-stereo=1'] : ['stereo=1'];
+  const fmtp = new RegExp(`^a=fmtp:${pt} (.*)$`, 'm');
+  if (!fmtp.test(sdp)) return sdp.replace(new RegExp(`^(a=rtpmap:${pt} .*)$`, 'm'), `$1\r\na=fmtp:${pt} ${wanted.join(';')}`);
+  return sdp.replace(fmtp, (line, params) => {
+    const have = params.split(';').map((p) => p.trim().split('=')[0]);
+    const extra = wanted.filter((w) => !have.includes(w.split('=')[0]));
+    return extra.length ? `${line};${extra.join(';')}` : line;
+  });
+}
+
 function gathered(pc) {
   if (pc.iceGatheringState === 'complete') return Promise.resolve();
   return new Promise((resolve) => {
@@ -30,6 +50,7 @@ export class RoomAudio {
     this.muted = false;
     this.closed = false;
     this.blocked = false;
+    this.music = false;
     this.attempt = 0;
     this.timer = null;
   }
@@ -54,7 +75,8 @@ export class RoomAudio {
         this.timer = setTimeout(() => { if (pc.connectionState === 'disconnected') this.retry(); }, 4000);
       }
     };
-    await pc.setLocalDescription(await pc.createOffer());
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription({ type: 'offer', sdp: stereoOffer(offer.sdp, this.music) });
     await gathered(pc);
     return pc;
   }
@@ -127,7 +149,7 @@ export class RoomAudio {
       this.asking = true;
       let stream;
       try {
-        stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+        stream = await navigator.mediaDevices.getUserMedia({ audio: this.music ? MUSIC : SPEECH });
       } catch (err) {
         this.onState(err.name === 'NotFoundError' ? 'no-mic' : 'mic-denied');
         return;
@@ -144,6 +166,19 @@ export class RoomAudio {
       this.stopMic();
       this.onState('mic-ok'); // a listener needs no microphone: no warning about one
     }
+  }
+
+  // The room switched between speech and music: on stage, the microphone is opened again
+  // with the other processing and the connection renegotiated (the answer says how to
+  // send); in the audience nothing changes (our offers can always decode stereo).
+  async setMusic(music) {
+    if (music === this.music) return;
+    this.music = music;
+    if (!this.mic || this.closed) return;
+    this.stopMic();
+    this.ready = null;
+    await this.setStage(this.wantMic, this.muted);
+    this.connect();
   }
 
   stopMic() {

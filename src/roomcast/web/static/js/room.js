@@ -207,6 +207,7 @@ class RoomView {
     const live = room.state === 'live';
     $('room-title').textContent = room.title;
     $('rec-badge').hidden = !(room.settings.record && live);
+    $('music-badge').hidden = !(room.settings.music && live);
     $('invite-rec').hidden = !room.settings.record;
     $('ended-episode').hidden = !room.settings.record;
     $('host-link').textContent = room.host.display_name;
@@ -227,6 +228,7 @@ class RoomView {
     const mic = $('mic');
     mic.hidden = !speaking;
     $('mic-note').hidden = !(speaking && self.muted_by_moderator);
+    $('music-hint').hidden = !(speaking && live && this.snap.room.settings.music);
     if (speaking) {
       const locked = self.muted_by_moderator;
       const muted = self.muted || locked;
@@ -486,7 +488,7 @@ class RoomView {
   }
 
   hideRoom() {
-    for (const id of ['room-body', 'room-bar', 'live-badge', 'rec-badge', 'conn', 'audio-state', 'mic-state', 'host-away', 'mic-note', 'topic-row']) $(id).hidden = true;
+    for (const id of ['room-body', 'room-bar', 'live-badge', 'rec-badge', 'music-badge', 'conn', 'audio-state', 'mic-state', 'host-away', 'mic-note', 'music-hint', 'topic-row']) $(id).hidden = true;
     for (const d of this.page.querySelectorAll('dialog[open]')) d.close();
     this.timers.forEach(clearInterval);
     this.timers = [];
@@ -701,7 +703,7 @@ class RoomView {
       try {
         await api('PUT', `${this.s.path}/settings`, { hand_raising: f.hand_raising.checked,
           speakers_join_muted: f.speakers_join_muted.checked, chat: f.chat.checked, record: f.record.checked,
-          guests: f.guests.checked });
+          guests: f.guests.checked, music: f.music.checked });
         const pinned = f.pinned.value.trim() || null;
         if (pinned !== (this.snap.room.pinned_link || null)) await api('PUT', `${this.s.path}/pin`, { url: pinned });
         $('settings-dialog').close();

@@ -91,6 +91,8 @@ export class RoomSession extends EventTarget {
   // The microphone follows the server's word on the stage (audio.js).
   follow() {
     const self = this.mine();
+    const music = Boolean(this.snapshot?.room.settings.music);
+    if (music !== this.audio.music) this.audio.setMusic(music); // before the microphone opens
     if (self) this.audio.setStage(onStage(self), self.muted || self.muted_by_moderator);
   }
 

@@ -31,7 +31,8 @@ export function startSheet(signal) {
     try {
       const data = formData(form);
       const tickets = ticketTerms(form, data);
-      const body = { ...data, record: form.elements.record.checked, ...(tickets ? { tickets } : {}) };
+      const body = { ...data, record: form.elements.record.checked, music: form.elements.music.checked,
+        ...(tickets ? { tickets } : {}) };
       const created = await api('POST', '/api/rooms', body);
       go(`/r/${encodeURIComponent(created.room.id)}`);
     } catch (err) {
