@@ -412,3 +412,45 @@ async def test_a_removal_during_a_reconnect_keeps_them_out(server: LiveServer) -
             assert await hears(hpeer, BOB_TONE) < SILENT
         finally:
             await asyncio.gather(hpeer.close(), first.close(), again.close())
+
+
+async def test_music_mode_is_the_hosts_and_reaches_the_media_answer(server: LiveServer) -> None:
+    """The room setting, as the host sets it, is what the engine answers offers with."""
+
+    def opus_fmtp(sdp: str) -> str:
+        return next(line for line in sdp.splitlines() if line.startswith("a=fmtp:"))
+
+    async def answer_of(client: Client, room_id: str) -> str:
+        peer = ClientPeer()
+        answers: list[str] = []
+        connect = via(client, room_id)
+
+        async def keep(offer: Any) -> Any:
+            answer = await connect(offer)
+            answers.append(answer.sdp)
+            return answer
+
+        await peer.join(keep)
+        await peer.close()
+        return opus_fmtp(answers[0])
+
+    loopback_only()
+    async with host_and_bob(server, 9) as (host, bob, room_id, base, hws, _):
+        speech = await answer_of(host, room_id)
+        assert "useinbandfec=1" in speech and "stereo=1" not in speech
+        refused = await bob.put(f"{base}/settings", {"music": True})
+        assert refused.status_code == 403
+        r = await host.put(f"{base}/settings", {"music": True, "record": False})
+        assert r.status_code == 200 and r.json()["music"] is True
+        changed = await hws.next_update(lambda u: u["type"] == "settings_changed")
+        assert changed["settings"]["music"] is True  # every page learns of it
+        music = await answer_of(host, room_id)
+        assert "stereo=1" in music and "maxaveragebitrate=128000" in music
+        assert "useinbandfec=1" in music
+        r = await host.put(f"{base}/settings", {"music": False})
+        assert r.status_code == 200
+        assert "stereo=1" not in await answer_of(host, room_id)
+    async with Client(server) as dj:
+        await dj.signup("djmusic")
+        room = (await dj.start_room("Album launch", music=True))["room"]
+        assert room["settings"]["music"] is True

@@ -8,6 +8,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -228,3 +229,94 @@ async def test_microphone_problems_are_shown(
             await expect(page.locator("#stage")).to_contain_text("No Mic")  # the room goes on
         finally:
             await browser.close()
+
+
+# Every RTCPeerConnection a page makes, newest last, to read its descriptions; and what
+# the page asks getUserMedia for (the audio probe then opens the WAV raw whatever is asked,
+# so that levels stay the WAV's: the request is what the product decides).
+KEEP_PCS_JS = """
+(() => {
+  const md = navigator.mediaDevices;
+  const gum = md.getUserMedia.bind(md);
+  window.__asked = [];
+  md.getUserMedia = (c) => { window.__asked.push(c); return gum(c); };
+  const Original = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = function (...args) {
+    const pc = new Original(...args);
+    window.__pcs.push(pc);
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = Original.prototype;
+})();
+"""
+
+AUDIO_OF_LAST_PC_JS = """
+() => {
+  const pc = window.__pcs.at(-1);
+  const track = pc.getSenders()[0]?.track;
+  return { local: pc.localDescription?.sdp || '', remote: pc.remoteDescription?.sdp || '',
+           track: Boolean(track), asked: window.__asked, pcs: window.__pcs.length };
+}
+"""
+
+
+async def test_music_mode_sends_raw_stereo_and_back(tmp_path: Path, web_server: LiveServer) -> None:
+    """The host starts a room in music mode: their microphone opens without voice
+    processing, the answer asks for stereo at the music bitrate, a listener hears them;
+    turned off in the room's settings, the microphone is processed again."""
+    base = web_server.url
+    async with speaking_pair(tmp_path, ALICE_SAYS, BEA_SAYS) as (alice, bea, wav_a, _):
+        await alice.add_init_script(KEEP_PCS_JS)
+        env_a = wav_envelope(wav_a)
+        await sign_up(alice, base, "alice", "Alice Adams")
+        await alice.get_by_role("button", name="Start a room").click()
+        await alice.get_by_label("Title").fill("Album launch")
+        await alice.get_by_text("More options").click()
+        await alice.get_by_label(re.compile("Music mode")).check()
+        await alice.get_by_role("button", name="Let's go").click()
+        await alice.wait_for_url(re.compile(r"/r/"))
+        await audio_live(alice)
+        await expect(alice.locator("#music-badge")).to_be_visible()
+        await expect(alice.locator("#music-hint")).to_contain_text("Use headphones")
+
+        async def audio() -> dict[str, Any]:
+            got: dict[str, Any] = await alice.evaluate(AUDIO_OF_LAST_PC_JS)
+            return got
+
+        async with asyncio.timeout(10):
+            while not (now := await audio())["track"]:
+                await asyncio.sleep(0.2)
+        (raw,) = now["asked"]  # one microphone, opened without voice processing
+        audio_asked = raw["audio"]
+        assert audio_asked["echoCancellation"] is False
+        assert audio_asked["noiseSuppression"] is False
+        assert audio_asked["autoGainControl"] is False
+        assert "stereo=1" in now["local"]  # our offer: we decode stereo
+        assert "stereo=1" in now["remote"] and "maxaveragebitrate=128000" in now["remote"]
+        assert "useinbandfec=1" in now["remote"]
+
+        await bea.goto(alice.url)  # a listener in another browser hears the host
+        await audio_live(bea)
+        await asyncio.sleep(1.0)
+        right = similarity(await heard_envelope(bea, 5.0), env_a)
+        print(f"\nlistener hears the host in music mode: r={right:.2f}")
+        assert right > 0.6
+        await expect(bea.locator("#music-hint")).to_be_hidden()  # the hint is for the stage
+
+        # the host turns music mode off: processed again, on a renegotiated connection
+        await alice.get_by_role("button", name="More actions").click()
+        await alice.get_by_role("button", name="Room settings").click()
+        await alice.get_by_label("🎵 Music mode").uncheck()
+        await alice.get_by_role("button", name="Save").click()
+        await expect(alice.locator("#music-badge")).to_be_hidden()
+        async with asyncio.timeout(15):
+            while len((now := await audio())["asked"]) < 2 or now["pcs"] < 2 or not now["remote"]:
+                await asyncio.sleep(0.2)
+        assert now["asked"][-1] == {"audio": True}  # the browser's voice processing again
+        assert "stereo=1" not in now["remote"]  # renegotiated: mono speech
+        await audio_live(alice)
+        await asyncio.sleep(1.5)
+        right = similarity(await heard_envelope(bea, 4.0), env_a)
+        print(f"listener hears the host after music mode: r={right:.2f}")
+        assert right > 0.6
