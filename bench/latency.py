@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -20,26 +21,27 @@ import numpy as np
 from browser import EAR_PROBE_JS, MIC_PROBE_JS, async_playwright, host_page, launch, server
 from common import pct, report, sox_beeps
 from roomcast.media import engine as media_engine
+from roomcast.media import mixer
+from roomcast.media.mixer import Pcm
 
 
 def instrument_mix() -> list[float]:
     """Epoch ms at which a beep onset enters the mix (the server's half of the breakdown)."""
     onsets: list[float] = []
     last = [0.0]
-    original = media_engine.RoomMedia.tick
+    original = media_engine.mixer.mix
 
-    def tick(self: media_engine.RoomMedia, n: int) -> None:
-        speakers = [p for p in self.peers.values() if p.can_speak and p.inbox.frames]
-        if speakers and len(self.peers) > 1:
-            frame = speakers[0].inbox.frames[0]
+    def mix(frames: Mapping[str, Pcm], channels: int = 1) -> mixer.Mix:
+        if frames:
+            frame = next(iter(frames.values()))
             now = time.time() * 1000
             if np.sqrt(np.mean((frame / 32768.0) ** 2)) > 0.05:
                 if now - last[0] > 300:
                     onsets.append(now)
                 last[0] = now
-        original(self, n)
+        return original(frames, channels)
 
-    media_engine.RoomMedia.tick = tick  # type: ignore[method-assign]
+    media_engine.mixer.mix = mix  # type: ignore[assignment]
     return onsets
 
 
@@ -84,8 +86,8 @@ async def run(beeps: int) -> dict[str, object]:
             "speaker_mic_to_server_mix": round(pct(up, 50), 1),
             "server_mix_to_listener_ear": round(pct(down, 50), 1),
         },
-        "breakdown_note": "mic->mix: browser capture+Opus encode, network, server jitter buffer, "
-        "decode, inbox wait for the 20 ms tick; mix->ear: Opus encode, "
+        "breakdown_note": "mic->mix: browser capture+Opus encode, network, the server's playout "
+        "(2 packets, media/playout.py), decode at the 20 ms tick; mix->ear: Opus encode, "
         "packetise+SRTP, network, browser jitter buffer, decode, render tap",
     }
 

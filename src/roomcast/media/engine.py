@@ -272,10 +272,11 @@ class LocalMediaEngine:
     ) -> SessionDescription:
         """Answer a peer's offer. A reconnect's offer is answered before the old connection
         is closed, so a bad offer never cuts working audio; one offer per peer at a time.
-        `music`: the room's stored audio setting (also applied to a room already running)."""
+        `music`: the room's stored audio setting, taken by the room's first peer."""
         check_offer(offer)
         room = self._room(room_id, music)
-        room.set_music(music)
+        if not room.peers and not room.pending:  # the first peer brings the stored setting;
+            room.set_music(music)  # later changes come as SetAudio, in commit order
         if peer_id in room.pending:
             raise MediaError("offer_pending", "Your audio is connecting already; wait for it.")
         others = len(room.peers) + len(room.pending) - (peer_id in room.peers)
