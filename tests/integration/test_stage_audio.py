@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -257,6 +258,9 @@ async def test_a_recorded_room_writes_its_mix(server: LiveServer) -> None:
             with wave.open(str(done[-1])) as w:
                 pcm = np.frombuffer(w.readframes(w.getnframes()), np.int16) / 32768
             assert tone_power(pcm, HOST_TONE) > HEARD  # the host's voice is in it
+            metrics = (await host.get("/metrics")).text  # the host's uplink, as operators see it
+            decoded = re.search(r'roomcast_media_uplink_packets\{kind="decoded"\} (\d+)', metrics)
+            assert decoded and int(decoded.group(1)) > 100, metrics
             r = await host.http.put(
                 f"{base}/settings",
                 json={"record": False},

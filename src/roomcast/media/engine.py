@@ -72,6 +72,7 @@ class MediaEngine(Protocol):
     async def apply(self, command: MediaCommand) -> None: ...
     def stats(self, room_id: str) -> RoomStats | None: ...
     def clock(self) -> Mapping[str, int]: ...
+    def uplinks(self) -> Mapping[str, int]: ...
     async def close(self) -> None: ...
 
 
@@ -254,6 +255,22 @@ class LocalMediaEngine:
     def clock(self) -> Mapping[str, int]:
         """Ticks of every room since start, and how many were late by 20 ms and 100 ms."""
         return dict(self._clock)
+
+    def uplinks(self) -> Mapping[str, int]:
+        """Speakers' packets of the peers connected now: decoded, rebuilt from FEC, concealed,
+        late (dropped), skipped (a backlog cut)."""
+        totals: Counter[str] = Counter()
+        for room in self.rooms.values():
+            for p in room.peers.values():
+                s = p.playout.stats
+                totals.update(
+                    decoded=s.decoded,
+                    recovered=s.recovered,
+                    concealed=s.concealed,
+                    late=s.late,
+                    skipped=s.skipped,
+                )
+        return dict(totals)
 
     def _room(self, room_id: str, music: bool = False) -> RoomMedia:
         room = self.rooms.get(room_id)

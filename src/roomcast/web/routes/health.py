@@ -37,4 +37,8 @@ async def metrics(request: Request) -> PlainTextResponse:
         lines.append("# TYPE roomcast_media_ticks_total counter")
         for name, value in sorted(ctx.media.clock().items()):
             lines.append(f'roomcast_media_ticks_total{{kind="{name}"}} {value}')
+        # speakers' uplinks, over the peers connected now (a gauge: it falls as they leave)
+        lines.append("# TYPE roomcast_media_uplink_packets gauge")
+        for name, value in sorted(ctx.media.uplinks().items()):
+            lines.append(f'roomcast_media_uplink_packets{{kind="{name}"}} {value}')
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
