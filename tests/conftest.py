@@ -138,7 +138,7 @@ async def server(
 # benchmarks, which CPU contention would make slow or flaky. Decided from where a test lives
 # and what it uses, so a new test of that kind is heavy without anyone remembering to say so.
 HEAVY_FILES = ("test_stage_audio.py", "test_crash.py", "test_bench_smoke.py", "test_email.py")
-HEAVY_DIRS = ("/browser/", "/media/", "/podcasts/")
+HEAVY_DIRS = ("/browser/", "/integration/media/", "/podcasts/")  # not tests/unit/media
 HEAVY_NAMES = (
     "ClientPeer",
     "speak_in",

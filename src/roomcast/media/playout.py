@@ -47,13 +47,19 @@ class Playout:
         self.channels = channels
         self.target, self.max_depth, self.give_up = target, max_depth, give_up
         self.stats = PlayoutStats()
-        self._decoder = Decoder(channels)
+        self._codec: Decoder | None = None  # made on the first packet: listeners need none
         self._buffer: dict[int, bytes] = {}  # extended sequence number -> Opus payload
         self._highest: int | None = None  # extended, of anything accepted
         self._next: int | None = None  # the packet due at the next pull; None: buffering
         self._pending: Pcm = np.zeros(0, dtype=np.int16)  # decoded, not yet handed out
         self._last = FRAME  # samples per channel of the last packet: the length to conceal
         self._misses = 0
+
+    @property
+    def _decoder(self) -> Decoder:
+        if self._codec is None:
+            self._codec = Decoder(self.channels)
+        return self._codec
 
     @property
     def playing(self) -> bool:
@@ -159,4 +165,5 @@ class Playout:
         self._highest = self._next = None
         self._pending = np.zeros(0, dtype=np.int16)
         self._misses = 0
-        self._decoder.reset()
+        if self._codec is not None:
+            self._codec.reset()
