@@ -160,7 +160,8 @@ async def one_run(speech: np.ndarray, hop: str, loss: float, seed: int) -> dict[
                 await asyncio.sleep(0.1)
         stats = engine.stats("q")
         assert stats is not None
-        server = {"recovered": stats.recovered, "concealed": stats.concealed}
+        uplink = engine.rooms["q"].peers["speaker"].playout.stats
+        server = {k: getattr(uplink, k) for k in ("recovered", "concealed", "stretched")}
         server["expected_loss"] = stats.expected_loss
         late = stats.late_ticks
     finally:
@@ -234,8 +235,8 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     base_delay: float | None = None
     print(
-        "hop   loss  PESQ-WB  STOI   delay_ms  listener: recovered concealed late skipped"
-        "  server: recovered concealed  late_ticks"
+        "hop   loss  PESQ-WB  STOI   delay_ms  listener: recovered concealed stretched skipped"
+        "  server: recovered concealed stretched  late_ticks"
     )
     for hop in hops:
         for loss in args.losses:
@@ -258,16 +259,19 @@ def main() -> None:
                 "delay_growth_ms": None if base_delay is None else round(delay_ms - base_delay, 1),
                 "listener_recovered": st.recovered,
                 "listener_concealed": st.concealed,
+                "listener_stretched": st.stretched,
                 "server_recovered": run["server"]["recovered"],
                 "server_concealed": run["server"]["concealed"],
+                "server_stretched": run["server"]["stretched"],
                 "late_ticks": run["late_ticks"],
                 "run_s": round(time.perf_counter() - t, 1),
             }
             rows.append(row)
             print(
                 f"{row['hop']:5} {loss:4g}%  {p:7.2f}  {s:5.3f}  {delay_ms:8.1f}  "
-                f"{st.recovered:19d} {st.concealed:9d} {st.late:4d} {st.skipped:7d}"
+                f"{st.recovered:19d} {st.concealed:9d} {st.stretched:9d} {st.skipped:7d}"
                 f"  {run['server']['recovered']:17d} {run['server']['concealed']:9d}"
+                f" {run['server']['stretched']:9d}"
                 f"  {run['late_ticks']:10d}"
             )
     report(

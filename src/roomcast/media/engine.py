@@ -123,13 +123,14 @@ class RoomMedia:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        start, n = loop.time(), 0
+        start, n, base = loop.time(), 0, 0
         try:
             while True:
                 n += 1
                 delay = start + n * TICK - loop.time()
-                if delay < -0.2:  # stalled (a long GC, a busy machine): restart the clock
-                    self.stats.late_ticks += 1
+                if delay < -0.2:  # stalled (a long GC, a busy machine): restart the clock,
+                    self.stats.late_ticks += 1  # its frame count (RTP time) moving on by the
+                    base += round((loop.time() - start) / TICK)  # time that passed, never back
                     start, n = loop.time(), 1
                     delay = TICK
                 await asyncio.sleep(max(0.0, delay))
@@ -139,7 +140,7 @@ class RoomMedia:
                     self.clock["ticks_late_20ms"] += 1
                     if late > 5 * TICK:
                         self.clock["ticks_late_100ms"] += 1
-                self.tick(n)
+                self.tick(base + n)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -258,7 +259,7 @@ class LocalMediaEngine:
 
     def uplinks(self) -> Mapping[str, int]:
         """Speakers' packets of the peers connected now: decoded, rebuilt from FEC, concealed,
-        late (dropped), skipped (a backlog cut)."""
+        frames concealed while waiting for a late one, late (dropped), skipped."""
         totals: Counter[str] = Counter()
         for room in self.rooms.values():
             for p in room.peers.values():
@@ -267,6 +268,7 @@ class LocalMediaEngine:
                     decoded=s.decoded,
                     recovered=s.recovered,
                     concealed=s.concealed,
+                    stretched=s.stretched,
                     late=s.late,
                     skipped=s.skipped,
                 )

@@ -170,6 +170,8 @@ class Peer:
             self.playout = Playout(profile.channels)
 
     async def close(self) -> None:
+        if self.playout.stats.packets:
+            logger.info("peer %s uplink: %s", self.id, self.playout.stats)
         if self._reaper is not None:
             self._reaper.cancel()
         self.out.stop()

@@ -4,11 +4,15 @@ aiortc's own receive path (its jitter buffer, then a PyAV decoder on a thread) d
 had queued when a packet goes missing and then keeps a backlog, so 2 % packet loss became
 ~10 % missing frames and a growing delay. This replaces it for the mixer: packets are kept
 by sequence number as they arrive, and the room's clock pulls exactly one frame per tick:
-- the packet due is decoded; if it is missing, it is rebuilt from the in-band FEC data of
-  the packet after it when that one is here already, and otherwise concealed (Opus PLC);
-- a packet arriving after its turn was concealed is dropped, never played late;
+- the packet due is decoded; if it is missing while later ones are here, it is rebuilt
+  from the in-band FEC data of the next packet if that one has some, else concealed (PLC);
+- if nothing at all is here (an underrun: the packet is late, or lost with the next one
+  not here yet), a concealed frame buys it time and the packet plays when it comes: the
+  delay grows by a frame, which is how the delay adapts to jitter. A window of 5 s that
+  never had fewer than ``target`` + 1 packets waiting gives 20 ms of it back;
+- a packet arriving after its turn was given up (concealed, skipped) is dropped;
 - more than ``max_depth`` packets waiting (a burst after a stall, a sender whose clock runs
-  fast) skips ahead to ``target``: the delay a speaker adds stays bounded;
+  fast) skips ahead to ``target``: the delay a speaker adds stays bounded (120 ms);
 - after ``give_up`` concealed frames with nothing arriving (the speaker went quiet with DTX,
   or their network went away), it stops and waits for ``target`` packets again.
 
@@ -25,6 +29,7 @@ from roomcast.media.opus import Decoder, OpusError, Pcm, has_fec
 
 FRAME = 960  # samples per channel in 20 ms at 48 kHz
 JUMP = 1000  # packets (20 s) ahead or behind what we play: the stream restarted
+SHRINK_WINDOW = 250  # pulls (5 s) over which the delay must have been more than needed
 
 
 @dataclass
@@ -35,7 +40,8 @@ class PlayoutStats:
     concealed: int = 0  # Opus PLC (nothing to rebuild from, or a packet that was garbage)
     late: int = 0  # arrived after their turn: dropped
     duplicates: int = 0
-    skipped: int = 0  # dropped to cut a backlog
+    stretched: int = 0  # concealed while waiting for a late packet (the delay grows a frame)
+    skipped: int = 0  # dropped to cut a backlog, or delay no longer needed
     garbage: int = 0  # not Opus
     restarts: int = 0  # sequence jumps and pauses: started buffering afresh
 
@@ -54,6 +60,7 @@ class Playout:
         self._pending: Pcm = np.zeros(0, dtype=np.int16)  # decoded, not yet handed out
         self._last = FRAME  # samples per channel of the last packet: the length to conceal
         self._misses = 0
+        self._window, self._lowest = 0, max_depth  # pulls in this window, fewest waiting
 
     @property
     def _decoder(self) -> Decoder:
@@ -121,13 +128,24 @@ class Playout:
                 return None
             self._next = min(self._buffer)
             self._misses = 0
+            self._window, self._lowest = 0, self.max_depth
         assert self._highest is not None
-        if self._highest - self._next + 1 > self.max_depth:  # a backlog: cut it
+        if not self._buffer:  # an underrun: late, lost, or the sender stopped
+            self._misses += 1
+            if self._misses > self.give_up:  # nothing coming: stop, buffer afresh later
+                self._next = None
+                self.stats.restarts += 1
+                return None
+            self.stats.stretched += 1  # wait for it, concealing: the delay grows one frame
+            return self._decoder.conceal(self._last)
+        depth = self._highest - self._next + 1
+        if depth > self.max_depth:  # a backlog (a burst after a stall): cut it
             keep_from = self._highest - self.target + 1
             for old in [s for s in self._buffer if s < keep_from]:
                 del self._buffer[old]
                 self.stats.skipped += 1
-            self._next = keep_from
+            self._next, depth = keep_from, self.target
+        self._shrink(depth)
         due = self._next
         self._next += 1
         packet = self._buffer.pop(due, None)
@@ -150,14 +168,21 @@ class Playout:
                 self._misses = 0
                 self.stats.recovered += 1
                 return pcm
-        elif not self._buffer:
-            self._misses += 1
-            if self._misses > self.give_up:  # nothing coming: stop, buffer afresh later
-                self._next = None
-                self.stats.restarts += 1
-                return None
-        self.stats.concealed += 1
+        self.stats.concealed += 1  # lost (later ones are here), or garbage
         return self._decoder.conceal(self._last)
+
+    def _shrink(self, depth: int) -> None:
+        """Give back delay that is no longer needed: when a whole window (5 s) never had
+        fewer than target + 1 packets waiting, skip one (20 ms)."""
+        self._lowest = min(self._lowest, depth)
+        self._window += 1
+        if self._window < SHRINK_WINDOW:
+            return
+        if self._lowest > self.target and self._next is not None:
+            self._buffer.pop(self._next, None)
+            self._next += 1
+            self.stats.skipped += 1
+        self._window, self._lowest = 0, self.max_depth
 
     def reset(self) -> None:
         """Forget everything buffered (off stage, a restart): nothing old is played later."""

@@ -94,8 +94,10 @@ def test_a_burst_of_ten_losses_is_concealed_then_the_stream_goes_on() -> None:
         out.append(playout.take())
     frames = out[1:]
     assert all(f is not None and f.size == FRAME for f in frames)
-    assert playout.stats.concealed + playout.stats.recovered == 10
-    assert playout.stats.decoded == len(stream) - 10 - 1  # one still buffered: the target
+    got = playout.stats
+    assert got.stretched + got.concealed + got.recovered == 10  # a frame for every loss
+    assert got.decoded == len(stream) - 10 - 1  # one still buffered: the target
+    assert playout.depth <= playout.target + 1  # and no more delay than before the burst
 
 
 def test_no_backlog_after_a_burst_of_late_packets() -> None:
@@ -110,9 +112,31 @@ def test_no_backlog_after_a_burst_of_late_packets() -> None:
         playout.add(seq, stream[seq])
     playout.take()
     assert playout.depth <= playout.target  # cut to the target, not 25 packets (500 ms) behind
-    # those whose turn was concealed during the stall are dropped, never played late
-    assert playout.stats.late == playout.stats.concealed == 7  # (packet 4 was still here)
+    # the stall was concealed while waiting (packet 4 was still here), then cut back
+    assert playout.stats.stretched == 7 and playout.stats.late == 0
     assert playout.stats.skipped > 0
+
+
+def test_a_late_packet_is_waited_for_and_the_delay_adapts_then_shrinks() -> None:
+    stream = packets(voice(20.5))
+    playout = Playout(target=2)
+    out: list[np.ndarray | None] = []
+    arrivals: dict[int, list[int]] = {}
+    for seq in range(len(stream)):  # a 60 ms hiccup: packets 50-52 all come with 53
+        arrivals.setdefault(53 if 50 <= seq <= 53 else seq, []).append(seq)
+    depths = []
+    for tick in range(len(stream)):
+        for seq in arrivals.get(tick, []):
+            playout.add(seq, stream[seq])
+        out.append(playout.take())
+        depths.append(playout.depth)
+    got = playout.stats
+    # waited for them, concealing two frames, then played every one: nothing lost
+    assert got.stretched == 2 and got.late == 0 and got.concealed == 0
+    assert depths[60] == depths[40] + 2  # the delay grew by those two frames...
+    assert got.skipped == 2 and depths[-1] == depths[40]  # ...and was given back later
+    assert got.decoded == len(stream) - 1 - got.skipped
+    assert all(f is not None for f in out[1:])
 
 
 def test_reordered_and_duplicated_packets_play_once_in_order() -> None:
