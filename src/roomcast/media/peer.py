@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import av
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtcrtpreceiver import RTCRtpReceiver
 from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.rtp import RtcpRrPacket, RtcpSrPacket
@@ -59,14 +60,16 @@ class UplinkTap:
 
 
 def tap_receiver(receiver: RTCRtpReceiver, peer: Listening) -> None:
-    if not hasattr(receiver, _JITTER_BUFFER):
+    if not isinstance(getattr(receiver, _JITTER_BUFFER, None), JitterBuffer | UplinkTap):
         raise RuntimeError("aiortc changed its receiver: re-check media/peer.py")
     setattr(receiver, _JITTER_BUFFER, UplinkTap(peer))
 
 
 def watch_reports(sender: RTCRtpSender, peer: Peer) -> None:
     """Keep `peer.loss` current from the RTCP receiver reports about our stream."""
-    handle = sender._handle_rtcp_packet
+    handle = getattr(sender, "_handle_rtcp_packet", None)
+    if handle is None or not hasattr(sender, "_ssrc"):
+        raise RuntimeError("aiortc changed its sender: re-check media/peer.py")
 
     async def handle_rtcp(packet: Any) -> None:
         if isinstance(packet, RtcpRrPacket | RtcpSrPacket):
