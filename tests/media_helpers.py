@@ -52,16 +52,20 @@ def loopback_only() -> None:
     _patched = True
 
 
-class ToneTrack(MediaStreamTrack):
-    """A sine tone in 20 ms frames, paced in real time."""
+class PacedTrack(MediaStreamTrack):
+    """A microphone of 20 ms frames in real time; subclasses say what frame `n` holds
+    (`samples`: int16, interleaved when `layout` is stereo)."""
 
     kind = "audio"
+    layout = "mono"
 
-    def __init__(self, freq: float, amp: float = 0.25) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.freq, self.amp = freq, amp
         self.t0: float | None = None
         self.n = 0
+
+    def samples(self, n: int) -> np.ndarray:
+        raise NotImplementedError
 
     async def recv(self) -> AudioFrame:
         if self.t0 is None:
@@ -69,11 +73,22 @@ class ToneTrack(MediaStreamTrack):
         else:
             self.n += 960
             await asyncio.sleep(max(0.0, self.t0 + self.n / RATE - time.monotonic()))
-        t = (np.arange(960) + self.n) / RATE
-        pcm = (self.amp * 32767 * np.sin(2 * np.pi * self.freq * t)).astype(np.int16)
-        frame = AudioFrame.from_ndarray(pcm[None], format="s16", layout="mono")
+        pcm = self.samples(self.n).astype(np.int16, copy=False)
+        frame = AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout=self.layout)
         frame.sample_rate, frame.pts, frame.time_base = RATE, self.n, fractions.Fraction(1, RATE)
         return frame
+
+
+class ToneTrack(PacedTrack):
+    """A sine tone."""
+
+    def __init__(self, freq: float, amp: float = 0.25) -> None:
+        super().__init__()
+        self.freq, self.amp = freq, amp
+
+    def samples(self, n: int) -> np.ndarray:
+        t = (np.arange(960) + n) / RATE
+        return self.amp * 32767 * np.sin(2 * np.pi * self.freq * t)
 
 
 def voice(seconds: float, seed: int = 0) -> np.ndarray:
@@ -90,34 +105,20 @@ def voice(seconds: float, seed: int = 0) -> np.ndarray:
     return np.clip(pcm, -32768, 32767).astype(np.int16)
 
 
-class PcmTrack(MediaStreamTrack):
-    """Mono int16 samples at 48 kHz as a microphone, looped, in 20 ms frames in real time."""
-
-    kind = "audio"
+class PcmTrack(PacedTrack):
+    """Mono int16 samples at 48 kHz, looped."""
 
     def __init__(self, pcm: np.ndarray) -> None:
         super().__init__()
         self.pcm = pcm
-        self.t0: float | None = None
-        self.n = 0
 
-    async def recv(self) -> AudioFrame:
-        if self.t0 is None:
-            self.t0 = time.monotonic()
-        else:
-            self.n += 960
-            await asyncio.sleep(max(0.0, self.t0 + self.n / RATE - time.monotonic()))
-        at = self.n % (self.pcm.size - 960)
-        frame = AudioFrame.from_ndarray(self.pcm[None, at : at + 960], format="s16", layout="mono")
-        frame.sample_rate, frame.pts, frame.time_base = RATE, self.n, fractions.Fraction(1, RATE)
-        return frame
+    def samples(self, n: int) -> np.ndarray:
+        at = n % (self.pcm.size - 960)
+        return self.pcm[at : at + 960]
 
 
-class WavTrack(MediaStreamTrack):
-    """A WAV file (any rate) as a microphone: played once at 48 kHz in real time, then
-    silence. `started` is when its first frame went out."""
-
-    kind = "audio"
+class WavTrack(PacedTrack):
+    """A WAV file (any rate) as a microphone: played once at 48 kHz, then silence."""
 
     def __init__(self, path: str, amp: float = 1.0) -> None:
         super().__init__()
@@ -128,20 +129,10 @@ class WavTrack(MediaStreamTrack):
                 chunks += [f.to_ndarray()[0] for f in resampler.resample(frame)]
         self.pcm = (np.concatenate(chunks) * amp).astype(np.int16)
         self.seconds = len(self.pcm) / RATE
-        self.t0: float | None = None
-        self.n = 0
 
-    async def recv(self) -> AudioFrame:
-        if self.t0 is None:
-            self.t0 = time.monotonic()
-        else:
-            self.n += 960
-            await asyncio.sleep(max(0.0, self.t0 + self.n / RATE - time.monotonic()))
-        pcm = self.pcm[self.n : self.n + 960]
-        pcm = np.pad(pcm, (0, 960 - len(pcm)))
-        frame = AudioFrame.from_ndarray(pcm[None], format="s16", layout="mono")
-        frame.sample_rate, frame.pts, frame.time_base = RATE, self.n, fractions.Fraction(1, RATE)
-        return frame
+    def samples(self, n: int) -> np.ndarray:
+        pcm = self.pcm[n : n + 960]
+        return np.pad(pcm, (0, 960 - len(pcm)))
 
 
 class ClientPeer:

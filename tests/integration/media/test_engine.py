@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
 from roomcast.media import LocalMediaEngine, MediaError, SessionDescription, rtc_configuration
 from roomcast.media.commands import Record, SetCanSpeak, decode, encode
 from roomcast.media.peer import UplinkTap
-from tests.media_helpers import ClientPeer, ToneTrack, loopback_only, record_all, tone_power
+from tests.media_helpers import ClientPeer, ToneTrack, record_all, tone_power
 
 TONES = (440.0, 700.0, 1100.0)
 LISTENER_TONE = 1500.0
 HEARD = 0.05  # share of energy in the tone's band: a present tone is far above, absent far below
 SILENT = 0.005
-
-
-@pytest.fixture
-async def engine() -> AsyncIterator[LocalMediaEngine]:
-    loopback_only()
-    eng = LocalMediaEngine(rtc_configuration([], None, None), max_peers_per_room=50)
-    yield eng
-    await eng.close()
 
 
 async def join(

@@ -8,28 +8,23 @@ a browser decode with an `Ear` (FEC, then concealment, on their own clock).
 from __future__ import annotations
 
 import asyncio
-import fractions
 import random
 import struct
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import numpy as np
-import pytest
-from aiortc.mediastreams import MediaStreamTrack
-from av import AudioFrame
 
-from roomcast.media import LocalMediaEngine, SessionDescription, SetAudio, rtc_configuration
+from roomcast.media import LocalMediaEngine, SessionDescription, SetAudio
 from tests.media_helpers import (
     RATE,
     ClientPeer,
     Ear,
+    PacedTrack,
     PcmTrack,
     ToneTrack,
     drop_received,
     drop_sent,
-    loopback_only,
     rewrite_sent,
     rewrite_wire,
     tone_power,
@@ -37,14 +32,6 @@ from tests.media_helpers import (
 )
 
 HEARD = 0.05
-
-
-@pytest.fixture
-async def engine() -> AsyncIterator[LocalMediaEngine]:
-    loopback_only()
-    eng = LocalMediaEngine(rtc_configuration([], None, None))
-    yield eng
-    await eng.close()
 
 
 async def join(
@@ -208,29 +195,19 @@ async def test_garbage_bursts_reordering_and_jumps_never_stop_the_room(
         await asyncio.gather(speaker.close(), listener.close())
 
 
-class StereoTone(MediaStreamTrack):
+class StereoTone(PacedTrack):
     """Left and right at different pitches: aiortc's own encoder sends it as stereo Opus."""
 
-    kind = "audio"
+    layout = "stereo"
 
     def __init__(self, left: float, right: float) -> None:
         super().__init__()
         self.left, self.right = left, right
-        self.t0: float | None = None
-        self.n = 0
 
-    async def recv(self) -> AudioFrame:
-        if self.t0 is None:
-            self.t0 = time.monotonic()
-        else:
-            self.n += 960
-            await asyncio.sleep(max(0.0, self.t0 + self.n / RATE - time.monotonic()))
-        t = (np.arange(960) + self.n) / RATE
+    def samples(self, n: int) -> np.ndarray:
+        t = (np.arange(960) + n) / RATE
         both = np.stack([np.sin(2 * np.pi * self.left * t), np.sin(2 * np.pi * self.right * t)])
-        pcm = (0.25 * 32767 * both.T.reshape(1, -1)).astype(np.int16)
-        frame = AudioFrame.from_ndarray(pcm, format="s16", layout="stereo")
-        frame.sample_rate, frame.pts, frame.time_base = RATE, self.n, fractions.Fraction(1, RATE)
-        return frame
+        return 0.25 * 32767 * both.T.reshape(-1)
 
 
 async def test_music_mode_is_stereo_end_to_end_and_speech_is_mono(
