@@ -451,6 +451,13 @@ async def test_music_mode_is_the_hosts_and_reaches_the_media_answer(server: Live
         music = await answer_of(host, room_id)
         assert "stereo=1" in music and "maxaveragebitrate=128000" in music
         assert "useinbandfec=1" in music
+        bad = await host.put(f"{base}/settings", {"music": "loud"})
+        assert bad.status_code == 422  # a clear error, naming the field; nothing changed
+        assert bad.json()["error"]["fields"][0]["field"] == "music"
+        flips = await asyncio.gather(  # ten copies at once, both ways: never a 500
+            *(host.put(f"{base}/settings", {"music": i % 2 == 0}) for i in range(10))
+        )
+        assert {f.status_code for f in flips} == {200}
         r = await host.put(f"{base}/settings", {"music": False})
         assert r.status_code == 200
         assert "stereo=1" not in await answer_of(host, room_id)
