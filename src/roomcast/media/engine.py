@@ -99,15 +99,14 @@ class RoomMedia:
         audio: tuple[Profile, Profile],
         levels: LevelSink,
         clock: Counter[str] | None = None,
-        music: bool = False,
     ) -> None:
         self.id = room_id
         # every room's ticks and how many came late, for /metrics: the rooms' clocks share
         # one event loop, so whatever holds it up (a long query, a collection) shows here
         self.clock: Counter[str] = clock if clock is not None else Counter()
         self.peers: dict[str, Peer] = {}
-        self.profiles = audio  # (speech, music)
-        self.profile = audio[1] if music else audio[0]
+        self.profiles = audio  # (speech, music): speech until told otherwise
+        self.profile = audio[0]
         self.listener_encoder = self._encoder()
         self.stats = RoomStats()
         self._levels = levels
@@ -274,11 +273,10 @@ class LocalMediaEngine:
                 )
         return dict(totals)
 
-    def _room(self, room_id: str, music: bool = False) -> RoomMedia:
+    def _room(self, room_id: str) -> RoomMedia:
         room = self.rooms.get(room_id)
         if room is None:
-            room = RoomMedia(room_id, self.audio, self._levels, self._clock, music)
-            self.rooms[room_id] = room
+            room = self.rooms[room_id] = RoomMedia(room_id, self.audio, self._levels, self._clock)
         return room
 
     async def connect(
@@ -293,7 +291,7 @@ class LocalMediaEngine:
         is closed, so a bad offer never cuts working audio; one offer per peer at a time.
         `music`: the room's stored audio setting, taken by the room's first peer."""
         check_offer(offer)
-        room = self._room(room_id, music)
+        room = self._room(room_id)
         if not room.peers and not room.pending:  # the first peer brings the stored setting;
             room.set_music(music)  # later changes come as SetAudio, in commit order
         if peer_id in room.pending:
