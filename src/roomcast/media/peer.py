@@ -45,9 +45,8 @@ class Listening(Protocol):
 
 
 class UplinkTap:
-    """Stands in for aiortc's jitter buffer: packets go to the peer's playout instead."""
-
-    capacity = 16  # read by nothing we know of; kept as aiortc's own audio buffer has it
+    """Stands in for aiortc's jitter buffer (whose only use is `add`): packets go to the
+    peer's playout instead."""
 
     def __init__(self, peer: Listening) -> None:
         self._peer = peer
